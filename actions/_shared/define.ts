@@ -1,0 +1,39 @@
+import type { z } from 'zod';
+import type { Config } from '../../core/config.js';
+import type { Logger } from '../../core/log.js';
+import type { FindingsDocument } from '../../core/model.js';
+import type { Lake } from '../../core/store.js';
+
+export interface ActionContext {
+  config: Config;
+  /** The lake, for action records (what was written, ticket keys). */
+  lake: Lake;
+  log: Logger;
+}
+
+/** What an action reports after planning or applying: short human lines for the run summary. */
+export interface ActionReport {
+  lines: string[];
+}
+
+/**
+ * An action receives the findings document and does something with it. It is split in two:
+ * `plan` computes everything (pure, no side effects) and `apply` performs it. The runner alone decides
+ * whether `apply` runs (`--dry-run`, report vs enforce mode); an action never reads those flags.
+ */
+export interface Action<S extends z.ZodObject = z.ZodObject, P = unknown> {
+  /** Persisted (config, lake records): snake_case, named after what it produces. */
+  readonly id: string;
+  readonly title: string;
+  /** `enforce` actions take access away and run only in `mode: enforce`; `report` actions always run. */
+  readonly effect: 'report' | 'enforce';
+  /** This action's keys in its `actions:` entry (besides `type`). */
+  readonly options: S;
+  plan(ctx: ActionContext, doc: FindingsDocument, options: z.infer<S>): Promise<P>;
+  describe(plan: P): ActionReport;
+  apply(ctx: ActionContext, plan: P, options: z.infer<S>): Promise<ActionReport>;
+}
+
+export function defineAction<S extends z.ZodObject, P>(action: Action<S, P>): Action<S, P> {
+  return action;
+}

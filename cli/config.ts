@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { configSchema, loadConfig, systemBaseShape, type Config } from '../core/config.js';
+import { actions } from '../actions/index.js';
+import { connectors } from '../connectors/index.js';
+
+/**
+ * The full, strict config schema: core's base plus every registered connector's and action's keys,
+ * discriminated on `connector` / `type`. Built here, where the plugin lists are.
+ */
+export function buildConfigSchema() {
+  const systems = [...connectors.values()].map((c) =>
+    z.strictObject({ ...systemBaseShape, ...c.options.shape, connector: z.literal(c.id) }),
+  );
+  const actionVariants = [...actions.values()].map((a) => z.strictObject({ ...a.options.shape, type: z.literal(a.id) }));
+  const connectorIds = [...connectors.keys()].join(', ');
+  const actionIds = [...actions.keys()].join(', ');
+  const system = z.discriminatedUnion('connector', systems as unknown as [z.ZodObject, ...z.ZodObject[]], {
+    error: (iss) => (iss.code === 'invalid_union' ? `unknown connector; valid: ${connectorIds}` : undefined),
+  });
+  const action = z.discriminatedUnion('type', actionVariants as unknown as [z.ZodObject, ...z.ZodObject[]], {
+    error: (iss) => (iss.code === 'invalid_union' ? `unknown action type; valid: ${actionIds}` : undefined),
+  });
+  return configSchema(system, action);
+}
+
+export function readConfig(file: string): Promise<Config> {
+  return loadConfig(file, buildConfigSchema());
+}

@@ -1,0 +1,59 @@
+import type { z } from 'zod';
+import type { Db, Params } from '../../core/db.js';
+
+/**
+ * The columns every connector's events query returns, one row per input record:
+ *
+ * | column      | type        | meaning                                                             |
+ * |-------------|-------------|---------------------------------------------------------------------|
+ * | file        | VARCHAR     | the input file the record came from (as given in `$files`)          |
+ * | ord         | BIGINT      | record order; record number in its file = ord − min(ord in file) + 1 (NULL: unknown) |
+ * | time        | TIMESTAMPTZ | when the permission was used                                        |
+ * | principal   | VARCHAR     | the system's own id of who used it                                  |
+ * | permission  | VARCHAR     | the permission, named as in the system's grants snapshot            |
+ * | action      | VARCHAR     | what was done (e.g. `s3:GetObject`), or NULL                        |
+ * | resource    | VARCHAR     | on what, or NULL                                                    |
+ * | event_id    | VARCHAR     | the source's event id, or NULL                                      |
+ * | drop_reason | VARCHAR     | NULL for a use; otherwise why the record is not one                 |
+ * | quarantine  | BOOLEAN     | true when the record is malformed (kept for review), false if skipped |
+ * | raw         | VARCHAR     | the record's text when the engine could read it, for the quarantine |
+ */
+export const EVENT_COLUMNS = [
+  'file', 'ord', 'time', 'principal', 'permission', 'action', 'resource', 'event_id', 'drop_reason', 'quarantine', 'raw',
+] as const;
+
+export interface EventsQuery {
+  /** A SELECT returning EVENT_COLUMNS. */
+  sql: string;
+  /** Exactly the parameters `sql` uses (DuckDB refuses unused ones). */
+  params?: Params;
+  /** Drops whatever temp tables the connector staged for this query. */
+  cleanup?: () => Promise<void>;
+}
+
+export interface ConnectorInput<O> {
+  system: string;
+  options: O;
+  files: string[];
+  /** For connectors that must stage input in temp tables first (e.g. CSV rejects). */
+  db: Db;
+}
+
+/**
+ * A connector knows one access-controlled system's log format and permission names.
+ * Parsing is SQL run by DuckDB, so it is vectorised and parallel, never a per-line JS loop.
+ */
+export interface Connector<S extends z.ZodObject = z.ZodObject> {
+  /** Persisted in config and docs: snake_case, named after the system. */
+  readonly id: string;
+  readonly title: string;
+  /** Keys this connector adds to a system's config block (besides the common ones). */
+  readonly options: S;
+  events(input: ConnectorInput<z.infer<S>>): Promise<EventsQuery>;
+  /** Reads back the text of records (1-based numbers) of `file` that the engine could not parse. */
+  readRecords(file: string, recs: number[]): Promise<Map<number, string>>;
+}
+
+export function defineConnector<S extends z.ZodObject>(connector: Connector<S>): Connector<S> {
+  return connector;
+}

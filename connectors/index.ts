@@ -1,0 +1,28 @@
+import type { Connector } from './_shared/define.js';
+import { csv } from './csv/connector.js';
+import { jsonl } from './jsonl/connector.js';
+
+/** Connectors turn one system's logs into permission-use events; see `_shared/define.ts` for the contract. */
+export type { Connector, EventsQuery } from './_shared/define.js';
+export { EVENT_COLUMNS } from './_shared/define.js';
+export { SETUP_SQL } from './_shared/sql.js';
+
+/** Every connector, in one explicit list. Adding a system = adding a folder and a line here. */
+const ALL: Connector[] = [jsonl, csv] as Connector[];
+
+export const connectors: ReadonlyMap<string, Connector> = registry(ALL);
+
+function registry(list: Connector[]): Map<string, Connector> {
+  const map = new Map<string, Connector>();
+  for (const c of list) {
+    if (map.has(c.id)) throw new Error(`duplicate connector id: ${c.id}`);
+    map.set(c.id, c);
+  }
+  return map;
+}
+
+export function connectorById(id: string): Connector {
+  const c = connectors.get(id);
+  if (!c) throw new Error(`unknown connector "${id}"; valid: ${[...connectors.keys()].join(', ')}`);
+  return c;
+}

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { DuckDBInstance, listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+
+export type Params = Record<string, DuckDBValue | string[]>;
+export type Row = Record<string, unknown>;
+
+/**
+ * The DuckDB engine for one run: in memory, UTC, spilling to a temp directory.
+ * The lake (Parquet) is the source of truth; nothing here outlives the process.
+ */
+export class Db {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+  ) {}
+
+  static async open(opts: { threads?: number; memoryLimit?: string; tempDir?: string } = {}): Promise<Db> {
+    const config: Record<string, string> = {};
+    if (opts.threads) config['threads'] = String(opts.threads);
+    if (opts.memoryLimit) config['memory_limit'] = opts.memoryLimit;
+    if (opts.tempDir) config['temp_directory'] = opts.tempDir;
+    const instance = await DuckDBInstance.create(':memory:', config);
+    const conn = await instance.connect();
+    // Every day boundary in lapse is UTC, whatever the machine's zone.
+    await conn.run("SET TimeZone = 'UTC'");
+    return new Db(instance, conn);
+  }
+
+  async run(sql: string, params?: Params): Promise<void> {
+    await this.conn.run(sql, params && bind(params));
+  }
+
+  /** Rows as plain JS values: BIGINT → number, DATE/TIMESTAMP → ISO string (cast days to VARCHAR in SQL). */
+  async all<T extends object = Row>(sql: string, params?: Params): Promise<T[]> {
+    const reader = await this.conn.runAndReadAll(sql, params && bind(params));
+    return reader.getRowObjectsJS().map((row) => plain(row) as T);
+  }
+
+  async one<T extends object = Row>(sql: string, params?: Params): Promise<T | undefined> {
+    return (await this.all<T>(sql, params))[0];
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+function bind(params: Params): Record<string, DuckDBValue> {
+  const out: Record<string, DuckDBValue> = {};
+  for (const [k, v] of Object.entries(params)) out[k] = Array.isArray(v) ? listValue(v) : v;
+  return out;
+}
+
+function plain(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(plain);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+/** Loads a `.sql` file that sits beside the module (`sqlFile(import.meta.url, 'rollup.sql')`). */
+export function sqlFile(moduleUrl: string, name: string): string {
+  return readFileSync(new URL(name, moduleUrl), 'utf8');
+}
+
+/** Quotes a string as an SQL literal, for the rare place a parameter cannot go (COPY targets). */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** Quotes an identifier (a column name from a user's field mapping). */
+export function sqlIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,33 @@
+import type { Day } from './days.js';
+
+/**
+ * Where each dataset lives in the lake. Hive-style `key=value` folders, so Athena, Trino or DuckDB
+ * read the same files with the same SQL.
+ */
+export const layout = {
+  /** Daily usage summaries: one row per (day, system, principal, permission, source object). */
+  usage: 'usage_daily/',
+  usageShard: (system: string, day: Day, shard: string) =>
+    `usage_daily/system=${system}/day=${day}/${shard}.parquet`,
+  /** The ledger of ingested source objects; a summary row is visible only once its object is here. */
+  objects: 'objects/',
+  objectsBatch: (system: string, batch: string) => `objects/system=${system}/${batch}.parquet`,
+  quarantine: 'quarantine/',
+  quarantineBatch: (system: string, batch: string) => `quarantine/system=${system}/${batch}.jsonl`,
+  grants: 'grants/',
+  grantsSnapshot: (system: string, day: Day) => `grants/system=${system}/day=${day}/grants.parquet`,
+  directory: 'directory/',
+  directorySnapshot: (day: Day) => `directory/day=${day}/people.parquet`,
+  grantsQuarantine: (system: string, day: Day) => `quarantine/system=${system}/grants-${day}.jsonl`,
+  directoryQuarantine: (day: Day) => `quarantine/directory/people-${day}.jsonl`,
+  findings: 'findings/',
+  findingsOf: (asOf: Day) => `findings/as_of=${asOf}/findings.parquet`,
+  runs: 'runs/',
+  runOf: (asOf: Day) => `runs/as_of=${asOf}/run.json`,
+} as const;
+
+/** Reads `name=value` out of a Hive-style key: `partition('usage_daily/system=aws/…', 'system')`. */
+export function partition(key: string, name: string): string | undefined {
+  const m = new RegExp(`(?:^|/)${name}=([^/]+)`).exec(key);
+  return m?.[1];
+}

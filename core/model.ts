@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { isDay } from './days.js';
+
+/** The data model of ARCHITECTURE.md, one zod schema per concept; types share the schema's name. */
+
+export const Day = z.string().refine(isDay, 'must be a UTC day as YYYY-MM-DD');
+
+export const PersonStatus = z.enum(['active', 'terminated']);
+
+/** A human from the directory: joins their identities across systems; gives team and manager. */
+export const Person = z.object({
+  id: z.string().min(1),
+  email: z.string().min(1),
+  team: z.string().min(1),
+  manager: z.string().nullable(),
+  status: PersonStatus,
+  aliases: z.array(z.object({ system: z.string(), id: z.string() })),
+  start_date: Day.nullable(),
+});
+export type Person = z.infer<typeof Person>;
+
+/** One normalized permission-use event, as every connector emits it. */
+export const UseEvent = z.object({
+  time: z.string(),
+  system: z.string(),
+  principal: z.string(),
+  permission: z.string(),
+  action: z.string().nullable(),
+  resource: z.string().nullable(),
+  event_id: z.string().nullable(),
+});
+export type UseEvent = z.infer<typeof UseEvent>;
+
+export const FindingKind = z.enum(['stale', 'never_used', 'terminated', 'cold_start_anomaly']);
+export type FindingKind = z.infer<typeof FindingKind>;
+
+export const FindingStatus = z.enum(['new', 'open', 'resolved', 'reappeared', 'exempted']);
+export type FindingStatus = z.infer<typeof FindingStatus>;
+
+export const Baseline = z.object({
+  team_size: z.number(),
+  team_holders: z.number(),
+  team_users: z.number(),
+  org_holders: z.number(),
+});
+
+/** One (person or principal, system, permission) that detect flagged, with its evidence. */
+export const Finding = z.object({
+  finding_id: z.string(),
+  kind: FindingKind,
+  system: z.string(),
+  principal: z.string(),
+  person: z.string().nullable(),
+  team: z.string().nullable(),
+  manager: z.string().nullable(),
+  permission: z.string(),
+  via: z.string().nullable(),
+  last_used: Day.nullable(),
+  days_unused: z.number().nullable(),
+  ttl_days: z.number(),
+  granted_at: Day.nullable(),
+  score: z.number().nullable(),
+  baseline: Baseline.nullable(),
+  status: FindingStatus,
+  /** The rule or guard that keeps this finding from any action, or null when it is actionable. */
+  excluded_by: z.string().nullable(),
+  exempt_reason: z.string().nullable(),
+});
+export type Finding = z.infer<typeof Finding>;
+
+export const GuardName = z.enum(['source_freshness', 'observation_window', 'blast_radius']);
+export type GuardName = z.infer<typeof GuardName>;
+
+/** A safety guard that held something back on one system. */
+export const GuardEntry = z.object({
+  system: z.string(),
+  guard: GuardName,
+  held: z.number(),
+  detail: z.string(),
+});
+export type GuardEntry = z.infer<typeof GuardEntry>;
+
+/** What detect knew about each system's log source. */
+export const SourceEntry = z.object({
+  system: z.string(),
+  first_day: Day.nullable(),
+  newest_day: Day.nullable(),
+  lag_days: z.number().nullable(),
+  observed_days: z.number(),
+  grants: z.number(),
+  grants_snapshot: Day.nullable(),
+  unresolved_principals: z.array(z.string()),
+});
+export type SourceEntry = z.infer<typeof SourceEntry>;
+
+export const FindingsDocument = z.object({
+  as_of: Day,
+  run_id: z.string(),
+  findings: z.array(Finding),
+  guards: z.array(GuardEntry),
+  sources: z.array(SourceEntry),
+});
+export type FindingsDocument = z.infer<typeof FindingsDocument>;
+
+export const RevocationReason = z.enum(['stale', 'never_used', 'terminated', 'confirmed_anomaly']);
+
+/** One line of `revocations.jsonl`, read by a system's revoker worker. */
+export const RevocationEntry = z.object({
+  system: z.string(),
+  principal: z.string(),
+  permission: z.string(),
+  person: z.string().nullable(),
+  reason: RevocationReason,
+  last_used: Day.nullable(),
+  granted_at: Day.nullable(),
+  days_unused: z.number().nullable(),
+  ttl_days: z.number(),
+  finding_id: z.string(),
+  run_id: z.string(),
+});
+export type RevocationEntry = z.infer<typeof RevocationEntry>;
+
+export const Manifest = z.object({
+  schema_version: z.literal(1),
+  system: z.string(),
+  run_id: z.string(),
+  as_of: Day,
+  created_at: z.string(),
+  file: z.string(),
+  count: z.number(),
+  sha256: z.string(),
+  held: z.boolean(),
+  held_reason: z.string().nullable(),
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+export const AckEntry = z.object({
+  finding_id: z.string(),
+  status: z.enum(['applied', 'already_absent', 'failed', 'skipped']),
+  detail: z.string(),
+});
+export type AckEntry = z.infer<typeof AckEntry>;

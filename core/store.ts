@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { StoreError } from './errors.js';
+
+export interface LakeObject {
+  key: string;
+  size: number;
+}
+
+/**
+ * The lake: where lapse keeps everything it knows, as files under one root (a local directory, or an
+ * S3 prefix in production). Keys are `/`-separated paths relative to the root. Every write is atomic:
+ * a reader sees a whole file or none.
+ */
+export interface Lake {
+  readonly uri: string;
+  list(prefix: string): Promise<LakeObject[]>;
+  readText(key: string): Promise<string | undefined>;
+  writeText(key: string, text: string): Promise<void>;
+  /** Moves a finished local file into the lake under `key`. */
+  putFile(key: string, localPath: string): Promise<void>;
+  remove(keys: string[]): Promise<void>;
+  /** Local paths DuckDB can read for these keys (a local lake returns them as they are). */
+  localPaths(keys: string[]): Promise<string[]>;
+  /** A fresh local directory for staging files before `putFile`; removed by `cleanup`. */
+  scratch(): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+const TMP = '.tmp';
+
+/** The embedded default: a directory on local disk. */
+export class LocalLake implements Lake {
+  private readonly scratchDirs: string[] = [];
+  constructor(readonly root: string) {}
+
+  get uri(): string {
+    return this.root;
+  }
+
+  private path(key: string): string {
+    if (key.split('/').includes('..')) throw new StoreError(`lake key escapes the lake: ${key}`);
+    return join(this.root, ...key.split('/'));
+  }
+
+  async list(prefix: string): Promise<LakeObject[]> {
+    const base = this.path(prefix);
+    let entries;
+    try {
+      entries = await readdir(base, { recursive: true, withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new StoreError(`cannot list ${base}: ${(err as Error).message}`, { cause: err });
+    }
+    const out: LakeObject[] = [];
+    for (const e of entries) {
+      if (!e.isFile()) continue;
+      const full = join(e.parentPath, e.name);
+      const key = relative(this.root, full).split(sep).join('/');
+      if (key.startsWith(`${TMP}/`)) continue;
+      out.push({ key, size: (await stat(full)).size });
+    }
+    return out.sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+
+  async readText(key: string): Promise<string | undefined> {
+    try {
+      return await readFile(this.path(key), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new StoreError(`cannot read ${this.path(key)}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async writeText(key: string, text: string): Promise<void> {
+    const tmp = join(await this.scratch(), 'write');
+    await writeFile(tmp, text);
+    await this.putFile(key, tmp);
+  }
+
+  async putFile(key: string, localPath: string): Promise<void> {
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    try {
+      await rename(localPath, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      // Another file system: copy beside the target, then rename, so the move stays atomic.
+      const beside = `${target}.${randomUUID()}.tmp`;
+      await copyFile(localPath, beside);
+      await rename(beside, target);
+    }
+  }
+
+  async remove(keys: string[]): Promise<void> {
+    await Promise.all(keys.map((k) => rm(this.path(k), { force: true })));
+  }
+
+  async localPaths(keys: string[]): Promise<string[]> {
+    return keys.map((k) => this.path(k));
+  }
+
+  async scratch(): Promise<string> {
+    const dir = join(this.root, TMP, randomUUID());
+    await mkdir(dir, { recursive: true });
+    this.scratchDirs.push(dir);
+    return dir;
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.all(this.scratchDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  }
+}
+
+/**
+ * A lake seen through a throw-away overlay: reads see both, writes go to the overlay only.
+ * This is how `--dry-run` runs every stage for real while leaving the lake untouched.
+ */
+export class OverlayLake implements Lake {
+  private readonly removed = new Set<string>();
+  constructor(
+    private readonly base: Lake,
+    private readonly overlay: LocalLake,
+  ) {}
+
+  get uri(): string {
+    return `${this.base.uri} (dry run)`;
+  }
+
+  async list(prefix: string): Promise<LakeObject[]> {
+    const byKey = new Map<string, LakeObject>();
+    for (const o of await this.base.list(prefix)) byKey.set(o.key, o);
+    for (const o of await this.overlay.list(prefix)) byKey.set(o.key, o);
+    for (const k of this.removed) byKey.delete(k);
+    return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+
+  async readText(key: string): Promise<string | undefined> {
+    if (this.removed.has(key)) return undefined;
+    return (await this.overlay.readText(key)) ?? (await this.base.readText(key));
+  }
+
+  async writeText(key: string, text: string): Promise<void> {
+    this.removed.delete(key);
+    await this.overlay.writeText(key, text);
+  }
+
+  async putFile(key: string, localPath: string): Promise<void> {
+    this.removed.delete(key);
+    await this.overlay.putFile(key, localPath);
+  }
+
+  async remove(keys: string[]): Promise<void> {
+    for (const k of keys) this.removed.add(k);
+  }
+
+  async localPaths(keys: string[]): Promise<string[]> {
+    const inOverlay = new Set((await this.overlay.list('')).map((o) => o.key));
+    return Promise.all(
+      keys.map(async (k) => (await (inOverlay.has(k) ? this.overlay : this.base).localPaths([k]))[0]!),
+    );
+  }
+
+  scratch(): Promise<string> {
+    return this.overlay.scratch();
+  }
+
+  async cleanup(): Promise<void> {
+    await this.overlay.cleanup();
+    await this.base.cleanup();
+  }
+}

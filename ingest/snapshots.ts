@@ -1,0 +1,105 @@
+import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import type { GrantsSource, SystemConfig } from '../core/config.js';
+import { resolvePath } from '../core/config.js';
+import type { StageContext } from '../core/context.js';
+import type { Day } from '../core/days.js';
+import { sqlFile, sqlString } from '../core/db.js';
+import { SourceError } from '../core/errors.js';
+import { layout } from '../core/layout.js';
+import { formatOf, stageRecords } from '../connectors/_shared/records.js';
+
+const GRANTS_SQL = sqlFile(import.meta.url, 'grants.sql');
+const DIRECTORY_SQL = sqlFile(import.meta.url, 'directory.sql');
+
+export interface SnapshotReport {
+  name: string;
+  rows: number;
+  quarantined: Record<string, number>;
+}
+
+interface SnapshotSpec {
+  name: string;
+  file: string;
+  format: 'jsonl' | 'csv';
+  fields: string[];
+  stageTable: string;
+  validateSql: string;
+  /** SELECT list over the validated rows written to Parquet. */
+  select: string;
+  groupBy?: string;
+  key: string;
+  quarantineKey: string;
+}
+
+/**
+ * Copies a grants snapshot into the lake as of `day`: one row per (principal, permission), rows that
+ * cannot be grants quarantined with their record number and reason.
+ */
+export async function snapshotGrants(ctx: StageContext, system: string, sys: SystemConfig, day: Day): Promise<SnapshotReport> {
+  const file = resolvePath(ctx.config, sys.grants.path);
+  return snapshot(ctx, {
+    name: `${system} grants`,
+    file,
+    format: await formatFor(file, sys.grants),
+    fields: ['principal', 'permission', 'granted_at', 'via'],
+    stageTable: 'lapse_grants_raw',
+    validateSql: GRANTS_SQL,
+    select: `principal, permission, min(granted_at) AS granted_at, string_agg(DISTINCT via, ';' ORDER BY via) AS via`,
+    groupBy: 'principal, permission',
+    key: layout.grantsSnapshot(system, day),
+    quarantineKey: layout.grantsQuarantine(system, day),
+  });
+}
+
+/** Copies the directory (people, teams, managers, aliases) into the lake as of `day`. */
+export async function snapshotDirectory(ctx: StageContext, day: Day): Promise<SnapshotReport> {
+  const file = resolvePath(ctx.config, ctx.config.directory.path);
+  return snapshot(ctx, {
+    name: 'directory',
+    file,
+    format: await formatFor(file, {}),
+    fields: ['id', 'email', 'team', 'manager', 'status', 'aliases', 'start_date'],
+    stageTable: 'lapse_people_raw',
+    validateSql: DIRECTORY_SQL,
+    select: 'id, email, team, manager, status, aliases, start_date',
+    key: layout.directorySnapshot(day),
+    quarantineKey: layout.directoryQuarantine(day),
+  });
+}
+
+async function formatFor(file: string, source: Pick<Partial<GrantsSource>, 'format'>): Promise<'jsonl' | 'csv'> {
+  if (!(await stat(file).catch(() => undefined))?.isFile()) throw new SourceError(`${file}: no such file`);
+  const format = source.format ?? formatOf(file);
+  if (!format) throw new SourceError(`${file}: cannot tell the format from the name; set format: jsonl or csv`);
+  return format;
+}
+
+async function snapshot(ctx: StageContext, spec: SnapshotSpec): Promise<SnapshotReport> {
+  const { db, lake } = ctx;
+  await stageRecords(db, spec.stageTable, [spec.file], spec.fields, spec.format);
+  await db.run(`CREATE OR REPLACE TEMP TABLE lapse_snapshot AS ${spec.validateSql}`);
+  const bad = await db.all<{ ord: number | null; bad: string; raw: string | null }>(
+    `SELECT (ord - (SELECT min(ord) FROM lapse_snapshot) + 1)::BIGINT AS ord, bad, raw
+     FROM lapse_snapshot WHERE bad IS NOT NULL ORDER BY ord NULLS LAST`,
+  );
+  const quarantined: Record<string, number> = {};
+  for (const b of bad) quarantined[b.bad] = (quarantined[b.bad] ?? 0) + 1;
+  if (bad.length) {
+    const lines = bad.map((b) => JSON.stringify({ source: spec.file, record: b.ord, reason: b.bad, raw: b.raw }));
+    await lake.writeText(spec.quarantineKey, `${lines.join('\n')}\n`);
+    ctx.log.warn({ stage: 'ingest', source: spec.file, quarantined }, 'records quarantined');
+  } else {
+    await lake.remove([spec.quarantineKey]);
+  }
+  const out = join(await lake.scratch(), 'snapshot.parquet');
+  const group = spec.groupBy ? `GROUP BY ${spec.groupBy}` : '';
+  await db.run(
+    `COPY (SELECT ${spec.select} FROM lapse_snapshot WHERE bad IS NULL ${group} ORDER BY ALL)
+     TO ${sqlString(out)} (FORMAT parquet)`,
+  );
+  const rows = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM read_parquet($out)`, { out }))?.n ?? 0;
+  await lake.putFile(spec.key, out);
+  await db.run(`DROP TABLE IF EXISTS ${spec.stageTable}; DROP TABLE IF EXISTS lapse_snapshot`);
+  return { name: spec.name, rows, quarantined };
+}

@@ -1,0 +1,39 @@
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Config } from '../core/config.js';
+import type { StageContext } from '../core/context.js';
+import { Db } from '../core/db.js';
+import { silentLogger } from '../core/log.js';
+import { LocalLake } from '../core/store.js';
+import { SETUP_SQL } from '../connectors/index.js';
+import { buildConfigSchema } from '../cli/config.js';
+import { parseConfig } from '../core/config.js';
+
+export async function tempDir(prefix = 'lapse-test-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** Writes files under `root`: `{ 'logs/a.jsonl': '…' }`; names ending in .gz are gzipped. */
+export async function writeFiles(root: string, files: Record<string, string>): Promise<void> {
+  for (const [name, text] of Object.entries(files)) {
+    const path = join(root, name);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, name.endsWith('.gz') ? gzipSync(text) : text);
+  }
+}
+
+export const jsonl = (rows: unknown[]) => `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
+
+/** A config from an object, validated by the real schema, with paths relative to `baseDir`. */
+export function config(baseDir: string, raw: Record<string, unknown>): Config {
+  return parseConfig(JSON.stringify(raw), join(baseDir, 'lapse.json'), buildConfigSchema());
+}
+
+export async function stageContext(cfg: Config, lakeDir?: string): Promise<StageContext & { close(): void }> {
+  const db = await Db.open({ threads: 2 });
+  await db.run(SETUP_SQL);
+  const lake = new LocalLake(lakeDir ?? join(cfg.base_dir, 'lake'));
+  return { config: cfg, lake, db, log: silentLogger(), close: () => db.close() };
+}
