@@ -23,7 +23,10 @@ export type LogSource = z.infer<typeof LogSource>;
 
 export const GrantsSource = z.strictObject({
   path: z.string().min(1).describe('The grants snapshot: JSONL or CSV with principal, permission, granted_at?, via?.'),
-  format: z.enum(['jsonl', 'csv']).optional().describe('Default: from the file extension.'),
+  format: z
+    .enum(['jsonl', 'csv', 'native'])
+    .optional()
+    .describe("Default: from the file extension. native: the system's own export, read by its connector."),
 });
 export type GrantsSource = z.infer<typeof GrantsSource>;
 

@@ -137,6 +137,7 @@ async function writeUsage(ctx: StageContext, system: string, batchId: string, sc
 interface QuarantineRow {
   file: string;
   rec: number | null;
+  sub: number | null;
   reason: string;
   count: number;
   raw: string | null;
@@ -152,12 +153,12 @@ async function writeQuarantine(
   report: LogsReport,
 ): Promise<void> {
   const rows = await ctx.db.all<QuarantineRow>(
-    `SELECT b.file, (b.q_ord - t.min_ord + 1)::BIGINT AS rec, b.drop_reason AS reason, b.n AS count, b.q_raw AS raw, o.object_id
+    `SELECT b.file, (b.q_ord - t.min_ord + 1)::BIGINT AS rec, b.q_sub AS sub, b.drop_reason AS reason, b.n AS count, b.q_raw AS raw, o.object_id
      FROM lapse_batch b
      JOIN (SELECT file, min_ord FROM lapse_batch WHERE g) t ON t.file = b.file
      JOIN lapse_batch_objects o ON o.file = b.file
      WHERE NOT b.g AND b.quarantine
-     ORDER BY b.file, rec NULLS LAST, reason`,
+     ORDER BY b.file, rec NULLS LAST, sub NULLS FIRST, reason`,
   );
   for (const r of rows) report.quarantined[r.reason] = (report.quarantined[r.reason] ?? 0) + r.count;
   for (const r of await ctx.db.all<{ reason: string; n: number }>(
@@ -168,7 +169,9 @@ async function writeQuarantine(
   if (rows.length === 0) return;
   await fillRawText(connector, rows);
   const lines = rows.map((r) =>
-    JSON.stringify({ system, object: r.file, object_id: r.object_id, record: r.rec, reason: r.reason, count: r.count, raw: r.raw }),
+    JSON.stringify({
+      system, object: r.file, object_id: r.object_id, record: r.rec, sub: r.sub, reason: r.reason, count: r.count, raw: r.raw,
+    }),
   );
   await ctx.lake.writeText(layout.quarantineBatch(system, batchId), `${lines.join('\n')}\n`);
 }
@@ -177,7 +180,7 @@ async function writeQuarantine(
 async function fillRawText(connector: Connector, rows: QuarantineRow[]): Promise<void> {
   const byFile = new Map<string, QuarantineRow[]>();
   for (const r of rows) {
-    if (r.raw !== null || r.rec === null) continue;
+    if (r.raw !== null || r.rec === null || r.sub !== null) continue;
     byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
   }
   for (const [file, list] of byFile) {

@@ -8,6 +8,7 @@ import { sqlFile, sqlString } from '../core/db.js';
 import { SourceError } from '../core/errors.js';
 import { layout } from '../core/layout.js';
 import { formatOf, stageRecords } from '../connectors/_shared/records.js';
+import { connectorById } from '../connectors/index.js';
 
 const GRANTS_SQL = sqlFile(import.meta.url, 'grants.sql');
 const DIRECTORY_SQL = sqlFile(import.meta.url, 'directory.sql');
@@ -21,7 +22,9 @@ export interface SnapshotReport {
 interface SnapshotSpec {
   name: string;
   file: string;
-  format: 'jsonl' | 'csv';
+  format: 'jsonl' | 'csv' | 'native';
+  /** Stages the records into the table itself (native exports); default: the generic reader. */
+  stage?: (table: string) => Promise<void>;
   fields: string[];
   stageTable: string;
   validateSql: string;
@@ -38,10 +41,13 @@ interface SnapshotSpec {
  */
 export async function snapshotGrants(ctx: StageContext, system: string, sys: SystemConfig, day: Day): Promise<SnapshotReport> {
   const file = resolvePath(ctx.config, sys.grants.path);
+  const format = await formatFor(file, sys.grants);
+  const stage = format === 'native' ? nativeGrants(ctx, system, sys, file) : undefined;
   return snapshot(ctx, {
     name: `${system} grants`,
     file,
-    format: await formatFor(file, sys.grants),
+    format,
+    ...(stage && { stage }),
     fields: ['principal', 'permission', 'granted_at', 'via'],
     stageTable: 'lapse_grants_raw',
     validateSql: GRANTS_SQL,
@@ -68,7 +74,25 @@ export async function snapshotDirectory(ctx: StageContext, day: Day): Promise<Sn
   });
 }
 
-async function formatFor(file: string, source: Pick<Partial<GrantsSource>, 'format'>): Promise<'jsonl' | 'csv'> {
+/** Stages the system's own grants export with its connector's reader (`format: native`). */
+function nativeGrants(ctx: StageContext, system: string, sys: SystemConfig, file: string) {
+  const connector = connectorById(sys.connector);
+  if (!connector.grants) {
+    throw new SourceError(`${system}: connector ${connector.id} has no native grants reader; use format jsonl or csv`);
+  }
+  const reader = connector.grants;
+  return async (table: string) => {
+    const options = connector.options.parse(sys);
+    const query = await reader.query({ system, options, files: [file], db: ctx.db });
+    try {
+      await ctx.db.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${query.sql}`, query.params);
+    } finally {
+      await query.cleanup?.();
+    }
+  };
+}
+
+async function formatFor(file: string, source: Pick<Partial<GrantsSource>, 'format'>): Promise<'jsonl' | 'csv' | 'native'> {
   if (!(await stat(file).catch(() => undefined))?.isFile()) throw new SourceError(`${file}: no such file`);
   const format = source.format ?? formatOf(file);
   if (!format) throw new SourceError(`${file}: cannot tell the format from the name; set format: jsonl or csv`);
@@ -77,7 +101,8 @@ async function formatFor(file: string, source: Pick<Partial<GrantsSource>, 'form
 
 async function snapshot(ctx: StageContext, spec: SnapshotSpec): Promise<SnapshotReport> {
   const { db, lake } = ctx;
-  await stageRecords(db, spec.stageTable, [spec.file], spec.fields, spec.format);
+  if (spec.stage) await spec.stage(spec.stageTable);
+  else if (spec.format !== 'native') await stageRecords(db, spec.stageTable, [spec.file], spec.fields, spec.format);
   await db.run(`CREATE OR REPLACE TEMP TABLE lapse_snapshot AS ${spec.validateSql}`);
   const bad = await db.all<{ ord: number | null; bad: string; raw: string | null }>(
     `SELECT (ord - (SELECT min(ord) FROM lapse_snapshot) + 1)::BIGINT AS ord, bad, raw

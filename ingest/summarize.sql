@@ -11,8 +11,9 @@ SELECT
   drop_reason,
   quarantine,
   q_ord,
+  q_sub,
   q_raw,
-  grouping(day, principal, permission, drop_reason, quarantine, q_ord, q_raw) > 0 AS g,
+  grouping(day, principal, permission, drop_reason, quarantine, q_ord, q_sub, q_raw) > 0 AS g,
   count(*) AS n,
   min(time) FILTER (WHERE NOT quarantine) AS first_seen,
   max(time) FILTER (WHERE NOT quarantine) AS last_seen,
@@ -28,7 +29,8 @@ FROM (
     drop_reason,
     coalesce(quarantine, false) AS quarantine,
     CASE WHEN quarantine THEN ord END AS q_ord,
+    CASE WHEN quarantine THEN sub END AS q_sub,
     CASE WHEN quarantine THEN left(raw, 65536) END AS q_raw
   FROM lapse_events
 )
-GROUP BY GROUPING SETS ((file, day, principal, permission, drop_reason, quarantine, q_ord, q_raw), (file))
+GROUP BY GROUPING SETS ((file, day, principal, permission, drop_reason, quarantine, q_ord, q_sub, q_raw), (file))

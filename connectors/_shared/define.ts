@@ -8,6 +8,7 @@ import type { Db, Params } from '../../core/db.js';
  * |-------------|-------------|---------------------------------------------------------------------|
  * | file        | VARCHAR     | the input file the record came from (as given in `$files`)          |
  * | ord         | BIGINT      | record order; record number in its file = ord − min(ord in file) + 1 (NULL: unknown) |
+ * | sub         | BIGINT      | 1-based index inside a record that holds several (CloudTrail `Records[]`), else NULL |
  * | time        | TIMESTAMPTZ | when the permission was used                                        |
  * | principal   | VARCHAR     | the system's own id of who used it                                  |
  * | permission  | VARCHAR     | the permission, named as in the system's grants snapshot            |
@@ -19,7 +20,7 @@ import type { Db, Params } from '../../core/db.js';
  * | raw         | VARCHAR     | the record's text when the engine could read it, for the quarantine |
  */
 export const EVENT_COLUMNS = [
-  'file', 'ord', 'time', 'principal', 'permission', 'action', 'resource', 'event_id', 'drop_reason', 'quarantine', 'raw',
+  'file', 'ord', 'sub', 'time', 'principal', 'permission', 'action', 'resource', 'event_id', 'drop_reason', 'quarantine', 'raw',
 ] as const;
 
 export interface EventsQuery {
@@ -30,6 +31,12 @@ export interface EventsQuery {
   /** Drops whatever temp tables the connector staged for this query. */
   cleanup?: () => Promise<void>;
 }
+
+/**
+ * A relation `(file, ord, raw, bad, v)` with `v = [principal, permission, granted_at, via]` as text:
+ * one row per grant record of the system's own export. `bad` names why a record is unreadable.
+ */
+export interface GrantsQuery extends EventsQuery {}
 
 export interface ConnectorInput<O> {
   system: string;
@@ -50,6 +57,15 @@ export interface Connector<S extends z.ZodObject = z.ZodObject> {
   /** Keys this connector adds to a system's config block (besides the common ones). */
   readonly options: S;
   events(input: ConnectorInput<z.infer<S>>): Promise<EventsQuery>;
+  /**
+   * Reads the system's own export of who holds what (`grants: { format: native }`), e.g. IAM Identity
+   * Center account assignments. Without it, only the generic JSONL/CSV grants format is accepted.
+   */
+  grants?: {
+    /** What export this reads, for docs and errors. */
+    describe: string;
+    query(input: ConnectorInput<z.infer<S>>): Promise<GrantsQuery>;
+  };
   /** Reads back the text of records (1-based numbers) of `file` that the engine could not parse. */
   readRecords(file: string, recs: number[]): Promise<Map<number, string>>;
 }

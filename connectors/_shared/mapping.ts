@@ -70,7 +70,7 @@ export function mappingExprs(m: Mapping, field: (name: string) => string) {
  */
 export function normalizeSql(m: Mapping, field: (name: string) => string, from: string): string {
   const e = mappingExprs(m, field);
-  return `SELECT file, ord, t AS time, principal, permission, action, resource, event_id,
+  return `SELECT file, ord, NULL::BIGINT AS sub, t AS time, principal, permission, action, resource, event_id,
   CASE
     WHEN bad IS NOT NULL THEN bad
     WHEN time_text IS NULL THEN 'missing_time'

@@ -1,0 +1,109 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Db } from '../core/db.js';
+import { tempDir } from '../test/helpers.js';
+import type { Connector } from './_shared/define.js';
+import { parseFiles } from './_shared/parse.js';
+
+/**
+ * Property tests shared by every connector that reads JSON lines: truncated, garbled and
+ * type-confused records never crash a connector, and every input record ends as an event or a
+ * counted drop. Seeds are the connector's own golden inputs, mutated.
+ */
+const GOLDEN = new URL('../fixtures/connectors/', import.meta.url).pathname;
+const LINE_BASED = readdirSync(new URL('.', import.meta.url).pathname, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && !d.name.startsWith('_') && d.name !== 'csv')
+  .map((d) => d.name)
+  .filter((id) => existsSync(join(GOLDEN, id)))
+  .sort();
+
+let db: Db;
+let dir: string;
+beforeAll(async () => {
+  db = await Db.open({ threads: 2 });
+  dir = await tempDir('lapse-prop-');
+});
+afterAll(() => db.close());
+
+async function load(id: string): Promise<Connector> {
+  const mod = (await import(/* @vite-ignore */ `./${id}/connector.js`)) as Record<string, unknown>;
+  return Object.values(mod).find((v) => (v as Connector | undefined)?.id === id) as Connector;
+}
+
+/** Golden input lines and options of a connector: the seeds to mutate. */
+function seeds(id: string): { lines: string[]; options: unknown } {
+  const lines: string[] = [];
+  let options: unknown = {};
+  for (const c of readdirSync(join(GOLDEN, id)).sort()) {
+    const caseDir = join(GOLDEN, id, c);
+    for (const f of readdirSync(caseDir)) {
+      if (f.startsWith('input') && !f.endsWith('.gz')) {
+        lines.push(...readFileSync(join(caseDir, f), 'utf8').split('\n').filter(isJson));
+      }
+    }
+    const opt = join(caseDir, 'options.json');
+    if (existsSync(opt)) options = JSON.parse(readFileSync(opt, 'utf8'));
+  }
+  return { lines, options };
+}
+
+function isJson(line: string): boolean {
+  try {
+    return line.trim() !== '' && typeof JSON.parse(line) === 'object';
+  } catch {
+    return false;
+  }
+}
+
+/** Replaces one value somewhere in a JSON object with a value of another type. */
+function confuse(value: unknown, pick: number, replacement: unknown): unknown {
+  if (value === null || typeof value !== 'object') return replacement;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return replacement;
+  const [k, v] = entries[pick % entries.length]!;
+  return { ...(value as object), [k]: pick % 3 === 0 ? replacement : confuse(v, Math.floor(pick / 3), replacement) };
+}
+
+function mutation(seedLines: string[]) {
+  const seed = fc.constantFrom(...seedLines);
+  return fc.oneof(
+    seed,
+    fc.tuple(seed, fc.nat()).map(([l, n]) => l.slice(0, n % Math.max(1, l.length))),
+    fc.tuple(seed, fc.nat(), fc.jsonValue()).map(([l, n, r]) => JSON.stringify(confuse(JSON.parse(l), n, r))),
+    fc.tuple(seed, fc.nat(), fc.string({ minLength: 1, maxLength: 3 })).map(([l, n, s]) => {
+      const i = n % Math.max(1, l.length);
+      return l.slice(0, i) + s + l.slice(i + 1);
+    }),
+    fc.jsonValue().map((v) => JSON.stringify(v)),
+  ).map((l) => l.replaceAll('\n', ' ').replaceAll('\r', ' '));
+}
+
+describe.each(LINE_BASED)('connector %s under hostile input', (id) => {
+  test('never crashes; every record is an event or a counted drop', async () => {
+    const connector = await load(id);
+    const { lines, options } = seeds(id);
+    expect(lines.length).toBeGreaterThan(0);
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(mutation(lines), { minLength: 1, maxLength: 12 }), async (records) => {
+        const nonBlank = records.filter((r) => r.trim() !== '');
+        const file = join(dir, `${id}-${run++}.jsonl`);
+        await writeFile(file, `${records.join('\n')}\n`);
+        const rows = await parseFiles(db, connector, 'prop', options, [file]);
+        const seen = new Set(rows.map((r) => r.record));
+        expect([...seen].sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(nonBlank.map((_, i) => i + 1));
+        for (const r of rows) {
+          if (r.drop_reason === null) {
+            expect(r.time && r.principal && r.permission, JSON.stringify(r)).toBeTruthy();
+          } else {
+            expect(typeof r.quarantine).toBe('boolean');
+          }
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
