@@ -26,8 +26,16 @@ export class Db {
     return new Db(instance, conn);
   }
 
+  /**
+   * Runs SQL; a script of several statements (each ending with `;` at the end of a line) runs one
+   * statement at a time, each bound with just the parameters it names.
+   */
   async run(sql: string, params?: Params): Promise<void> {
-    await this.conn.run(sql, params && bind(params));
+    if (!params) {
+      await this.conn.run(sql);
+      return;
+    }
+    for (const statement of statements(sql)) await this.conn.run(statement, bind(only(params, statement)));
   }
 
   /** Rows as plain JS values: BIGINT → number, DATE/TIMESTAMP → ISO string (cast days to VARCHAR in SQL). */
@@ -40,10 +48,35 @@ export class Db {
     return (await this.all<T>(sql, params))[0];
   }
 
+  /**
+   * Creates (or replaces) a temp table from JS rows: `columns` maps each column to its DuckDB type.
+   * Rows travel as one JSON parameter, so there is no SQL splicing and NULLs stay NULL.
+   */
+  async tableFromRows(table: string, columns: Record<string, string>, rows: object[]): Promise<void> {
+    const structure = JSON.stringify([columns]);
+    const cols = Object.keys(columns).map(sqlIdent).join(', ');
+    await this.run(
+      `CREATE OR REPLACE TEMP TABLE ${sqlIdent(table)} AS
+       SELECT ${cols} FROM (SELECT unnest(from_json($rows, ${sqlString(structure)}), recursive := true))`,
+      { rows: JSON.stringify(rows) },
+    );
+  }
+
   close(): void {
     this.conn.closeSync();
     this.instance.closeSync();
   }
+}
+
+function statements(sql: string): string[] {
+  return sql
+    .split(/;[ \t]*(?:--[^\n]*)?\n/)
+    .map((s) => s.trim())
+    .filter((s) => s.replace(/--[^\n]*/g, '').trim() !== '');
+}
+
+function only(params: Params, statement: string): Params {
+  return Object.fromEntries(Object.entries(params).filter(([k]) => new RegExp(`\\$${k}\\b`).test(statement)));
 }
 
 function bind(params: Params): Record<string, DuckDBValue> {

@@ -89,7 +89,9 @@ export const SourceEntry = z.object({
   observed_days: z.number(),
   grants: z.number(),
   grants_snapshot: Day.nullable(),
-  unresolved_principals: z.array(z.string()),
+  /** Grant principals no directory person matches (often service accounts or a missing alias). */
+  unresolved_count: z.number(),
+  unresolved_principals: z.array(z.string()).describe('The first 50, sorted.'),
 });
 export type SourceEntry = z.infer<typeof SourceEntry>;
 

@@ -1,0 +1,167 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { loadAsOf } from '../aggregate/index.js';
+import { ingest } from '../ingest/index.js';
+import { config, jsonl, stageContext, tempDir, writeFiles } from '../test/helpers.js';
+import { addDays } from '../core/days.js';
+import type { Finding, FindingsDocument } from '../core/model.js';
+import { detect, explain } from './index.js';
+
+const AS_OF = '2026-06-30';
+const START = '2026-01-01'; // logs cover 180 days
+
+interface Use {
+  day: string;
+  who: string;
+  perm: string;
+  ok?: boolean;
+}
+
+const PEOPLE = [
+  'id,email,team,manager,status,aliases',
+  'boss,boss@corp.example,eng,,active,',
+  'ann,ann@corp.example,eng,boss,active,',
+  'ben,ben@corp.example,eng,boss,active,app:benny',
+  'cat,cat@corp.example,eng,boss@corp.example,terminated,',
+  'dan,dan@corp.example,ops,boss,active,',
+].join('\n');
+
+/** A small world: one `app` system with daily heartbeat uses so its source is fresh, plus `uses`. */
+async function world(opts: {
+  uses: Use[]; grants: object[]; lastLogDay?: string; firstLogDay?: string; snapshotDay?: string; extra?: Record<string, unknown>;
+}) {
+  const dir = await tempDir();
+  const heartbeat: Use[] = [];
+  for (let d = opts.firstLogDay ?? START; d <= (opts.lastLogDay ?? AS_OF); d = addDays(d, 1)) {
+    heartbeat.push({ day: d, who: 'boss@corp.example', perm: 'heartbeat' });
+  }
+  const events = [...heartbeat, ...opts.uses].map((u) => ({
+    ts: `${u.day}T12:00:00Z`, user: u.who, perm: u.perm, result: u.ok === false ? 'denied' : 'ok',
+  }));
+  await writeFiles(dir, {
+    'people.csv': PEOPLE,
+    'logs/app.jsonl': jsonl(events),
+    'grants.jsonl': jsonl([{ principal: 'boss@corp.example', permission: 'heartbeat' }, ...opts.grants]),
+  });
+  const cfg = config(dir, {
+    directory: { path: 'people.csv' },
+    defaults: { ttl_days: 90, max_source_lag_days: 2 },
+    systems: {
+      app: {
+        connector: 'jsonl',
+        logs: [{ path: 'logs/' }],
+        grants: { path: 'grants.jsonl' },
+        mapping: { time: 'ts', principal: 'user', permission: 'perm', outcome: { field: 'result', success: ['ok'] } },
+        permissions: { quarterly: { ttl_days: 120 }, breakglass: { emergency_only: true } },
+      },
+    },
+    protected_principals: ['svc-backup'],
+    guards: { max_revoke_fraction: 1, max_revoke_count: 500 },
+    ...opts.extra,
+  });
+  const ctx = await stageContext(cfg);
+  cleanup.push(() => ctx.close());
+  await ingest(ctx, opts.snapshotDay ?? AS_OF);
+  return ctx;
+}
+
+const cleanup: (() => void)[] = [];
+afterEach(() => cleanup.splice(0).forEach((c) => c()));
+
+async function run(ctx: Awaited<ReturnType<typeof world>>, asOf = AS_OF): Promise<FindingsDocument> {
+  await loadAsOf(ctx, asOf);
+  return detect(ctx, asOf);
+}
+
+const one = (doc: FindingsDocument, principal: string, permission: string): Finding | undefined =>
+  doc.findings.find((f) => f.principal === principal && f.permission === permission);
+
+describe('detect: one rule per row', () => {
+  test.each([
+    { name: 'used within TTL', uses: [{ day: '2026-06-01', who: 'ann@corp.example', perm: 'db' }], grant: { principal: 'ann@corp.example', permission: 'db' }, expect: undefined },
+    { name: 'stale: last use beyond TTL', uses: [{ day: '2026-03-01', who: 'ann@corp.example', perm: 'db' }], grant: { principal: 'ann@corp.example', permission: 'db' }, expect: { kind: 'stale', last_used: '2026-03-01', days_unused: 121, excluded_by: null } },
+    { name: 'exactly TTL days is not stale', uses: [{ day: '2026-04-01', who: 'ann@corp.example', perm: 'db' }], grant: { principal: 'ann@corp.example', permission: 'db' }, expect: undefined },
+    { name: 'never used, granted long ago', uses: [], grant: { principal: 'ann@corp.example', permission: 'db', granted_at: '2025-01-01' }, expect: { kind: 'never_used', last_used: null, days_unused: 180 } },
+    { name: 'never used, too new to judge', uses: [], grant: { principal: 'ann@corp.example', permission: 'db', granted_at: '2026-06-01' }, expect: undefined },
+    { name: 'denied attempts are not use', uses: [{ day: '2026-06-20', who: 'ann@corp.example', perm: 'db', ok: false }], grant: { principal: 'ann@corp.example', permission: 'db', granted_at: '2025-01-01' }, expect: { kind: 'never_used' } },
+    { name: 'periodic permission keeps its own TTL', uses: [{ day: '2026-03-31', who: 'ann@corp.example', perm: 'quarterly' }], grant: { principal: 'ann@corp.example', permission: 'quarterly' }, expect: undefined },
+    { name: 'emergency-only is excluded', uses: [], grant: { principal: 'ann@corp.example', permission: 'breakglass', granted_at: '2025-01-01' }, expect: { kind: 'never_used', excluded_by: 'emergency_only', status: 'exempted' } },
+    { name: 'protected principal is excluded', uses: [], grant: { principal: 'svc-backup', permission: 'db', granted_at: '2025-01-01' }, expect: { kind: 'never_used', excluded_by: 'protected_principal' } },
+    { name: 'terminated person, even if used', uses: [{ day: '2026-06-29', who: 'cat@corp.example', perm: 'db' }], grant: { principal: 'cat@corp.example', permission: 'db' }, expect: { kind: 'terminated', excluded_by: null, manager: 'boss@corp.example' } },
+    { name: 'alias resolves a native id to the person', uses: [{ day: '2026-06-01', who: 'ben@corp.example', perm: 'db' }], grant: { principal: 'benny', permission: 'db' }, expect: undefined },
+  ])('$name', async (row) => {
+    const ctx = await world({ uses: row.uses, grants: [row.grant] });
+    const doc = await run(ctx);
+    const f = one(doc, row.grant.principal, row.grant.permission);
+    if (row.expect === undefined) expect(f).toBeUndefined();
+    else expect(f).toMatchObject(row.expect);
+  });
+});
+
+describe('detect: guards', () => {
+  test('a silent source produces no actionable findings, only a guard', async () => {
+    const ctx = await world({
+      uses: [{ day: '2026-02-01', who: 'ann@corp.example', perm: 'db' }],
+      grants: [{ principal: 'ann@corp.example', permission: 'db' }],
+      lastLogDay: '2026-06-20',
+    });
+    const doc = await run(ctx);
+    expect(one(doc, 'ann@corp.example', 'db')).toMatchObject({ kind: 'stale', excluded_by: 'source_freshness' });
+    expect(doc.guards).toEqual([expect.objectContaining({ system: 'app', guard: 'source_freshness', held: 1 })]);
+  });
+
+  test('a young system cannot call old grants never-used', async () => {
+    const ctx = await world({
+      uses: [],
+      grants: [{ principal: 'ann@corp.example', permission: 'db', granted_at: '2024-01-01' }],
+      firstLogDay: '2026-05-01',
+    });
+    const doc = await run(ctx);
+    expect(one(doc, 'ann@corp.example', 'db')).toMatchObject({ kind: 'never_used', excluded_by: 'observation_window' });
+    expect(doc.guards.map((g) => g.guard)).toEqual(['observation_window']);
+  });
+
+  test('blast radius holds a system whose share of revocations is too large', async () => {
+    const grants = ['a', 'b', 'c'].map((p) => ({ principal: `ann@corp.example`, permission: `p-${p}`, granted_at: '2025-01-01' }));
+    const ctx = await world({ uses: [], grants, extra: { guards: { max_revoke_fraction: 0.5, max_revoke_count: 500 } } });
+    const doc = await run(ctx);
+    expect(doc.guards).toEqual([expect.objectContaining({ system: 'app', guard: 'blast_radius', held: 3 })]);
+  });
+});
+
+describe('detect: lifecycle and stability', () => {
+  test('new → open → resolved → reappeared, with a stable id', async () => {
+    const ctx = await world({ uses: [{ day: '2026-01-10', who: 'ann@corp.example', perm: 'db' }, { day: '2026-07-05', who: 'ann@corp.example', perm: 'db' }], grants: [{ principal: 'ann@corp.example', permission: 'db' }], lastLogDay: '2026-10-10', snapshotDay: '2026-06-01' });
+    const first = await run(ctx, '2026-06-01');
+    const second = await run(ctx, '2026-06-02');
+    const third = await run(ctx, '2026-07-06');
+    const fourth = await run(ctx, '2026-10-10');
+    const f = (d: FindingsDocument) => one(d, 'ann@corp.example', 'db');
+    expect([f(first)?.status, f(second)?.status, f(third)?.status, f(fourth)?.status]).toEqual(['new', 'open', 'resolved', 'reappeared']);
+    expect(new Set([f(first)?.finding_id, f(second)?.finding_id, f(fourth)?.finding_id]).size).toBe(1);
+  });
+
+  test('the same inputs give the same document and run id', async () => {
+    const ctx = await world({ uses: [], grants: [{ principal: 'ann@corp.example', permission: 'db', granted_at: '2025-01-01' }] });
+    const a = await run(ctx);
+    const b = await run(ctx);
+    expect(b).toEqual(a);
+  });
+});
+
+describe('explain', () => {
+  test('says why each grant of a person is or is not flagged', async () => {
+    const ctx = await world({
+      uses: [{ day: '2026-03-01', who: 'ann@corp.example', perm: 'db' }, { day: '2026-06-28', who: 'ann@corp.example', perm: 'wiki' }],
+      grants: [
+        { principal: 'ann@corp.example', permission: 'db' },
+        { principal: 'ann@corp.example', permission: 'wiki' },
+        { principal: 'ann@corp.example', permission: 'breakglass', granted_at: '2025-01-01' },
+      ],
+    });
+    await loadAsOf(ctx, AS_OF);
+    const lines = await explain(ctx, AS_OF, 'ann');
+    expect(lines.map((l) => [l.permission, l.verdict])).toEqual([['breakglass', 'excluded'], ['db', 'flagged'], ['wiki', 'ok']]);
+    expect(lines[1]!.reason).toBe('stale: last used 2026-03-01, 121 days ago; TTL 90 days');
+    expect(lines[0]!.reason).toMatch(/emergency-only/);
+  });
+});

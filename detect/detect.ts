@@ -1,0 +1,124 @@
+import { join } from 'node:path';
+import type { StageContext } from '../core/context.js';
+import { daysBetween, type Day } from '../core/days.js';
+import { sqlFile, sqlString } from '../core/db.js';
+import { canonicalJson, sha256 } from '../core/hash.js';
+import { layout, partition } from '../core/layout.js';
+import { Finding, FindingsDocument, GuardEntry, SourceEntry } from '../core/model.js';
+import { guardEntries } from './guards.js';
+import { loadRules } from './rules.js';
+
+const EVALUATE = sqlFile(import.meta.url, 'evaluate.sql');
+const LIFECYCLE = sqlFile(import.meta.url, 'lifecycle.sql');
+
+/** The columns of a stored findings file (lifecycle.sql's output). */
+const FINDINGS_TABLE = `finding_id VARCHAR, kind VARCHAR, system VARCHAR, principal VARCHAR, person VARCHAR, team VARCHAR,
+  manager VARCHAR, permission VARCHAR, via VARCHAR, last_used DATE, days_unused BIGINT, ttl_days INTEGER, granted_at DATE,
+  score DOUBLE, baseline STRUCT(team_size INTEGER, team_holders INTEGER, team_users INTEGER, org_holders INTEGER),
+  excluded_by VARCHAR, exempt_reason VARCHAR, status VARCHAR`;
+
+const FINDING_COLUMNS = `finding_id, kind, system, principal, person, team, manager, permission, via,
+  last_used::VARCHAR AS last_used, days_unused, ttl_days, granted_at::VARCHAR AS granted_at, score, baseline,
+  status, excluded_by, exempt_reason`;
+
+/**
+ * Judges every grant as of `asOf` (tables from aggregate's `loadAsOf`), gives findings their
+ * lifecycle status, applies the guards, and stores the document in the lake under its as-of day.
+ */
+export async function detect(ctx: StageContext, asOf: Day): Promise<FindingsDocument> {
+  const { db, config } = ctx;
+  await evaluate(ctx, asOf);
+  await loadPrevious(ctx, asOf);
+  await db.run(LIFECYCLE);
+  const findings = (await db.all(`SELECT ${FINDING_COLUMNS} FROM lapse_findings ORDER BY system, principal, permission`)).map(
+    (r) => Finding.parse(r),
+  );
+  const sources = await sourceEntries(ctx, asOf);
+  const guards = guardEntries(config, findings, sources);
+  const run_id = runId(asOf, findings, guards, sources);
+  const doc: FindingsDocument = { as_of: asOf, run_id, findings, guards, sources };
+  await store(ctx, doc);
+  ctx.log.info({ stage: 'detect', as_of: asOf, run_id, findings: findings.length, guards: guards.length }, 'detect done');
+  return doc;
+}
+
+/** Judges every grant into `lapse_eval` (see evaluate.sql). */
+export async function evaluate(ctx: StageContext, asOf: Day): Promise<void> {
+  const { db, config } = ctx;
+  await loadRules(db, config);
+  await db.run(EVALUATE, {
+    as_of: asOf,
+    default_ttl: config.defaults.ttl_days,
+    default_lag: config.defaults.max_source_lag_days,
+  });
+}
+
+/** Content-addressed: the same inputs as of the same day give the same run id (and list paths). */
+function runId(asOf: Day, findings: Finding[], guards: GuardEntry[], sources: SourceEntry[]): string {
+  return `${asOf}-${sha256(canonicalJson({ findings, guards, sources })).slice(0, 8)}`;
+}
+
+async function sourceEntries(ctx: StageContext, asOf: Day): Promise<SourceEntry[]> {
+  const rows = await ctx.db.all<{
+    system: string; first_day: string | null; newest_day: string | null; grants: number; snapshot: string | null;
+    unresolved_count: number; unresolved: string[] | null;
+  }>(
+    `SELECT s.system, src.first_day::VARCHAR AS first_day, src.newest_day::VARCHAR AS newest_day,
+            count(e.principal) AS grants, max(e.snapshot)::VARCHAR AS snapshot,
+            count(DISTINCT e.principal) FILTER (WHERE e.person IS NULL) AS unresolved_count,
+            list(DISTINCT e.principal ORDER BY e.principal) FILTER (WHERE e.person IS NULL) AS unresolved
+     FROM (SELECT unnest($systems) AS system) s
+     LEFT JOIN lapse_sources src USING (system)
+     LEFT JOIN lapse_eval e USING (system)
+     GROUP BY ALL ORDER BY s.system`,
+    { systems: Object.keys(ctx.config.systems) },
+  );
+  return rows.map((r) => ({
+    system: r.system,
+    first_day: r.first_day,
+    newest_day: r.newest_day,
+    lag_days: r.newest_day ? daysBetween(r.newest_day, asOf) : null,
+    observed_days: r.first_day ? daysBetween(r.first_day, asOf) : 0,
+    grants: r.grants,
+    grants_snapshot: r.snapshot,
+    unresolved_count: r.unresolved_count,
+    unresolved_principals: (r.unresolved ?? []).slice(0, 50),
+  }));
+}
+
+/** The most recent earlier run's findings, as `lapse_prev` (empty on the first run). */
+async function loadPrevious(ctx: StageContext, asOf: Day): Promise<void> {
+  const earlier = (await ctx.lake.list(layout.findings))
+    .map((o) => ({ key: o.key, day: partition(o.key, 'as_of') ?? '' }))
+    .filter((o) => o.day && o.day < asOf && o.key.endsWith('.parquet'))
+    .sort((a, b) => (a.day < b.day ? 1 : -1));
+  if (earlier.length === 0) {
+    await ctx.db.run(`CREATE OR REPLACE TEMP TABLE lapse_prev (${FINDINGS_TABLE})`);
+    return;
+  }
+  const [file] = await ctx.lake.localPaths([earlier[0]!.key]);
+  await ctx.db.run(`CREATE OR REPLACE TEMP TABLE lapse_prev AS SELECT * FROM read_parquet(${sqlString(file!)})`);
+}
+
+async function store(ctx: StageContext, doc: FindingsDocument): Promise<void> {
+  const out = join(await ctx.lake.scratch(), 'findings.parquet');
+  await ctx.db.run(`COPY (SELECT * FROM lapse_findings ORDER BY system, principal, permission) TO ${sqlString(out)} (FORMAT parquet)`);
+  await ctx.lake.putFile(layout.findingsOf(doc.as_of), out);
+  const { findings, ...run } = doc;
+  await ctx.lake.writeText(layout.runOf(doc.as_of), `${JSON.stringify({ ...run, findings: findings.length }, null, 2)}\n`);
+}
+
+/** The stored findings document of a day (for `lapse act`), or of the newest run when `asOf` is omitted. */
+export async function loadFindings(ctx: StageContext, asOf?: Day): Promise<FindingsDocument | undefined> {
+  const runs = (await ctx.lake.list(layout.runs)).map((o) => partition(o.key, 'as_of')).filter((d): d is string => !!d).sort();
+  const day = asOf ?? runs.at(-1);
+  if (!day) return undefined;
+  const runText = await ctx.lake.readText(layout.runOf(day));
+  if (!runText) return undefined;
+  const run = JSON.parse(runText) as Omit<FindingsDocument, 'findings'>;
+  const [file] = await ctx.lake.localPaths([layout.findingsOf(day)]);
+  const findings = (await ctx.db.all(`SELECT ${FINDING_COLUMNS} FROM read_parquet(${sqlString(file!)}) ORDER BY system, principal, permission`)).map(
+    (r) => Finding.parse(r),
+  );
+  return FindingsDocument.parse({ as_of: run.as_of, run_id: run.run_id, findings, guards: run.guards, sources: run.sources });
+}

@@ -1,0 +1,81 @@
+import type { StageContext } from '../core/context.js';
+import type { Day } from '../core/days.js';
+import { evaluate } from './detect.js';
+
+export interface Explanation {
+  system: string;
+  principal: string;
+  permission: string;
+  person: string | null;
+  verdict: 'flagged' | 'excluded' | 'ok';
+  kind: string | null;
+  excluded_by: string | null;
+  last_used: string | null;
+  days_unused: number | null;
+  ttl_days: number;
+  granted_at: string | null;
+  reason: string;
+}
+
+interface EvalRow {
+  system: string; principal: string; permission: string; person: string | null; email: string | null;
+  kind: string | null; excluded_by: string | null; last_used: string | null; days_unused: number | null;
+  ttl_days: number; granted_at: string | null; first_day: string | null; newest_day: string | null;
+  permission_ttl: boolean; observed_days: number;
+}
+
+/**
+ * Why each grant of a person (directory id or email) or of a bare principal is or is not flagged
+ * as of `asOf`: the rule applied, the evidence, and the rule or guard that holds it back.
+ */
+export async function explain(ctx: StageContext, asOf: Day, who: string): Promise<Explanation[]> {
+  await evaluate(ctx, asOf);
+  const rows = await ctx.db.all<EvalRow>(
+    `SELECT system, principal, permission, person, email, kind, excluded_by, last_used::VARCHAR AS last_used,
+            days_unused, ttl_days, granted_at::VARCHAR AS granted_at, first_day::VARCHAR AS first_day,
+            newest_day::VARCHAR AS newest_day, permission_ttl, observed_days
+     FROM lapse_eval
+     WHERE lower($who) IN (lower(person), lower(email), lower(principal))
+     ORDER BY system, permission, principal`,
+    { who },
+  );
+  return rows.map((r) => ({
+    system: r.system,
+    principal: r.principal,
+    permission: r.permission,
+    person: r.person,
+    verdict: r.kind === null ? 'ok' : r.excluded_by ? 'excluded' : 'flagged',
+    kind: r.kind,
+    excluded_by: r.excluded_by,
+    last_used: r.last_used,
+    days_unused: r.days_unused,
+    ttl_days: r.ttl_days,
+    granted_at: r.granted_at,
+    reason: reason(r),
+  }));
+}
+
+const HOLDS: Record<string, string> = {
+  protected_principal: 'the principal is protected (protected_principals): never flagged for action',
+  emergency_only: 'the permission is emergency-only (break-glass): rarely used by design, never revoked',
+  source_freshness: "the system's logs are silent: lapse cannot tell unused from unlogged",
+  observation_window: 'the logs do not yet cover the TTL: non-use cannot be judged',
+};
+
+function reason(r: EvalRow): string {
+  const ttl = `TTL ${r.ttl_days} days${r.permission_ttl ? ' (set for this permission)' : ''}`;
+  const evidence =
+    r.kind === 'terminated'
+      ? 'the person is terminated in the directory'
+      : r.last_used
+        ? `last used ${r.last_used}, ${r.days_unused} days ago; ${ttl}`
+        : r.first_day === null
+          ? `no log events for this system; ${ttl}`
+          : `never used since ${r.granted_at && r.granted_at > r.first_day ? `it was granted on ${r.granted_at}` : `the logs began on ${r.first_day}`} (${r.days_unused} days); ${ttl}`;
+  if (r.kind === null) {
+    const young = !r.last_used && r.days_unused !== null && r.days_unused <= r.ttl_days;
+    return `${young ? 'too new to judge' : 'in use'}: ${evidence}`;
+  }
+  const hold = r.excluded_by ? ` — held: ${HOLDS[r.excluded_by] ?? r.excluded_by}` : '';
+  return `${r.kind.replace('_', ' ')}: ${evidence}${hold}`;
+}

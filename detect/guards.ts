@@ -1,0 +1,57 @@
+import type { Config } from '../core/config.js';
+import type { Finding, GuardEntry, SourceEntry } from '../core/model.js';
+
+/** A finding that an enforce action may act on: flagged now, not exempted, not held by a guard. */
+export function isActionable(f: Finding): boolean {
+  return f.status !== 'resolved' && f.status !== 'exempted' && f.excluded_by === null;
+}
+
+export function isRevocable(f: Finding): boolean {
+  return isActionable(f) && (f.kind === 'stale' || f.kind === 'never_used' || f.kind === 'terminated');
+}
+
+/**
+ * The guards of ARCHITECTURE.md, as entries in the findings document. Source freshness and the
+ * observation window were applied per grant in SQL (`excluded_by`); blast radius is judged here per
+ * system, on what would be revoked.
+ */
+export function guardEntries(config: Config, findings: Finding[], sources: SourceEntry[]): GuardEntry[] {
+  const out: GuardEntry[] = [];
+  for (const s of sources) {
+    const onSystem = findings.filter((f) => f.system === s.system);
+    const maxLag = config.systems[s.system]?.max_source_lag_days ?? config.defaults.max_source_lag_days;
+    if (s.grants > 0 && (s.lag_days === null || s.lag_days > maxLag)) {
+      out.push({
+        system: s.system,
+        guard: 'source_freshness',
+        held: onSystem.filter((f) => f.excluded_by === 'source_freshness').length,
+        detail:
+          s.newest_day === null
+            ? 'no log events in the lake: every grant would look unused'
+            : `newest event ${s.newest_day} is ${s.lag_days} days old (allowed ${maxLag}): source silent`,
+      });
+    }
+    const early = onSystem.filter((f) => f.excluded_by === 'observation_window');
+    if (early.length) {
+      out.push({
+        system: s.system,
+        guard: 'observation_window',
+        held: early.length,
+        detail: `logs cover ${s.observed_days} days, not more than the TTL: never-used grants cannot be judged yet`,
+      });
+    }
+    const revocable = onSystem.filter(isRevocable).length;
+    const { max_revoke_count: maxCount, max_revoke_fraction: maxFraction } = config.guards;
+    if (s.grants > 0 && revocable > 0 && (revocable > maxCount || revocable / s.grants > maxFraction)) {
+      out.push({
+        system: s.system,
+        guard: 'blast_radius',
+        held: revocable,
+        detail: `would revoke ${revocable} of ${s.grants} grants (${pct(revocable / s.grants)}; limits ${pct(maxFraction)}, ${maxCount}): revocation list held for review`,
+      });
+    }
+  }
+  return out;
+}
+
+const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;

@@ -1,0 +1,7 @@
+/**
+ * detect: reads the as-of tables loaded by aggregate (grants, last use, sources, people) and the
+ * previous run's findings; writes the findings document (lake: findings/ and runs/).
+ */
+export { detect, loadFindings } from './detect.js';
+export { explain, type Explanation } from './explain.js';
+export { isActionable, isRevocable } from './guards.js';
