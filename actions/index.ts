@@ -2,12 +2,16 @@
  * actions: read the findings document; write revocation lists, ticket previews (and Jira tickets).
  * Each action is a plugin: `plan` (no side effects) then `apply`, decided by the runner.
  */
-import type { Action } from './_shared/define.js';
+import { messageOf } from '../core/errors.js';
+import type { FindingsDocument } from '../core/model.js';
+import type { Action, ActionContext } from './_shared/define.js';
+import { revocationList } from './revocation_list/action.js';
+import { ticketPreview } from './ticket_preview/action.js';
 
 export type { Action, ActionContext, ActionReport } from './_shared/define.js';
 
 /** Every action, in one explicit list. */
-const ALL: Action[] = [];
+const ALL = [revocationList, ticketPreview] as unknown as Action[];
 
 export const actions: ReadonlyMap<string, Action> = registry(ALL);
 
@@ -18,4 +22,39 @@ function registry(list: Action[]): Map<string, Action> {
     map.set(a.id, a);
   }
   return map;
+}
+
+export interface ActionOutcome {
+  type: string;
+  /** `applied`, or why not: `dry run`, `mode report` (enforce-only action), `failed`. */
+  state: 'applied' | 'dry run' | 'mode report' | 'failed';
+  lines: string[];
+  error?: string;
+}
+
+/**
+ * Runs the configured actions on a findings document. The one place that decides whether `apply`
+ * runs: never on `--dry-run`; enforce-only actions only in `mode: enforce`. A failing action is
+ * reported and the others still run.
+ */
+export async function runActions(ctx: ActionContext, doc: FindingsDocument, opts: { dryRun: boolean }): Promise<ActionOutcome[]> {
+  const out: ActionOutcome[] = [];
+  for (const cfg of ctx.config.actions) {
+    const action = actions.get(cfg.type)!;
+    const options = action.options.parse(cfg);
+    const log = ctx.log.child({ action: action.id });
+    try {
+      const plan = await action.plan({ ...ctx, log }, doc, options);
+      if (opts.dryRun || (action.effect === 'enforce' && ctx.config.mode !== 'enforce')) {
+        const state = opts.dryRun ? 'dry run' : 'mode report';
+        out.push({ type: action.id, state, lines: action.describe(plan).lines });
+        continue;
+      }
+      out.push({ type: action.id, state: 'applied', lines: (await action.apply({ ...ctx, log }, plan, options)).lines });
+    } catch (err) {
+      log.error({ err }, 'action failed');
+      out.push({ type: action.id, state: 'failed', lines: [], error: messageOf(err) });
+    }
+  }
+  return out;
 }

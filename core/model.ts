@@ -51,6 +51,8 @@ export const Finding = z.object({
   system: z.string(),
   principal: z.string(),
   person: z.string().nullable(),
+  /** The person's email from the directory (how tickets name and reach them). */
+  email: z.string().nullable(),
   team: z.string().nullable(),
   manager: z.string().nullable(),
   permission: z.string(),

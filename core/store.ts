@@ -171,3 +171,11 @@ export class OverlayLake implements Lake {
     await this.base.cleanup();
   }
 }
+
+/** Opens a lake or output location from a config value: a local directory (s3:// comes with the S3 store). */
+export function openStore(location: string): Lake {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
+    throw new StoreError(`${location}: unsupported location; use a local directory`);
+  }
+  return new LocalLake(location);
+}

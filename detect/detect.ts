@@ -12,12 +12,12 @@ const EVALUATE = sqlFile(import.meta.url, 'evaluate.sql');
 const LIFECYCLE = sqlFile(import.meta.url, 'lifecycle.sql');
 
 /** The columns of a stored findings file (lifecycle.sql's output). */
-const FINDINGS_TABLE = `finding_id VARCHAR, kind VARCHAR, system VARCHAR, principal VARCHAR, person VARCHAR, team VARCHAR,
+const FINDINGS_TABLE = `finding_id VARCHAR, kind VARCHAR, system VARCHAR, principal VARCHAR, person VARCHAR, email VARCHAR, team VARCHAR,
   manager VARCHAR, permission VARCHAR, via VARCHAR, last_used DATE, days_unused BIGINT, ttl_days INTEGER, granted_at DATE,
   score DOUBLE, baseline STRUCT(team_size INTEGER, team_holders INTEGER, team_users INTEGER, org_holders INTEGER),
   excluded_by VARCHAR, exempt_reason VARCHAR, status VARCHAR`;
 
-const FINDING_COLUMNS = `finding_id, kind, system, principal, person, team, manager, permission, via,
+const FINDING_COLUMNS = `finding_id, kind, system, principal, person, email, team, manager, permission, via,
   last_used::VARCHAR AS last_used, days_unused, ttl_days, granted_at::VARCHAR AS granted_at, score, baseline,
   status, excluded_by, exempt_reason`;
 

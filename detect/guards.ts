@@ -1,14 +1,6 @@
 import type { Config } from '../core/config.js';
+import { isRevocable } from '../core/findings.js';
 import type { Finding, GuardEntry, SourceEntry } from '../core/model.js';
-
-/** A finding that an enforce action may act on: flagged now, not exempted, not held by a guard. */
-export function isActionable(f: Finding): boolean {
-  return f.status !== 'resolved' && f.status !== 'exempted' && f.excluded_by === null;
-}
-
-export function isRevocable(f: Finding): boolean {
-  return isActionable(f) && (f.kind === 'stale' || f.kind === 'never_used' || f.kind === 'terminated');
-}
 
 /**
  * The guards of ARCHITECTURE.md, as entries in the findings document. Source freshness and the

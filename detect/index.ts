@@ -4,4 +4,3 @@
  */
 export { detect, loadFindings } from './detect.js';
 export { explain, type Explanation } from './explain.js';
-export { isActionable, isRevocable } from './guards.js';

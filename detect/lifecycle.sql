@@ -5,7 +5,7 @@
 CREATE OR REPLACE TEMP TABLE lapse_findings AS
 WITH cur AS (
   SELECT
-    finding_id, kind, system, principal, person, team, manager, permission, via, last_used, days_unused,
+    finding_id, kind, system, principal, person, email, team, manager, permission, via, last_used, days_unused,
     ttl_days, granted_at, NULL::DOUBLE AS score,
     NULL::STRUCT(team_size INTEGER, team_holders INTEGER, team_users INTEGER, org_holders INTEGER) AS baseline,
     excluded_by,

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { isActionable } from '../../core/findings.js';
+import { shortId } from '../../core/hash.js';
+import type { Finding, FindingKind, FindingsDocument } from '../../core/model.js';
+
+/**
+ * What a ticket says, independent of where it goes: the Markdown preview and the Jira action render
+ * the same Ticket, so the preview shows exactly what Jira will say.
+ */
+export interface Ticket {
+  /** Stable across runs for the same group: how a re-run finds the ticket it opened before. */
+  fingerprint: string;
+  system: string;
+  /** The person's directory id, or the bare principal when no person matches. */
+  subject: string;
+  summary: string;
+  /** `security` (the review queue) or the manager's email for anomalies they must confirm. */
+  route: { to: 'security' } | { to: 'manager'; email: string };
+  labels: string[];
+  intro: string;
+  rows: TicketRow[];
+  next: string;
+  finding_ids: string[];
+}
+
+export interface TicketRow {
+  permission: string;
+  principal: string;
+  finding: string;
+  last_used: string;
+  days_unused: string;
+  ttl_days: string;
+  granted: string;
+  via: string;
+  baseline: string;
+}
+
+export const TICKET_COLUMNS: [keyof TicketRow, string][] = [
+  ['permission', 'Permission'],
+  ['principal', 'Account'],
+  ['finding', 'Finding'],
+  ['last_used', 'Last used'],
+  ['days_unused', 'Days unused'],
+  ['ttl_days', 'TTL (days)'],
+  ['granted', 'Granted'],
+  ['via', 'Via'],
+  ['baseline', 'Team baseline'],
+];
+
+export const GroupBy = z
+  .enum(['person_system', 'person', 'finding'])
+  .default('person_system')
+  .describe('One ticket per (person, system) group, per person, or per finding.');
+export type GroupBy = z.infer<typeof GroupBy>;
+
+const KIND_TEXT: Record<FindingKind, string> = {
+  stale: 'not used within TTL',
+  never_used: 'never used',
+  terminated: 'person terminated',
+  cold_start_anomaly: 'unusual for the team',
+};
+
+/** The tickets for a findings document: actionable findings, grouped, in a stable order. */
+export function buildTickets(doc: FindingsDocument, groupBy: GroupBy = 'person_system'): Ticket[] {
+  const groups = new Map<string, Finding[]>();
+  for (const f of doc.findings.filter(isActionable)) {
+    const subject = f.person ?? f.principal;
+    const key = groupBy === 'person' ? subject : groupBy === 'finding' ? f.finding_id : `${subject}\u001f${f.system}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, findings]) => ticket(key, findings));
+}
+
+function ticket(key: string, findings: Finding[]): Ticket {
+  const first = findings[0]!;
+  const subject = first.email ?? first.person ?? first.principal;
+  const systems = [...new Set(findings.map((f) => f.system))].sort();
+  const fingerprint = shortId('lapse', key).replace('_', '-');
+  const anomaly = findings.every((f) => f.kind === 'cold_start_anomaly');
+  const terminated = findings.some((f) => f.kind === 'terminated');
+  const where = systems.join(', ');
+  const n = findings.length;
+  const summary = anomaly
+    ? `[lapse] Confirm unusual access: ${subject} on ${where}`
+    : terminated
+      ? `[lapse] Terminated person still holds access: ${subject} on ${where}`
+      : `[lapse] Unused access: ${subject} on ${where} (${n} grant${n === 1 ? '' : 's'})`;
+  const route: Ticket['route'] =
+    anomaly && first.manager ? { to: 'manager', email: first.manager } : { to: 'security' };
+  return {
+    fingerprint,
+    system: systems.length === 1 ? systems[0]! : 'multiple',
+    subject,
+    summary,
+    route,
+    labels: ['lapse', ...systems.map((s) => `lapse-system-${s}`), fingerprint],
+    intro: intro(subject, first, anomaly),
+    rows: findings.map(row),
+    next: anomaly
+      ? 'Manager: keep the access (it becomes an exemption with your reason) or revoke it (it goes on the next revocation list).'
+      : 'Unless these grants are used again or exempted, lapse puts them on the next revocation list for their system (mode: enforce). To keep one, use it or ask the security team for an exemption with a reason.',
+    finding_ids: findings.map((f) => f.finding_id),
+  };
+}
+
+function intro(subject: string, f: Finding, anomaly: boolean): string {
+  const who = `${subject}${f.team ? ` (team ${f.team}` : ''}${f.team && f.manager ? `, manager ${f.manager})` : f.team ? ')' : ''}`;
+  return anomaly
+    ? `${who} holds access that few people on their team hold. Please confirm it is needed.`
+    : `${who} holds access they have not used within its time-to-live. Unused access is risk without benefit.`;
+}
+
+function row(f: Finding): TicketRow {
+  const b = f.baseline;
+  return {
+    permission: f.permission,
+    principal: f.principal,
+    finding: KIND_TEXT[f.kind],
+    last_used: f.last_used ?? 'never',
+    days_unused: f.days_unused === null ? '—' : String(f.days_unused),
+    ttl_days: String(f.ttl_days),
+    granted: f.granted_at ?? 'unknown',
+    via: f.via ?? '—',
+    baseline: b ? `${b.team_holders}/${b.team_size} of team hold it, ${b.team_users} used it` : '—',
+  };
+}

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { resolvePath } from '../../core/config.js';
+import { sha256 } from '../../core/hash.js';
+import { Manifest, RevocationEntry, type Finding, type FindingsDocument } from '../../core/model.js';
+import { openStore, type Lake } from '../../core/store.js';
+import { isRevocable } from '../../core/findings.js';
+import { defineAction } from '../_shared/define.js';
+
+/** Guards that hold a whole system's list back (the others hold single findings, already excluded). */
+const LIST_GUARDS = new Set(['blast_radius', 'source_freshness']);
+
+export interface SystemList {
+  system: string;
+  dir: string;
+  entries: RevocationEntry[];
+  held_reason: string | null;
+}
+
+export interface RevocationPlan {
+  as_of: string;
+  run_id: string;
+  lists: SystemList[];
+}
+
+/**
+ * Writes one revocation list per system per run, for that system's revoker worker, in the layout of
+ * CONTRACTS.md: `<target>/<system>/<as-of>/<run id>/revocations.jsonl`, then `manifest.json` (with the
+ * list's sha256), then `<target>/<system>/latest.json` last. Runs only in `mode: enforce`.
+ *
+ * @example
+ * actions:
+ *   - { type: revocation_list, target: ./lapse-out/revocations }
+ */
+export const revocationList = defineAction({
+  id: 'revocation_list',
+  title: 'Revocation lists',
+  effect: 'enforce',
+  options: z.object({
+    target: z.string().min(1).describe('Where lists go: a local directory (or s3://bucket/prefix).'),
+  }),
+  async plan(_ctx, doc) {
+    return planLists(doc);
+  },
+  describe(plan) {
+    return { lines: plan.lists.map(describeList) };
+  },
+  async apply(ctx, plan, options) {
+    const target = openStore(resolvePath(ctx.config, options.target));
+    const lines: string[] = [];
+    for (const list of plan.lists) {
+      const written = await writeList(target, plan, list);
+      lines.push(`${describeList(list)}${written ? '' : ' (unchanged)'} → ${target.uri}/${list.dir}`);
+    }
+    await target.cleanup();
+    return { lines };
+  },
+});
+
+export function planLists(doc: FindingsDocument): RevocationPlan {
+  const lists = doc.sources.map((s): SystemList => {
+    const guard = doc.guards.find((g) => g.system === s.system && LIST_GUARDS.has(g.guard));
+    const entries = guard ? [] : doc.findings.filter((f) => f.system === s.system && isRevocable(f)).map((f) => entry(f, doc.run_id));
+    return {
+      system: s.system,
+      dir: `${s.system}/${doc.as_of}/${doc.run_id}/`,
+      entries,
+      held_reason: guard ? `${guard.guard}: ${guard.detail}` : null,
+    };
+  });
+  return { as_of: doc.as_of, run_id: doc.run_id, lists };
+}
+
+function entry(f: Finding, run_id: string): RevocationEntry {
+  return RevocationEntry.parse({
+    system: f.system,
+    principal: f.principal,
+    permission: f.permission,
+    person: f.person,
+    reason: f.kind,
+    last_used: f.last_used,
+    granted_at: f.granted_at,
+    days_unused: f.days_unused,
+    ttl_days: f.ttl_days,
+    finding_id: f.finding_id,
+    run_id,
+  });
+}
+
+function describeList(list: SystemList): string {
+  return list.held_reason ? `${list.system}: held (${list.held_reason})` : `${list.system}: ${list.entries.length} revocations`;
+}
+
+/** Writes list, manifest, then latest.json. A list already written with the same content is left alone. */
+async function writeList(target: Lake, plan: RevocationPlan, list: SystemList): Promise<boolean> {
+  const body = list.entries.map((e) => JSON.stringify(e)).join('\n') + (list.entries.length ? '\n' : '');
+  const sha = sha256(body);
+  const existing = await target.readText(`${list.dir}manifest.json`);
+  if (existing && Manifest.parse(JSON.parse(existing)).sha256 === sha) return false;
+  const manifest: Manifest = {
+    schema_version: 1,
+    system: list.system,
+    run_id: plan.run_id,
+    as_of: plan.as_of,
+    created_at: new Date().toISOString(),
+    file: 'revocations.jsonl',
+    count: list.entries.length,
+    sha256: sha,
+    held: list.held_reason !== null,
+    held_reason: list.held_reason,
+  };
+  await target.writeText(`${list.dir}revocations.jsonl`, body);
+  await target.writeText(`${list.dir}manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);
+  await pointLatest(target, plan, list);
+  return true;
+}
+
+/** `latest.json` only moves forward: re-running an older day never hides a newer list. */
+async function pointLatest(target: Lake, plan: RevocationPlan, list: SystemList): Promise<void> {
+  const key = `${list.system}/latest.json`;
+  const current = await target.readText(key);
+  if (current && (JSON.parse(current) as { as_of: string }).as_of > plan.as_of) return;
+  const latest = { schema_version: 1, system: list.system, as_of: plan.as_of, run_id: plan.run_id, manifest: `${list.dir}manifest.json` };
+  await target.writeText(key, `${JSON.stringify(latest, null, 2)}\n`);
+}

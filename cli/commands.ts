@@ -1,0 +1,103 @@
+import { runActions } from '../actions/index.js';
+import { compact, loadAsOf } from '../aggregate/index.js';
+import { detect, explain, loadFindings } from '../detect/index.js';
+import { ingest } from '../ingest/index.js';
+import { EXIT } from '../core/errors.js';
+import { StoreError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { asOfDay, openContext, type CliContext } from './context.js';
+import { actionsSummary, compactSummary, detectSummary, ingestSummary } from './summary.js';
+
+/** Each command composes the stages; stages never call each other. Returns the exit code. */
+
+export interface Io {
+  out: (text: string) => void;
+  log: Logger;
+}
+
+async function withContext<T>(configPath: string, io: Io, dryRun: boolean, fn: (ctx: CliContext) => Promise<T>): Promise<T> {
+  const ctx = await openContext(configPath, io.log, { dryRun });
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+const print = (io: Io, lines: string[]) => io.out(`${lines.join('\n')}\n`);
+
+export async function runCommand(io: Io, o: { config: string; asOf?: string; dryRun?: boolean }): Promise<number> {
+  const asOf = asOfDay(o.asOf);
+  return withContext(o.config, io, !!o.dryRun, async (ctx) => {
+    print(io, [`lapse run · as of ${asOf} · mode ${ctx.config.mode}${o.dryRun ? ' · DRY RUN (nothing is written)' : ''} · lake ${ctx.lake.uri}`]);
+    print(io, ingestSummary(await ingest(ctx, asOf)));
+    print(io, compactSummary(await compact(ctx)));
+    await loadAsOf(ctx, asOf);
+    const doc = await detect(ctx, asOf);
+    print(io, detectSummary(doc));
+    const outcomes = await runActions(ctx, doc, { dryRun: !!o.dryRun });
+    print(io, actionsSummary(outcomes));
+    return finish(io, doc.guards.length > 0, outcomes.some((a) => a.state === 'failed'));
+  });
+}
+
+function finish(io: Io, guardHeld: boolean, actionFailed: boolean): number {
+  if (actionFailed) {
+    print(io, ['exit 1: an action failed (see above); the others ran']);
+    return EXIT.failed;
+  }
+  if (guardHeld) {
+    print(io, ['exit 3: a safety guard held something back (see guards)']);
+    return EXIT.guard;
+  }
+  return EXIT.ok;
+}
+
+export async function ingestCommand(io: Io, o: { config: string; source?: string; asOf?: string }): Promise<number> {
+  const asOf = asOfDay(o.asOf);
+  return withContext(o.config, io, false, async (ctx) => {
+    print(io, ingestSummary(await ingest(ctx, asOf, o.source)));
+    print(io, compactSummary(await compact(ctx)));
+    return EXIT.ok;
+  });
+}
+
+export async function detectCommand(io: Io, o: { config: string; asOf?: string; json?: boolean }): Promise<number> {
+  const asOf = asOfDay(o.asOf);
+  return withContext(o.config, io, false, async (ctx) => {
+    await loadAsOf(ctx, asOf);
+    const doc = await detect(ctx, asOf);
+    if (o.json) io.out(`${JSON.stringify(doc, null, 2)}\n`);
+    else print(io, detectSummary(doc));
+    return doc.guards.length ? EXIT.guard : EXIT.ok;
+  });
+}
+
+export async function actCommand(io: Io, o: { config: string; asOf?: string; dryRun?: boolean }): Promise<number> {
+  return withContext(o.config, io, !!o.dryRun, async (ctx) => {
+    const doc = await loadFindings(ctx, o.asOf === undefined ? undefined : asOfDay(o.asOf));
+    if (!doc) throw new StoreError(`no findings in ${ctx.lake.uri}${o.asOf ? ` for ${o.asOf}` : ''}; run lapse detect first`);
+    print(io, [`lapse act · findings as of ${doc.as_of} · run ${doc.run_id} · mode ${ctx.config.mode}`]);
+    const outcomes = await runActions(ctx, doc, { dryRun: !!o.dryRun });
+    print(io, actionsSummary(outcomes));
+    return finish(io, doc.guards.length > 0, outcomes.some((a) => a.state === 'failed'));
+  });
+}
+
+export async function explainCommand(io: Io, o: { config: string; asOf?: string; json?: boolean; who: string }): Promise<number> {
+  const asOf = asOfDay(o.asOf);
+  return withContext(o.config, io, false, async (ctx) => {
+    await loadAsOf(ctx, asOf);
+    const lines = await explain(ctx, asOf, o.who);
+    if (o.json) {
+      io.out(`${JSON.stringify(lines, null, 2)}\n`);
+    } else if (lines.length === 0) {
+      print(io, [`${o.who}: no grants found (looked for a directory id, an email or a principal) as of ${asOf}`]);
+    } else {
+      const person = lines.find((l) => l.person)?.person;
+      print(io, [`${o.who}${person && person !== o.who ? ` (${person})` : ''}: ${lines.length} grants as of ${asOf}`]);
+      for (const l of lines) print(io, [`  ${l.system} ${l.permission}${l.principal !== o.who ? ` as ${l.principal}` : ''}`, `    ${l.verdict.toUpperCase()} — ${l.reason}`]);
+    }
+    return EXIT.ok;
+  });
+}

@@ -1,0 +1,70 @@
+import { Command, CommanderError, Option } from 'commander';
+import { createLogger } from '../core/log.js';
+import { EXIT, LapseError, exitCodeOf, messageOf } from '../core/errors.js';
+import { actCommand, detectCommand, explainCommand, ingestCommand, runCommand, type Io } from './commands.js';
+
+/** The `lapse` command line: thin wiring from flags to commands (see CONTRACTS.md). */
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('lapse')
+    .description('Find privileges people hold but no longer use, and take them away safely.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => process.stderr.write(s) });
+  const config = () => new Option('-c, --config <file>', 'config file (YAML or JSON)').makeOptionMandatory();
+  const asOf = () => new Option('--as-of <day>', 'UTC day (YYYY-MM-DD) treated as today by every rule');
+  const done = (p: Promise<number>) => p.then(setExit);
+
+  program
+    .command('run')
+    .description('the daily job: ingest → aggregate → detect → act')
+    .addOption(config())
+    .addOption(asOf())
+    .option('--dry-run', 'run every stage without side effects: nothing is written')
+    .action((o) => done(runCommand(io, o)));
+  program
+    .command('ingest')
+    .description('ingest logs, grants snapshots and the directory into the lake')
+    .addOption(config())
+    .addOption(asOf())
+    .option('--source <system>', 'only this system')
+    .action((o) => done(ingestCommand(io, o)));
+  program
+    .command('detect')
+    .description('findings only, no actions')
+    .addOption(config())
+    .addOption(asOf())
+    .option('--json', 'print the findings document')
+    .action((o) => done(detectCommand(io, o)));
+  program
+    .command('act')
+    .description('run the actions on the stored findings (newest run, or --as-of)')
+    .addOption(config())
+    .addOption(asOf())
+    .option('--dry-run', 'plan only: show what the actions would do')
+    .action((o) => done(actCommand(io, o)));
+  program
+    .command('explain')
+    .description("why each of a person's grants is or is not flagged")
+    .argument('<person-or-principal>', 'directory id, email, or a system principal')
+    .addOption(config())
+    .addOption(asOf())
+    .option('--json', 'print JSON')
+    .action((who: string, o) => done(explainCommand(io, { ...o, who })));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const log = createLogger();
+  let code: number = EXIT.ok;
+  const io: Io = { out: (t) => process.stdout.write(t), log };
+  try {
+    await buildProgram(io, (c) => (code = c)).parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (!(err instanceof LapseError)) log.error({ err }, 'run failed');
+    process.stderr.write(`lapse: ${messageOf(err)}\n`);
+    return exitCodeOf(err);
+  }
+}

@@ -1,0 +1,80 @@
+import type { ActionOutcome } from '../actions/index.js';
+import type { CompactReport } from '../aggregate/index.js';
+import type { IngestReport } from '../ingest/index.js';
+import type { FindingsDocument } from '../core/model.js';
+import { isActionable } from '../core/findings.js';
+
+/** The short human summary on stdout: counts per stage, findings per system and kind, guards held. */
+
+const n = (x: number) => x.toLocaleString('en-US');
+const pad = (s: string, w: number) => s.padEnd(w);
+
+function reasons(counts: Record<string, number>): string {
+  const parts = Object.entries(counts).sort(([, a], [, b]) => b - a).map(([r, c]) => `${r} ${n(c)}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+export function ingestSummary(r: IngestReport): string[] {
+  const lines = ['ingest'];
+  for (const l of r.logs) {
+    lines.push(
+      `  ${pad(l.system, 11)}${n(l.files)} files (${n(l.already_ingested)} already in the lake): ${n(l.records)} records → ` +
+        `${n(l.uses)} uses; skipped ${n(sum(l.skipped))}${reasons(l.skipped)}; quarantined ${n(sum(l.quarantined))}${reasons(l.quarantined)}`,
+    );
+  }
+  for (const s of r.snapshots) {
+    const q = sum(s.quarantined);
+    lines.push(`  ${pad(s.name, 18)}${n(s.rows)} rows${q ? `; quarantined ${q}${reasons(s.quarantined)}` : ''}`);
+  }
+  return lines;
+}
+
+export function compactSummary(r: CompactReport): string[] {
+  return [`aggregate   ${n(r.files_after)} lake files (${n(r.partitions)} partitions compacted from ${n(r.files_before)})`];
+}
+
+const KINDS = ['stale', 'never_used', 'terminated', 'cold_start_anomaly'] as const;
+const KIND_LABEL: Record<(typeof KINDS)[number], string> = {
+  stale: 'stale', never_used: 'never_used', terminated: 'terminated', cold_start_anomaly: 'anomaly',
+};
+
+export function detectSummary(doc: FindingsDocument): string[] {
+  const active = doc.findings.filter(isActionable);
+  const grants = doc.sources.reduce((a, s) => a + s.grants, 0);
+  const lines = [`detect      ${n(grants)} grants judged as of ${doc.as_of}: ${n(active.length)} findings to act on (run ${doc.run_id})`];
+  lines.push(`  ${pad('system', 11)}${KINDS.map((k) => pad(KIND_LABEL[k], 12)).join('')}${pad('excluded', 10)}resolved`);
+  for (const s of doc.sources) {
+    const mine = doc.findings.filter((f) => f.system === s.system);
+    const count = (k: string) => String(mine.filter((f) => isActionable(f) && f.kind === k).length);
+    const excluded = mine.filter((f) => f.status !== 'resolved' && !isActionable(f)).length;
+    const resolved = mine.filter((f) => f.status === 'resolved').length;
+    lines.push(`  ${pad(s.system, 11)}${KINDS.map((k) => pad(count(k), 12)).join('')}${pad(String(excluded), 10)}${resolved}`);
+  }
+  const byRule = new Map<string, number>();
+  for (const f of doc.findings) if (f.excluded_by && f.status !== 'resolved') byRule.set(f.excluded_by, (byRule.get(f.excluded_by) ?? 0) + 1);
+  if (byRule.size) lines.push(`  excluded by: ${[...byRule].map(([r, c]) => `${r} ${c}`).join(', ')}`);
+  const unresolved = doc.sources.filter((s) => s.unresolved_count > 0);
+  if (unresolved.length) {
+    lines.push(
+      `  unresolved principals (no directory match): ${unresolved
+        .map((s) => `${s.system} ${s.unresolved_count} (${s.unresolved_principals.slice(0, 5).join(', ')}${s.unresolved_count > 5 ? ', …' : ''})`)
+        .join('; ')}`,
+    );
+  }
+  lines.push(doc.guards.length ? 'guards      held:' : 'guards      none held');
+  for (const g of doc.guards) lines.push(`  ${pad(g.system, 11)}${g.guard}: ${g.detail} [${g.held} held]`);
+  return lines;
+}
+
+export function actionsSummary(outcomes: ActionOutcome[]): string[] {
+  const lines = ['actions'];
+  if (outcomes.length === 0) lines.push('  none configured');
+  for (const o of outcomes) {
+    const state = o.state === 'applied' ? '' : ` [${o.state === 'failed' ? `FAILED: ${o.error}` : `not applied: ${o.state}`}]`;
+    lines.push(`  ${o.type}${state}`);
+    for (const l of o.lines) lines.push(`    ${l}`);
+  }
+  return lines;
+}
