@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { createLogger } from '../core/log.js';
 import { EXIT, LapseError, exitCodeOf, messageOf } from '../core/errors.js';
 import { actCommand, detectCommand, explainCommand, ingestCommand, runCommand, type Io } from './commands.js';
+import { parseCommand } from './parse.js';
 
 /** The `lapse` command line: thin wiring from flags to commands (see CONTRACTS.md). */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -49,6 +50,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(asOf())
     .option('--json', 'print JSON')
     .action((who: string, o) => done(explainCommand(io, { ...o, who })));
+  program
+    .command('parse')
+    .description('run a connector over log files: events as JSONL on stdout, drops by reason on stderr')
+    .argument('<files...>', 'log files (.gz read transparently)')
+    .option('--connector <id>', 'connector id, e.g. aws_cloudtrail')
+    .option('-c, --config <file>', 'take the connector and its options from this config…')
+    .option('--system <name>', '…for this system')
+    .option('--options <json>', "connector options as JSON, e.g. '{\"cluster\":\"prod\"}'")
+    .option('--drops', 'also print dropped records (with drop_reason) on stdout')
+    .action((files: string[], o) => done(parseCommand(io, { ...o, files })));
   return program;
 }
 
