@@ -71,7 +71,7 @@ function reason(r: EvalRow): string {
         ? `last used ${r.last_used}, ${r.days_unused} days ago; ${ttl}`
         : r.first_day === null
           ? `no log events for this system; ${ttl}`
-          : `never used since ${r.granted_at && r.granted_at > r.first_day ? `it was granted on ${r.granted_at}` : `the logs began on ${r.first_day}`} (${r.days_unused} days); ${ttl}`;
+          : `no use since ${r.granted_at && r.granted_at > r.first_day ? `it was granted on ${r.granted_at}` : `the logs began on ${r.first_day}`} (${r.days_unused} days); ${ttl}`;
   if (r.kind === null) {
     const young = !r.last_used && r.days_unused !== null && r.days_unused <= r.ttl_days;
     return `${young ? 'too new to judge' : 'in use'}: ${evidence}`;

@@ -1,0 +1,125 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { FindingsDocument, Manifest } from '../core/model.js';
+import { jsonl, tempDir, writeFiles } from './helpers.js';
+
+/** End to end through the built CLI (`npm test` builds first), on a small generic world. */
+const BIN = new URL('../bin/lapse.js', import.meta.url).pathname;
+
+function lapse(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, LAPSE_LOG_LEVEL: 'warn' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+async function world(): Promise<string> {
+  const dir = await tempDir('lapse-cli-');
+  const events: object[] = [];
+  for (let d = 0; d < 150; d++) {
+    const day = new Date(Date.UTC(2026, 1, 1) + d * 86_400_000).toISOString().slice(0, 10);
+    events.push({ ts: `${day}T10:00:00Z`, user: 'ann@corp.example', perm: 'db', result: 'ok' });
+    if (d < 20) events.push({ ts: `${day}T11:00:00Z`, user: 'ben@corp.example', perm: 'db', result: 'ok' });
+  }
+  events.push({ ts: '2026-03-01T10:00:00Z', user: 'cat@corp.example', perm: 'admin', result: 'denied' });
+  await writeFiles(dir, {
+    'logs/app.jsonl': `${jsonl(events)}{"ts": "2026-03-02T10:00:00Z", "user": \n`,
+    'grants.jsonl': jsonl([
+      { principal: 'ann@corp.example', permission: 'db' },
+      { principal: 'ben@corp.example', permission: 'db' },
+      { principal: 'cat@corp.example', permission: 'admin', granted_at: '2025-01-01' },
+    ]),
+    'people.csv': 'id,email,team,manager,status\nann,ann@corp.example,eng,,active\nben,ben@corp.example,eng,ann,active\ncat,cat@corp.example,eng,ann,active\n',
+    'lapse.yaml': [
+      'store: ./lake',
+      'directory: { path: people.csv }',
+      'systems:',
+      '  app:',
+      '    connector: jsonl',
+      '    logs: [{ path: logs/ }]',
+      '    grants: { path: grants.jsonl }',
+      '    mapping: { time: ts, principal: user, permission: perm, outcome: { field: result, success: [ok] } }',
+      'mode: enforce',
+      'guards: { max_revoke_fraction: 0.9 }',
+      'actions:',
+      '  - { type: revocation_list, target: ./out/revocations }',
+      '  - { type: ticket_preview, dir: ./out/tickets }',
+      '',
+    ].join('\n'),
+  });
+  return dir;
+}
+
+async function hashes(root: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const f of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (!f.isFile()) continue;
+    const path = join(f.parentPath, f.name);
+    out[relative(root, path)] = createHash('sha256').update(await readFile(path)).digest('hex');
+  }
+  return out;
+}
+
+describe('lapse run', () => {
+  test('runs the daily job, writes a verifiable revocation list, and is idempotent', async () => {
+    const dir = await world();
+    const first = lapse(['run', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/quarantined 1 \(malformed_json 1\)/);
+    expect(first.out).toMatch(/app: 2 revocations/);
+
+    const listDir = join(dir, 'out/revocations/app/2026-06-30');
+    const [runId] = await readdir(listDir);
+    const manifest = Manifest.parse(JSON.parse(await readFile(join(listDir, runId!, 'manifest.json'), 'utf8')));
+    const body = await readFile(join(listDir, runId!, 'revocations.jsonl'));
+    expect(manifest.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(manifest.count).toBe(2);
+
+    const lakeBefore = await hashes(join(dir, 'lake'));
+    const outBefore = await hashes(join(dir, 'out'));
+    const again = lapse(['run', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir);
+    expect(again.code).toBe(0);
+    expect(await hashes(join(dir, 'lake'))).toEqual(lakeBefore);
+    expect(await hashes(join(dir, 'out'))).toEqual(outBefore);
+  });
+
+  test('--dry-run writes nothing', async () => {
+    const dir = await world();
+    const r = lapse(['run', '--config', 'lapse.yaml', '--as-of', '2026-06-30', '--dry-run'], dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/not applied: dry run/);
+    expect(await readdir(dir)).not.toContain('lake');
+    expect(await readdir(dir)).not.toContain('out');
+  });
+
+  test('an invalid config exits 2 naming the field, before anything runs', async () => {
+    const dir = await world();
+    const text = (await readFile(join(dir, 'lapse.yaml'), 'utf8')).replace('max_revoke_fraction: 0.9', 'max_revoke_fraction: 9');
+    await writeFile(join(dir, 'bad.yaml'), text);
+    const r = lapse(['run', '--config', 'bad.yaml'], dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/guards\.max_revoke_fraction: Too big/);
+    expect(await readdir(dir)).not.toContain('lake');
+  });
+});
+
+describe('lapse detect, act, explain', () => {
+  test('detect --json prints the findings document; act applies it; explain says why', async () => {
+    const dir = await world();
+    expect(lapse(['ingest', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir).code).toBe(0);
+    const detect = lapse(['detect', '--config', 'lapse.yaml', '--as-of', '2026-06-30', '--json'], dir);
+    expect(detect.code).toBe(0);
+    const doc = FindingsDocument.parse(JSON.parse(detect.out));
+    expect(doc.findings.map((f) => [f.principal, f.kind, f.status])).toEqual([
+      ['ben@corp.example', 'stale', 'new'],
+      ['cat@corp.example', 'never_used', 'new'],
+    ]);
+    const act = lapse(['act', '--config', 'lapse.yaml'], dir);
+    expect(act.code).toBe(0);
+    expect(act.out).toMatch(/2 tickets/);
+    const explain = lapse(['explain', 'cat', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir);
+    expect(explain.out).toMatch(/FLAGGED — never used: no use since the logs began on 2026-02-01 \(149 days\); TTL 90 days/);
+  });
+});
