@@ -1,0 +1,61 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Db } from '../core/db.js';
+import { main } from '../cli/main.js';
+
+/**
+ * One measured contender, run in its own process so peak RSS is its own:
+ * `node dist/bench/child.js <lapse|duckdb|naive> <arg>` prints `{"seconds","max_rss_mb","groups"}`.
+ */
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.json.gz'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+async function lapseIngest(config: string): Promise<number> {
+  const code = await main(['node', 'lapse', 'ingest', '--config', config, '--as-of', '2026-04-01']);
+  if (code !== 0) throw new Error(`lapse ingest exited ${code}`);
+  return -1;
+}
+
+/** Bare DuckDB: its own JSON reader, typed columns, unnest, GROUP BY — no mapping, no quarantine. */
+async function duckdb(dir: string): Promise<number> {
+  const db = await Db.open();
+  const row = await db.one<{ groups: number }>(
+    `SELECT count(*) AS groups FROM (
+       SELECT r.eventTime::TIMESTAMPTZ::DATE AS day, r.userIdentity.arn AS arn, count(*) AS uses
+       FROM (SELECT unnest(Records) AS r FROM read_json($glob, format = 'auto',
+             columns = {Records: 'STRUCT(eventTime VARCHAR, userIdentity STRUCT(arn VARCHAR), errorCode VARCHAR)[]'}))
+       WHERE r.errorCode IS NULL
+       GROUP BY ALL)`,
+    { glob: join(dir, '**/*.json.gz') },
+  );
+  db.close();
+  return row?.groups ?? 0;
+}
+
+/** The naive Node way: gunzip, JSON.parse, loop, count in a Map. */
+function naive(dir: string): number {
+  const counts = new Map<string, number>();
+  for (const file of files(dir)) {
+    const doc = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as { Records: Record<string, unknown>[] };
+    for (const r of doc.Records) {
+      if (r['errorCode']) continue;
+      const arn = (r['userIdentity'] as { arn?: string } | undefined)?.arn ?? '';
+      const key = `${String(r['eventTime']).slice(0, 10)}|${arn}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+  return counts.size;
+}
+
+const [, , which, arg] = process.argv;
+const start = process.hrtime.bigint();
+const groups = which === 'lapse' ? await lapseIngest(arg!) : which === 'duckdb' ? await duckdb(arg!) : naive(arg!);
+const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+process.stdout.write(`${JSON.stringify({ seconds, max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), groups })}\n`);

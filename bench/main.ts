@@ -1,0 +1,12 @@
+import { benchIngest } from './ingest.js';
+
+/** `npm run bench -- <name> [options]`: ingest (issue #3). Runs every benchmark without a name. */
+const BENCHES: Record<string, (args: string[]) => Promise<void>> = { ingest: benchIngest };
+
+const [name, ...args] = process.argv.slice(2);
+const chosen = name && !name.startsWith('-') ? [name] : Object.keys(BENCHES);
+for (const b of chosen) {
+  const fn = BENCHES[b];
+  if (!fn) throw new Error(`unknown benchmark ${b}; known: ${Object.keys(BENCHES).join(', ')}`);
+  await fn(name && !name.startsWith('-') ? args : process.argv.slice(2));
+}
