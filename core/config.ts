@@ -44,7 +44,7 @@ export type PermissionRule = z.infer<typeof PermissionRule>;
 export const systemBaseShape = {
   connector: z.string().describe('Connector id, e.g. aws_cloudtrail, jsonl.'),
   logs: z.array(LogSource).default([]).describe('Permission-use log sources.'),
-  grants: GrantsSource,
+  grants: GrantsSource.describe('Who holds what today: the system\'s grants snapshot.'),
   ttl_days: days('TTL for this system; overrides defaults.ttl_days.').optional(),
   max_source_lag_days: z.number().int().nonnegative().optional().describe('Overrides defaults.max_source_lag_days.'),
   permissions: z.record(z.string(), PermissionRule).default({}).describe('Per-permission rules, keyed by permission name.'),
@@ -74,16 +74,18 @@ const Guards = z.strictObject({
 export function configSchema<S extends z.ZodType, A extends z.ZodType>(system: S, action: A) {
   return z.strictObject({
     store: z.string().default('./lapse-data').describe('The lake: a local directory or s3://bucket/prefix.'),
-    directory: z.strictObject({ path: z.string().min(1).describe('People: CSV or JSONL (id, email, team, manager, status, aliases?, start_date?).') }),
-    defaults: Defaults.default({ ttl_days: 90, max_source_lag_days: 2 }),
+    directory: z
+      .strictObject({ path: z.string().min(1).describe('People: CSV or JSONL (id, email, team, manager, status, aliases?, start_date?).') })
+      .describe('The directory: joins identities across systems; gives teams and managers.'),
+    defaults: Defaults.default({ ttl_days: 90, max_source_lag_days: 2 }).describe('Applies to every system unless it overrides.'),
     systems: z.record(SystemName, system).describe('Access-controlled systems, keyed by a name you choose.'),
     protected_principals: z
       .array(z.string().min(1))
       .default([])
       .describe('Principals, emails or person ids never flagged (break-glass and service accounts).'),
     mode: z.enum(['report', 'enforce']).default('report').describe('report: tickets only; enforce: revocation lists too.'),
-    guards: Guards.default({ max_revoke_fraction: 0.2, max_revoke_count: 500 }),
-    actions: z.array(action).default([]),
+    guards: Guards.default({ max_revoke_fraction: 0.2, max_revoke_count: 500 }).describe('Blast radius: per system, per run.'),
+    actions: z.array(action).default([]).describe('What to do with findings; see the action types below.'),
   });
 }
 

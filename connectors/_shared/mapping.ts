@@ -5,21 +5,23 @@ import { z } from 'zod';
  * permission. A value is a field name (dots reach into nested JSON: `actor.login`) or a template that
  * joins fields: `"{account}/{role}"`.
  */
-export const Mapping = z.strictObject({
-  time: z.string().min(1).describe('Field with the event time (ISO 8601, or epoch s/ms).'),
-  principal: z.string().min(1).describe('Field (or template) with who used the permission.'),
-  permission: z.string().min(1).describe('Field (or template) naming the permission, as in the grants snapshot.'),
-  action: z.string().min(1).optional(),
-  resource: z.string().min(1).optional(),
-  event_id: z.string().min(1).optional(),
-  outcome: z
-    .strictObject({
-      field: z.string().min(1),
-      success: z.array(z.string()).min(1).describe('Values (case-insensitive) that mean the use succeeded.'),
-    })
-    .optional()
-    .describe('Records whose outcome is not a success value are denied attempts, not uses.'),
-});
+export const Mapping = z
+  .strictObject({
+    time: z.string().min(1).describe('Field with the event time (ISO 8601, or epoch s/ms).'),
+    principal: z.string().min(1).describe('Field (or template) with who used the permission.'),
+    permission: z.string().min(1).describe('Field (or template) naming the permission, as in the grants snapshot.'),
+    action: z.string().min(1).optional().describe('Field (or template) with what was done; shown in `lapse parse`.'),
+    resource: z.string().min(1).optional().describe('Field (or template) with what it was done to.'),
+    event_id: z.string().min(1).optional().describe("Field with the source's event id."),
+    outcome: z
+      .strictObject({
+        field: z.string().min(1).describe('Field with the result of the attempt.'),
+        success: z.array(z.string()).min(1).describe('Values (case-insensitive) that mean the use succeeded.'),
+      })
+      .optional()
+      .describe('Records whose outcome is not a success value are denied attempts, not uses.'),
+  })
+  .describe('Which field of a record is the time, the principal, the permission.');
 export type Mapping = z.infer<typeof Mapping>;
 
 const PLACEHOLDER = /\{([^{}]+)\}/g;
