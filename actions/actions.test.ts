@@ -1,0 +1,98 @@
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import type { ActionContext } from './_shared/define.js';
+import { runActions } from './index.js';
+import { buildTickets } from './_shared/ticket.js';
+import { silentLogger } from '../core/log.js';
+import { LocalLake } from '../core/store.js';
+import type { Finding, FindingsDocument } from '../core/model.js';
+import { config, tempDir } from '../test/helpers.js';
+
+function finding(over: Partial<Finding>): Finding {
+  return {
+    finding_id: 'f_1', kind: 'stale', system: 'aws', principal: 'ann@corp.example', person: 'ann', email: 'ann@corp.example',
+    team: 'eng', manager: 'boss@corp.example', permission: '123/Admin', via: 'direct', last_used: '2026-01-01',
+    days_unused: 180, ttl_days: 90, granted_at: null, score: null, baseline: null, status: 'new', excluded_by: null,
+    exempt_reason: null, ...over,
+  };
+}
+
+function source(system: string, grants = 10) {
+  return { system, first_day: '2026-01-01', newest_day: '2026-06-30', lag_days: 0, observed_days: 180, grants, grants_snapshot: '2026-06-30', unresolved_count: 0, unresolved_principals: [] };
+}
+
+const DOC: FindingsDocument = {
+  as_of: '2026-06-30',
+  run_id: '2026-06-30-aaaaaaaa',
+  findings: [
+    finding({}),
+    finding({ finding_id: 'f_2', permission: '123/ReadOnly', kind: 'never_used', last_used: null }),
+    finding({ finding_id: 'f_3', permission: '123/BreakGlass', excluded_by: 'emergency_only', status: 'exempted' }),
+    finding({ finding_id: 'f_4', system: 'okta', permission: 'app/1' }),
+    finding({ finding_id: 'f_5', principal: 'bob@corp.example', person: 'bob', email: 'bob@corp.example', status: 'resolved' }),
+  ],
+  guards: [{ system: 'okta', guard: 'blast_radius', held: 1, detail: 'would revoke 1 of 1 grants' }],
+  sources: [source('aws'), source('okta', 1)],
+};
+
+async function setup(mode: 'report' | 'enforce') {
+  const dir = await tempDir('lapse-act-');
+  const cfg = config(dir, {
+    directory: { path: 'people.csv' },
+    systems: {},
+    mode,
+    actions: [
+      { type: 'revocation_list', target: 'out/lists' },
+      { type: 'ticket_preview', dir: 'out/tickets' },
+    ],
+  });
+  const ctx: ActionContext = { config: cfg, lake: new LocalLake(join(dir, 'lake')), log: silentLogger() };
+  return { dir, ctx };
+}
+
+describe('revocation_list', () => {
+  test('one list per system; a guard holds a whole list; exempted and resolved findings never appear', async () => {
+    const { dir, ctx } = await setup('enforce');
+    const outcomes = await runActions(ctx, DOC, { dryRun: false });
+    expect(outcomes.map((o) => o.state)).toEqual(['applied', 'applied']);
+    const aws = join(dir, 'out/lists/aws/2026-06-30/2026-06-30-aaaaaaaa');
+    const lines = (await readFile(join(aws, 'revocations.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.finding_id, l.reason])).toEqual([['f_1', 'stale'], ['f_2', 'never_used']]);
+    const okta = JSON.parse(await readFile(join(dir, 'out/lists/okta/2026-06-30/2026-06-30-aaaaaaaa/manifest.json'), 'utf8'));
+    expect(okta).toMatchObject({ held: true, count: 0, held_reason: 'blast_radius: would revoke 1 of 1 grants' });
+  });
+
+  test('runs only in enforce mode; latest.json never moves back to an older day', async () => {
+    const { dir, ctx } = await setup('report');
+    expect((await runActions(ctx, DOC, { dryRun: false }))[0]!.state).toBe('mode report');
+    await expect(readdir(join(dir, 'out/lists'))).rejects.toThrow();
+
+    const enforce = { ...ctx, config: { ...ctx.config, mode: 'enforce' as const } };
+    await runActions(enforce, DOC, { dryRun: false });
+    await runActions(enforce, { ...DOC, as_of: '2026-06-29', run_id: '2026-06-29-bbbbbbbb' }, { dryRun: false });
+    const latest = JSON.parse(await readFile(join(dir, 'out/lists/aws/latest.json'), 'utf8'));
+    expect(latest).toMatchObject({ as_of: '2026-06-30', manifest: 'aws/2026-06-30/2026-06-30-aaaaaaaa/manifest.json' });
+  });
+});
+
+describe('ticket_preview', () => {
+  test('groups actionable findings per (person, system) with a stable fingerprint', () => {
+    const tickets = buildTickets(DOC);
+    expect(tickets.map((t) => [t.subject, t.system, t.rows.length])).toEqual([
+      ['ann@corp.example', 'aws', 2],
+      ['ann@corp.example', 'okta', 1],
+    ]);
+    expect(buildTickets(DOC)[0]!.fingerprint).toBe(tickets[0]!.fingerprint);
+    expect(tickets[0]!.summary).toBe('[lapse] Unused access: ann@corp.example on aws (2 grants)');
+  });
+
+  test('refuses to clear a directory it did not write', async () => {
+    const { dir, ctx } = await setup('report');
+    await mkdir(join(dir, 'out/tickets'), { recursive: true });
+    await writeFile(join(dir, 'out/tickets/notes.txt'), 'mine');
+    const outcomes = await runActions(ctx, DOC, { dryRun: false });
+    expect(outcomes[1]).toMatchObject({ state: 'failed', error: expect.stringMatching(/not written by lapse/) });
+    expect(await readFile(join(dir, 'out/tickets/notes.txt'), 'utf8')).toBe('mine');
+  });
+});
