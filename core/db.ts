@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DuckDBInstance, listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 
 export type Params = Record<string, DuckDBValue | string[]>;
 export type Row = Record<string, unknown>;
@@ -35,12 +35,15 @@ export class Db {
       await this.conn.run(sql);
       return;
     }
-    for (const statement of statements(sql)) await this.conn.run(statement, bind(only(params, statement)));
+    for (const statement of statements(sql)) {
+      const p = only(params, statement);
+      await this.conn.run(statement, bind(p), types(p));
+    }
   }
 
   /** Rows as plain JS values: BIGINT → number, DATE/TIMESTAMP → ISO string (cast days to VARCHAR in SQL). */
   async all<T extends object = Row>(sql: string, params?: Params): Promise<T[]> {
-    const reader = await this.conn.runAndReadAll(sql, params && bind(params));
+    const reader = await this.conn.runAndReadAll(sql, params && bind(params), params && types(params));
     return reader.getRowObjectsJS().map((row) => plain(row) as T);
   }
 
@@ -77,6 +80,11 @@ function statements(sql: string): string[] {
 
 function only(params: Params, statement: string): Params {
   return Object.fromEntries(Object.entries(params).filter(([k]) => new RegExp(`\\$${k}\\b`).test(statement)));
+}
+
+/** Lists are VARCHAR[] (an empty list has no item type of its own). */
+function types(params: Params): Record<string, DuckDBType | undefined> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? LIST(VARCHAR) : undefined]));
 }
 
 function bind(params: Params): Record<string, DuckDBValue> {

@@ -9,6 +9,7 @@
  */
 export const SETUP_SQL = `
 CREATE OR REPLACE MACRO lapse_epoch(x) AS CASE
+  WHEN abs(x) >= 1e20 THEN NULL
   WHEN abs(x) >= 1e17 THEN to_timestamp(x / 1e9)
   WHEN abs(x) >= 1e14 THEN to_timestamp(x / 1e6)
   WHEN abs(x) >= 1e11 THEN to_timestamp(x / 1e3)
