@@ -1,6 +1,10 @@
 import type { Connector } from './_shared/define.js';
 import { csv } from './csv/connector.js';
+import { gcpAudit } from './gcp_audit/connector.js';
+import { githubAudit } from './github_audit/connector.js';
 import { jsonl } from './jsonl/connector.js';
+import { k8sAudit } from './k8s_audit/connector.js';
+import { oktaSystemLog } from './okta_system_log/connector.js';
 
 /** Connectors turn one system's logs into permission-use events; see `_shared/define.ts` for the contract. */
 export type { Connector, EventsQuery } from './_shared/define.js';
@@ -8,7 +12,7 @@ export { EVENT_COLUMNS } from './_shared/define.js';
 export { SETUP_SQL } from './_shared/sql.js';
 
 /** Every connector, in one explicit list. Adding a system = adding a folder and a line here. */
-const ALL: Connector[] = [jsonl, csv] as Connector[];
+const ALL = [oktaSystemLog, githubAudit, gcpAudit, k8sAudit, jsonl, csv] as unknown as Connector[];
 
 export const connectors: ReadonlyMap<string, Connector> = registry(ALL);
 

@@ -1,0 +1,199 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import type { Db, Params } from '../../core/db.js';
+
+/**
+ * JSON records of vendor files, however they were delivered:
+ *
+ * - JSON Lines (a Cloud Logging sink's `*.json` objects on Cloud Storage, an audit-log file backend):
+ *   one record per line; a line holding an array, or a list wrapper (`{"kind":"EventList","items":[…]}`,
+ *   `{"entries":[…]}`), yields one record per element, numbered by `sub`;
+ * - a top-level JSON array, usually pretty-printed (`gcloud logging read --format=json`): streamed element
+ *   by element, every element record 1 of its file with `sub` = its index;
+ * - one or more whole JSON documents, pretty-printed (`kubectl get … -o json`, `gcloud … get-iam-policy`):
+ *   one record per document, lists expanded as above.
+ *
+ * Files named `*.jsonl`, `*.ndjson` or `*.log` (optionally `.gz`) are always read line by line. Other files
+ * are read line by line when their first non-blank line is a complete JSON value, else as documents; when
+ * that fails to parse, they are read line by line after all, so a broken file still yields one quarantined
+ * record per line instead of failing the batch (DuckDB cannot skip parse errors outside newline-delimited
+ * input). Only newline-delimited reads leave a record unparsed, so `readJsonLines` reads any of them back.
+ *
+ * A file starting with a byte-order mark is read as documents: DuckDB's line reader rejects the mark,
+ * its document reader skips it. Used by the vendor connectors (okta, github, gcp, k8s).
+ */
+export interface JsonRecords {
+  /** SELECT of `file, ord, sub, rec JSON, raw, bad` with bad = malformed_json | not_an_object | empty_list. */
+  sql: string;
+  params: Params;
+  cleanup: () => Promise<void>;
+}
+
+export interface JsonRecordsOptions {
+  /** Prefix of the temp table staging whole-document files (connector id). */
+  prefix: string;
+  /**
+   * A SQL boolean over `doc` (JSON): the document is a list wrapper whose elements are at `listPath`.
+   * Top-level arrays are always lists.
+   */
+  wrapper?: { when: string; listPath: string };
+}
+
+const LINE_FORMATS = /\.(jsonl|ndjson|log)(\.gz)?$/i;
+const PEEK_BYTES = 1 << 20;
+const MAX_OBJECT = 67108864;
+
+export async function jsonRecords(db: Db, files: string[], opts: JsonRecordsOptions): Promise<JsonRecords> {
+  const modes = await mapLimit(files, 16, readMode);
+  const lineFiles = files.filter((_, i) => modes[i] === 'lines');
+  const docFiles = files.filter((_, i) => modes[i] !== 'lines');
+  const table = `${opts.prefix}_documents`;
+  const sources: string[] = [];
+  const params: Params = {};
+  if (lineFiles.length) {
+    sources.push(`SELECT filename AS file, ordinality AS ord, NULL::BIGINT AS sub, json AS doc
+      FROM ${scan('$files', 'newline_delimited')} WITH ORDINALITY`);
+    params['files'] = lineFiles;
+  }
+  if (docFiles.length) {
+    await db.run(`CREATE OR REPLACE TEMP TABLE ${table} (file VARCHAR, ord BIGINT, sub BIGINT, doc JSON)`);
+    for (const [i, file] of files.entries()) {
+      if (modes[i] !== 'lines') await stageDocuments(db, table, file, modes[i] === 'array');
+    }
+    sources.push(`SELECT file, ord, sub, doc FROM ${table}`);
+  }
+  if (!sources.length) sources.push('SELECT NULL::VARCHAR AS file, NULL::BIGINT AS ord, NULL::BIGINT AS sub, NULL::JSON AS doc WHERE false');
+  return {
+    sql: expandSql(sources.join('\nUNION ALL\n'), opts.wrapper),
+    params,
+    cleanup: () => (docFiles.length ? db.run(`DROP TABLE IF EXISTS ${table}`) : Promise.resolve()),
+  };
+}
+
+function scan(files: string, format: 'newline_delimited' | 'unstructured' | 'array'): string {
+  const errors = format === 'newline_delimited' ? ', ignore_errors = true' : '';
+  return `read_json_objects(${files}, format = '${format}'${errors}, filename = true, maximum_object_size = ${MAX_OBJECT})`;
+}
+
+/**
+ * One whole-document file. A top-level array is streamed element by element (so a large `gcloud logging
+ * read` output is not one huge value); other documents are read whole; what fails is read as lines.
+ */
+async function stageDocuments(db: Db, table: string, file: string, array: boolean): Promise<void> {
+  const attempts = [
+    ...(array ? [`SELECT $file, 1, ordinality, json FROM ${scan('$file', 'array')} WITH ORDINALITY`] : []),
+    `SELECT $file, ordinality, NULL, json FROM ${scan('$file', 'unstructured')} WITH ORDINALITY`,
+    `SELECT $file, ordinality, NULL, json FROM ${scan('$file', 'newline_delimited')} WITH ORDINALITY`,
+  ];
+  for (const select of attempts) {
+    try {
+      await db.run(`INSERT INTO ${table} ${select}`, { file });
+    } catch {
+      continue;
+    }
+    // An empty array streams no element: read it again as the one (empty) document it is.
+    const n = await db.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${table} WHERE file = $file`, { file });
+    if (n && n.n > 0) return;
+  }
+}
+
+/**
+ * One row per record: a non-empty list (top-level array or wrapper) gives one row per element, all with
+ * the document's `ord`, numbered by `sub`; anything else is one record. Elements already streamed from a
+ * top-level array (`sub` set) are not expanded again.
+ */
+function expandSql(docs: string, wrapper?: JsonRecordsOptions['wrapper']): string {
+  const list = wrapper
+    ? `CASE WHEN json_type(doc) = 'ARRAY' THEN doc WHEN ${wrapper.when} THEN json_extract(doc, '${wrapper.listPath}') END`
+    : `CASE WHEN json_type(doc) = 'ARRAY' THEN doc END`;
+  return `SELECT file, ord, coalesce(sub, esub) AS sub, rec, rec::VARCHAR AS raw,
+  CASE WHEN rec IS NULL THEN 'malformed_json'
+       WHEN esub IS NULL AND is_list THEN 'empty_list'
+       WHEN json_type(rec) <> 'OBJECT' THEN 'not_an_object' END AS bad
+FROM (
+  SELECT file, ord, sub, is_list,
+    unnest(CASE WHEN n > 0 THEN json_extract(list, '$[*]') ELSE [doc] END) AS rec,
+    unnest(CASE WHEN n > 0 THEN generate_series(1, n)::BIGINT[] ELSE [NULL::BIGINT] END) AS esub
+  FROM (
+    SELECT *, list IS NOT NULL AS is_list, coalesce(json_array_length(list), 0)::BIGINT AS n
+    FROM (SELECT file, ord, sub, doc, CASE WHEN sub IS NULL THEN ${list} END AS list FROM (${docs}))
+  )
+)`;
+}
+
+/** lines | array | documents, from the name and the first non-blank line (see the module comment). */
+async function readMode(file: string): Promise<'lines' | 'array' | 'documents'> {
+  const line = await firstLine(file);
+  if (line?.startsWith('\uFEFF')) return line.slice(1).trimStart().startsWith('[') ? 'array' : 'documents';
+  if (LINE_FORMATS.test(file)) return 'lines';
+  if (line === '') return 'lines';
+  if (line !== undefined) {
+    try {
+      JSON.parse(line);
+      return 'lines';
+    } catch {
+      // not a complete value on one line: a pretty-printed document
+    }
+  }
+  return line?.startsWith('[') ? 'array' : 'documents';
+}
+
+/** The first non-blank line (un-gzipped), '' for a blank file, undefined when longer than the peek. */
+async function firstLine(file: string): Promise<string | undefined> {
+  const text = file.endsWith('.gz') ? await gunzipHead(file) : await head(file);
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', start);
+    // Not trim(): it would drop a byte-order mark, which decides how the file is read.
+    const line = (nl < 0 ? text.slice(start) : text.slice(start, nl)).replace(/^[ \t\r]+|[ \t\r]+$/g, '');
+    if (line !== '') return nl < 0 && text.length >= PEEK_BYTES ? undefined : line;
+    if (nl < 0) return '';
+    start = nl + 1;
+  }
+}
+
+async function head(file: string): Promise<string> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(PEEK_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, PEEK_BYTES, 0);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+async function gunzipHead(file: string): Promise<string> {
+  const input = createReadStream(file);
+  const gunzip = input.pipe(createGunzip());
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= PEEK_BYTES) break;
+    }
+  } catch {
+    // A corrupt gzip stream: DuckDB's reader reports it; the peek only decides how to read.
+  } finally {
+    input.destroy();
+    gunzip.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, PEEK_BYTES).toString('utf8');
+}
+
+/** `fn` over `items`, at most `limit` at a time (a batch may list thousands of files). */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { sqlFile } from '../../core/db.js';
+import { defineConnector } from '../_shared/define.js';
+import { readJsonLines } from '../_shared/read-back.js';
+import { jsonRecords } from '../_shared/json-records.js';
+
+const EVENTS_SQL = sqlFile(import.meta.url, 'events.sql');
+const GRANTS_SQL = sqlFile(import.meta.url, 'grants.sql');
+
+/**
+ * Okta System Log: a successful single sign-on to an app (`user.authentication.sso`) is a use of the
+ * user's assignment to that app. Principal: `actor.alternateId` (the login, lower-cased when it is an
+ * e-mail); permission: `app/<AppInstance id>`. Reads `/api/v1/logs` NDJSON, API pages (a JSON array,
+ * compact or pretty-printed) and `.gz`. See docs/connectors/okta_system_log.md.
+ *
+ * @example
+ * systems:
+ *   okta:
+ *     connector: okta_system_log
+ *     logs: [{ path: logs/okta/ }]
+ *     grants: { path: grants/okta-app-users.jsonl, format: native }
+ *     use_event_types: [user.authentication.sso]
+ */
+export const oktaSystemLog = defineConnector({
+  id: 'okta_system_log',
+  title: 'Okta System Log',
+  options: z.object({
+    use_event_types: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['user.authentication.sso'])
+      .describe(
+        'System Log eventTypes that count as a use of the app named by their AppInstance target. The actor must be ' +
+          'the user; events whose actor is a client app (e.g. app.oauth2.* token grants) end as service_principal.',
+      ),
+  }),
+  async events({ options, files, db }) {
+    const records = await jsonRecords(db, files, { prefix: 'okta_system_log' });
+    return {
+      sql: `WITH okta_records AS (${records.sql}) SELECT * FROM (${EVENTS_SQL})`,
+      params: { ...records.params, use_events: options.use_event_types },
+      cleanup: records.cleanup,
+    };
+  },
+  grants: {
+    describe:
+      'Okta app assignments: Application User objects from GET /api/v1/apps/{appId}/users?expand=user (JSON Lines or ' +
+      'the API pages as returned), or JSON Lines {appId, login, created, scope, group}',
+    async query({ files, db }) {
+      const records = await jsonRecords(db, files, { prefix: 'okta_system_log_grants' });
+      return {
+        sql: `WITH okta_records AS (${records.sql}) SELECT * FROM (${GRANTS_SQL})`,
+        params: records.params,
+        cleanup: records.cleanup,
+      };
+    },
+  },
+  // Only records DuckDB could not parse lack their text, and those are always numbered by line
+  // (a whole-document file that fails to parse is re-read line by line).
+  readRecords: readJsonLines,
+});
