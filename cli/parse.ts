@@ -76,7 +76,11 @@ function report(rows: ParsedRecord[], files: number): string {
   const events = rows.filter((r) => r.drop_reason === null).length;
   const tally = (q: boolean) => {
     const m = new Map<string, number>();
-    for (const r of rows) if (r.drop_reason !== null && r.quarantine === q) m.set(r.drop_reason, (m.get(r.drop_reason) ?? 0) + 1);
+    for (const r of rows) {
+      if (r.drop_reason === null || r.quarantine !== q) continue;
+      const reason = r.drop_reason.split(': ')[0]!;
+      m.set(reason, (m.get(reason) ?? 0) + 1);
+    }
     return [...m].sort(([, a], [, b]) => b - a);
   };
   const lines = [`parsed ${files} file(s): ${rows.length} records → ${events} events`];

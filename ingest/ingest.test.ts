@@ -133,6 +133,9 @@ describe('ingest with the generic csv connector', () => {
     close = () => ctx.close();
     const report = await ingest(ctx, '2026-01-10');
     expect(report.logs[0]).toMatchObject({ records: 4, uses: 3 });
-    expect(report.logs[0]!.quarantined).toEqual({ 'malformed_csv: too many columns at line 4': 1 });
+    expect(report.logs[0]!.quarantined).toEqual({ malformed_csv: 1 });
+    const [q] = await ctx.lake.list('quarantine/system=db/');
+    const record = JSON.parse((await ctx.lake.readText(q!.key))!.trim());
+    expect(record).toMatchObject({ reason: 'malformed_csv', detail: 'too many columns at line 4', raw: '2026-01-02T10:00:00Z,carol,db/read,ok,extra' });
   });
 });

@@ -139,6 +139,7 @@ interface QuarantineRow {
   rec: number | null;
   sub: number | null;
   reason: string;
+  detail: string | null;
   count: number;
   raw: string | null;
   object_id: string;
@@ -153,7 +154,8 @@ async function writeQuarantine(
   report: LogsReport,
 ): Promise<void> {
   const rows = await ctx.db.all<QuarantineRow>(
-    `SELECT b.file, (b.q_ord - t.min_ord + 1)::BIGINT AS rec, b.q_sub AS sub, b.drop_reason AS reason, b.n AS count, b.q_raw AS raw, o.object_id
+    `SELECT b.file, (b.q_ord - t.min_ord + 1)::BIGINT AS rec, b.q_sub AS sub, split_part(b.drop_reason, ': ', 1) AS reason,
+            nullif(b.drop_reason[length(split_part(b.drop_reason, ': ', 1)) + 3:], '') AS detail, b.n AS count, b.q_raw AS raw, o.object_id
      FROM lapse_batch b
      JOIN (SELECT file, min_ord FROM lapse_batch WHERE g) t ON t.file = b.file
      JOIN lapse_batch_objects o ON o.file = b.file
@@ -162,7 +164,8 @@ async function writeQuarantine(
   );
   for (const r of rows) report.quarantined[r.reason] = (report.quarantined[r.reason] ?? 0) + r.count;
   for (const r of await ctx.db.all<{ reason: string; n: number }>(
-    `SELECT drop_reason AS reason, sum(n)::BIGINT AS n FROM lapse_batch WHERE NOT g AND drop_reason IS NOT NULL AND NOT quarantine GROUP BY 1`,
+    `SELECT split_part(drop_reason, ': ', 1) AS reason, sum(n)::BIGINT AS n
+     FROM lapse_batch WHERE NOT g AND drop_reason IS NOT NULL AND NOT quarantine GROUP BY 1`,
   )) {
     report.skipped[r.reason] = (report.skipped[r.reason] ?? 0) + r.n;
   }
@@ -170,7 +173,8 @@ async function writeQuarantine(
   await fillRawText(connector, rows);
   const lines = rows.map((r) =>
     JSON.stringify({
-      system, object: r.file, object_id: r.object_id, record: r.rec, sub: r.sub, reason: r.reason, count: r.count, raw: r.raw,
+      system, object: r.file, object_id: r.object_id, record: r.rec, sub: r.sub, reason: r.reason, detail: r.detail, count: r.count,
+      raw: r.raw,
     }),
   );
   await ctx.lake.writeText(layout.quarantineBatch(system, batchId), `${lines.join('\n')}\n`);

@@ -109,9 +109,10 @@ async function snapshot(ctx: StageContext, spec: SnapshotSpec): Promise<Snapshot
      FROM lapse_snapshot WHERE bad IS NOT NULL ORDER BY ord NULLS LAST`,
   );
   const quarantined: Record<string, number> = {};
-  for (const b of bad) quarantined[b.bad] = (quarantined[b.bad] ?? 0) + 1;
+  const split = (b: string) => ({ reason: b.split(': ')[0]!, detail: b.includes(': ') ? b.slice(b.indexOf(': ') + 2) : null });
+  for (const b of bad) quarantined[split(b.bad).reason] = (quarantined[split(b.bad).reason] ?? 0) + 1;
   if (bad.length) {
-    const lines = bad.map((b) => JSON.stringify({ source: spec.file, record: b.ord, reason: b.bad, raw: b.raw }));
+    const lines = bad.map((b) => JSON.stringify({ source: spec.file, record: b.ord, ...split(b.bad), raw: b.raw }));
     await lake.writeText(spec.quarantineKey, `${lines.join('\n')}\n`);
     ctx.log.warn({ stage: 'ingest', source: spec.file, quarantined }, 'records quarantined');
   } else {

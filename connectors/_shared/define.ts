@@ -15,7 +15,7 @@ import type { Db, Params } from '../../core/db.js';
  * | action      | VARCHAR     | what was done (e.g. `s3:GetObject`), or NULL                        |
  * | resource    | VARCHAR     | on what, or NULL                                                    |
  * | event_id    | VARCHAR     | the source's event id, or NULL                                      |
- * | drop_reason | VARCHAR     | NULL for a use; otherwise why the record is not one                 |
+ * | drop_reason | VARCHAR     | NULL for a use; otherwise a snake_case reason, optionally followed by `: detail` (counts use the reason) |
  * | quarantine  | BOOLEAN     | true when the record is malformed (kept for review), false if skipped |
  * | raw         | VARCHAR     | the record's text when the engine could read it, for the quarantine |
  */
