@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { config, jsonl, stageContext, tempDir, writeFiles } from '../test/helpers.js';
@@ -137,5 +137,27 @@ describe('ingest with the generic csv connector', () => {
     const [q] = await ctx.lake.list('quarantine/system=db/');
     const record = JSON.parse((await ctx.lake.readText(q!.key))!.trim());
     expect(record).toMatchObject({ reason: 'malformed_csv', detail: 'too many columns at line 4', raw: '2026-01-02T10:00:00Z,carol,db/read,ok,extra' });
+  });
+});
+
+describe('unreadable files', () => {
+  test('a corrupt gzip file is quarantined as a whole; the other files are ingested', async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, {
+      'logs/a.jsonl': jsonl(EVENTS.slice(0, 2)),
+      'logs/c.jsonl': jsonl(EVENTS.slice(2, 3)),
+      'grants.jsonl': jsonl([{ principal: 'alice', permission: 'kv/read' }]),
+      'people.csv': DIRECTORY,
+    });
+    await writeFile(join(dir, 'logs/b.jsonl.gz'), 'this is not gzip');
+    const ctx = await stageContext(vaultConfig(dir));
+    close = () => ctx.close();
+    const report = await ingest(ctx, '2026-01-10');
+    expect(report.logs[0]).toMatchObject({ files: 3, uses: 3, quarantined: { unreadable_file: 1 } });
+    const [q] = await ctx.lake.list('quarantine/system=vault/');
+    const record = JSON.parse((await ctx.lake.readText(q!.key))!.trim());
+    expect(record).toMatchObject({ reason: 'unreadable_file', detail: expect.stringMatching(/GZIP/), object: join(dir, 'logs/b.jsonl.gz') });
+    const again = await ingest(ctx, '2026-01-10');
+    expect(again.logs[0]).toMatchObject({ already_ingested: 3 });
   });
 });

@@ -6,6 +6,7 @@ import type { StageContext } from '../core/context.js';
 import { sqlFile, sqlString } from '../core/db.js';
 import { sha256File, shortId } from '../core/hash.js';
 import { layout } from '../core/layout.js';
+import { messageOf } from '../core/errors.js';
 import { connectorById, type Connector } from '../connectors/index.js';
 import { expandPath, type LocalFile } from './files.js';
 import { loadLedger, statKey } from './ledger.js';
@@ -86,12 +87,14 @@ async function ingestBatch(
   const { db, lake } = ctx;
   const batchId = shortId('b', ...objects.map((o) => o.object_id).sort());
   const paths = objects.map((o) => o.path);
-  const options = connector.options.parse(sys);
-  const query = await connector.events({ system, options, files: paths, db });
-  try {
-    await db.run(`CREATE OR REPLACE TEMP TABLE lapse_batch AS WITH lapse_events AS (${query.sql}) ${SUMMARIZE}`, query.params);
-  } finally {
-    await query.cleanup?.();
+  await db.run(`CREATE OR REPLACE TEMP TABLE lapse_batch (${BATCH_COLUMNS})`);
+  const unreadable = await summarize(ctx, system, connector, connector.options.parse(sys), paths);
+  for (const [file, error] of unreadable) {
+    ctx.log.warn({ stage: 'ingest', system, file, error }, 'unreadable file quarantined');
+    await db.run(
+      `INSERT INTO lapse_batch (file, drop_reason, quarantine, g, n) VALUES ($file, $reason, true, false, 1), ($file, NULL, false, true, 1)`,
+      { file, reason: `unreadable_file: ${error}` },
+    );
   }
   await db.run(
     `CREATE OR REPLACE TEMP TABLE lapse_batch_objects AS
@@ -108,6 +111,38 @@ async function ingestBatch(
   report.summaries += await writeUsage(ctx, system, batchId, scratch);
   await writeQuarantine(ctx, system, batchId, connector, report);
   await writeLedger(ctx, system, batchId, scratch, report);
+}
+
+/** The columns summarize.sql produces, so a batch can be filled in parts. */
+const BATCH_COLUMNS = `file VARCHAR, day DATE, principal VARCHAR, permission VARCHAR, drop_reason VARCHAR, quarantine BOOLEAN,
+  q_ord BIGINT, q_sub BIGINT, q_raw VARCHAR, g BOOLEAN, n BIGINT, first_seen TIMESTAMPTZ, last_seen TIMESTAMPTZ, min_ord BIGINT`;
+
+/**
+ * Runs the connector over the files into `lapse_batch`. A file the engine cannot read at all (corrupt
+ * gzip, unreadable) fails the whole query, so on failure the files are split in halves until the bad
+ * ones are alone; those are returned with their error, to be quarantined, and the rest is ingested.
+ */
+async function summarize(
+  ctx: StageContext,
+  system: string,
+  connector: Connector,
+  options: Record<string, unknown>,
+  paths: string[],
+): Promise<[string, string][]> {
+  const query = await connector.events({ system, options, files: paths, db: ctx.db });
+  try {
+    await ctx.db.run(`INSERT INTO lapse_batch BY NAME WITH lapse_events AS (${query.sql}) ${SUMMARIZE}`, query.params);
+    return [];
+  } catch (err) {
+    if (paths.length === 1) return [[paths[0]!, messageOf(err).split('\n')[0]!]];
+  } finally {
+    await query.cleanup?.();
+  }
+  const half = Math.ceil(paths.length / 2);
+  return [
+    ...(await summarize(ctx, system, connector, options, paths.slice(0, half))),
+    ...(await summarize(ctx, system, connector, options, paths.slice(half))),
+  ];
 }
 
 /** Daily summaries, one Parquet shard per (system, day) partition, named after the batch. */
