@@ -24,7 +24,11 @@ export async function openContext(configPath: string, log: Logger, opts: { dryRu
   const base = openStore(resolvePath(config, config.store));
   const scratch = await mkdtemp(join(tmpdir(), 'lapse-'));
   const lake = opts.dryRun ? new OverlayLake(base, new LocalLake(join(scratch, 'overlay'))) : base;
-  const db = await Db.open({ tempDir: join(scratch, 'duckdb') });
+  const db = await Db.open({
+    tempDir: join(scratch, 'duckdb'),
+    ...(config.engine.threads && { threads: config.engine.threads }),
+    ...(config.engine.memory_limit && { memoryLimit: config.engine.memory_limit }),
+  });
   return {
     config,
     lake,

@@ -70,6 +70,15 @@ const Guards = z.strictObject({
   max_revoke_count: z.number().int().nonnegative().default(500).describe('…or more than this many grants.'),
 });
 
+const Engine = z.strictObject({
+  threads: z.number().int().positive().optional().describe('DuckDB worker threads (default: all cores).'),
+  memory_limit: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size like 1GB or 512MiB')
+    .optional()
+    .describe('DuckDB memory limit; beyond it, work spills to a temp directory (default: 80% of RAM).'),
+});
+
 /** Builds the config schema around the given system and action schemas. */
 export function configSchema<S extends z.ZodType, A extends z.ZodType>(system: S, action: A) {
   return z.strictObject({
@@ -86,6 +95,7 @@ export function configSchema<S extends z.ZodType, A extends z.ZodType>(system: S
     mode: z.enum(['report', 'enforce']).default('report').describe('report: tickets only; enforce: revocation lists too.'),
     guards: Guards.default({ max_revoke_fraction: 0.2, max_revoke_count: 500 }).describe('Blast radius: per system, per run.'),
     actions: z.array(action).default([]).describe('What to do with findings; see the action types below.'),
+    engine: Engine.default({}).describe('Resources for the DuckDB engine (size the container to match).'),
   });
 }
 
