@@ -1,4 +1,5 @@
 import type { Connector } from './_shared/define.js';
+import { awsCloudtrail } from './aws_cloudtrail/connector.js';
 import { csv } from './csv/connector.js';
 import { gcpAudit } from './gcp_audit/connector.js';
 import { githubAudit } from './github_audit/connector.js';
@@ -12,7 +13,7 @@ export { EVENT_COLUMNS } from './_shared/define.js';
 export { SETUP_SQL } from './_shared/sql.js';
 
 /** Every connector, in one explicit list. Adding a system = adding a folder and a line here. */
-const ALL = [oktaSystemLog, githubAudit, gcpAudit, k8sAudit, jsonl, csv] as unknown as Connector[];
+const ALL = [awsCloudtrail, oktaSystemLog, githubAudit, gcpAudit, k8sAudit, jsonl, csv] as unknown as Connector[];
 
 export const connectors: ReadonlyMap<string, Connector> = registry(ALL);
 

@@ -65,15 +65,21 @@ export class Db {
     );
   }
 
+  /** The engine's worker threads (scans that must run one per thread split their files by this). */
+  async threads(): Promise<number> {
+    return (await this.one<{ n: number }>("SELECT current_setting('threads')::INTEGER AS n"))?.n ?? 1;
+  }
+
   close(): void {
     this.conn.closeSync();
     this.instance.closeSync();
   }
 }
 
+/** Splits a script on `;` at line ends, after dropping `--` comments (a `;` in a comment ends nothing). */
 function statements(sql: string): string[] {
-  return sql
-    .split(/;[ \t]*(?:--[^\n]*)?\n/)
+  return `${sql.replace(/--[^\n]*/g, '')}\n`
+    .split(/;[ \t]*\n/)
     .map((s) => s.trim())
     .filter((s) => s.replace(/--[^\n]*/g, '').trim() !== '');
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { StoreError } from './errors.js';
 
@@ -110,6 +110,8 @@ export class LocalLake implements Lake {
 
   async cleanup(): Promise<void> {
     await Promise.all(this.scratchDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+    // Leave no empty .tmp behind; another writer's scratch keeps it.
+    await rmdir(join(this.root, TMP)).catch(() => undefined);
   }
 }
 

@@ -41,7 +41,6 @@ export const ticketPreview = defineAction({
     for (const t of plan.tickets) await out.writeText(fileOf(t), ticketMarkdown(t));
     await out.writeText('index.md', index(plan.as_of, plan.run_id, plan.tickets));
     await out.cleanup();
-    await rm(join(dir, '.tmp'), { recursive: true, force: true });
     return { lines: [`${plan.tickets.length} tickets → ${dir}`] };
   },
 });

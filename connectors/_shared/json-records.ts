@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Db, Params } from '../../core/db.js';
+import { dealFiles } from './sql.js';
 
 /**
  * JSON records of vendor files, however they were delivered:
@@ -51,11 +52,12 @@ export async function jsonRecords(db: Db, files: string[], opts: JsonRecordsOpti
   const table = `${opts.prefix}_documents`;
   const sources: string[] = [];
   const params: Params = {};
-  if (lineFiles.length) {
+  // One scan per thread: a scan WITH ORDINALITY runs on one thread.
+  dealFiles(lineFiles, await db.threads()).forEach((list, i) => {
     sources.push(`SELECT filename AS file, ordinality AS ord, NULL::BIGINT AS sub, json AS doc
-      FROM ${scan('$files', 'newline_delimited')} WITH ORDINALITY`);
-    params['files'] = lineFiles;
-  }
+      FROM ${scan(`$files${i}`, 'newline_delimited')} WITH ORDINALITY`);
+    params[`files${i}`] = list;
+  });
   if (docFiles.length) {
     await db.run(`CREATE OR REPLACE TEMP TABLE ${table} (file VARCHAR, ord BIGINT, sub BIGINT, doc JSON)`);
     for (const [i, file] of files.entries()) {

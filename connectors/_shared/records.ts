@@ -18,13 +18,14 @@ export async function stageRecords(
 ): Promise<void> {
   await db.run(`CREATE OR REPLACE TEMP TABLE ${table} (file VARCHAR, ord BIGINT, raw VARCHAR, bad VARCHAR, v VARCHAR[])`);
   if (format === 'jsonl') {
+    const scan = jsonLinesScan(files, await db.threads());
     await db.run(
       `INSERT INTO ${table}
        SELECT file, ord, rec::VARCHAR,
          CASE WHEN rec IS NULL THEN 'malformed_json' WHEN json_type(rec) <> 'OBJECT' THEN 'not_an_object' END,
          CASE WHEN json_type(rec) = 'OBJECT' THEN json_extract_string(rec, $paths) END
-       FROM (${jsonLinesScan()})`,
-      { files, paths: fields.map(jsonPath) },
+       FROM (${scan.sql})`,
+      { ...scan.params, paths: fields.map(jsonPath) },
     );
     return;
   }

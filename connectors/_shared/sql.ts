@@ -16,7 +16,7 @@ CREATE OR REPLACE MACRO lapse_epoch(x) AS CASE
   ELSE to_timestamp(x) END;
 CREATE OR REPLACE MACRO lapse_time(v) AS CASE
   WHEN v IS NULL THEN NULL
-  WHEN regexp_full_match(v, '-?[0-9]+(\\.[0-9]+)?') THEN lapse_epoch(v::DOUBLE)
+  WHEN regexp_full_match(v, '-?[0-9]+(\\.[0-9]+)?') THEN lapse_epoch(try_cast(v AS DOUBLE))
   ELSE coalesce(
     try_cast(v AS TIMESTAMPTZ),
     try_cast(regexp_replace(v, '(\\.[0-9]{6})[0-9]+', '\\1') AS TIMESTAMPTZ)
@@ -25,11 +25,29 @@ CREATE OR REPLACE MACRO lapse_plausible(t) AS
   t >= TIMESTAMPTZ '2000-01-01' AND t < TIMESTAMPTZ '2100-01-01';
 `;
 
-/** Lines of JSONL files as JSON values; a line that is not JSON gives `rec = NULL` (blank lines are skipped). */
-export function jsonLinesScan(files = '$files'): string {
-  return `SELECT filename AS file, ordinality AS ord, json AS rec
-FROM read_json_objects(${files}, format = 'newline_delimited', ignore_errors = true, filename = true,
-                       maximum_object_size = 67108864) WITH ORDINALITY`;
+/**
+ * Lines of JSONL files as JSON values; a line that is not JSON gives `rec = NULL` (blank lines are
+ * skipped). A scan WITH ORDINALITY runs on one thread, so the files are dealt into one scan per thread
+ * (`$files0`, `$files1`, … in `params`), which DuckDB runs side by side.
+ */
+export function jsonLinesScan(files: string[], threads: number, name = 'files'): { sql: string; params: Record<string, string[]> } {
+  const lists = dealFiles(files, threads);
+  const params = Object.fromEntries(lists.map((l, i) => [`${name}${i}`, l]));
+  const sql = lists.length
+    ? lists
+        .map((_, i) => `SELECT filename AS file, ordinality AS ord, json AS rec
+FROM read_json_objects($${name}${i}, format = 'newline_delimited', ignore_errors = true, filename = true,
+                       maximum_object_size = 67108864) WITH ORDINALITY`)
+        .join('\nUNION ALL\n')
+    : 'SELECT NULL::VARCHAR AS file, NULL::BIGINT AS ord, NULL::JSON AS rec WHERE false';
+  return { sql, params };
+}
+
+/** Files dealt round-robin into at most `n` non-empty lists. */
+export function dealFiles(files: string[], n: number): string[][] {
+  const lists: string[][] = Array.from({ length: Math.max(0, Math.min(n, files.length)) }, () => []);
+  files.forEach((f, i) => lists[i % lists.length]!.push(f));
+  return lists;
 }
 
 /** A JSON path for a dotted field name: `actor.login` → `$."actor"."login"`. */

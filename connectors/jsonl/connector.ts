@@ -20,8 +20,9 @@ export const jsonl = defineConnector({
   id: 'jsonl',
   title: 'Generic JSON Lines',
   options: z.object({ mapping: Mapping }),
-  async events({ options, files }) {
+  async events({ options, files, db }) {
     const fields = mappingFields(options.mapping);
+    const scan = jsonLinesScan(files, await db.threads());
     const index = new Map(fields.map((f, i) => [f, i + 1]));
     const field = (name: string) => `v[${index.get(name)}]`;
     const from = `(
@@ -29,9 +30,9 @@ export const jsonl = defineConnector({
         CASE WHEN rec IS NULL THEN 'malformed_json'
              WHEN json_type(rec) <> 'OBJECT' THEN 'not_an_object' END AS bad,
         CASE WHEN json_type(rec) = 'OBJECT' THEN json_extract_string(rec, $paths) END AS v
-      FROM (${jsonLinesScan()})
+      FROM (${scan.sql})
     )`;
-    return { sql: normalizeSql(options.mapping, field, from), params: { files, paths: fields.map(jsonPath) } };
+    return { sql: normalizeSql(options.mapping, field, from), params: { ...scan.params, paths: fields.map(jsonPath) } };
   },
   readRecords: readJsonLines,
 });
