@@ -28,17 +28,17 @@ export class Db {
 
   /**
    * Runs SQL; a script of several statements (each ending with `;` at the end of a line) runs one
-   * statement at a time, each bound with just the parameters it names.
+   * statement at a time, each bound with just the parameters it names. Returns the rows the (last)
+   * statement changed or wrote.
    */
-  async run(sql: string, params?: Params): Promise<void> {
-    if (!params) {
-      await this.conn.run(sql);
-      return;
-    }
+  async run(sql: string, params?: Params): Promise<number> {
+    if (!params) return (await this.conn.run(sql)).rowsChanged;
+    let changed = 0;
     for (const statement of statements(sql)) {
       const p = only(params, statement);
-      await this.conn.run(statement, bind(p), types(p));
+      changed = (await this.conn.run(statement, bind(p), types(p))).rowsChanged;
     }
+    return changed;
   }
 
   /** Rows as plain JS values: BIGINT → number, DATE/TIMESTAMP → ISO string (cast days to VARCHAR in SQL). */

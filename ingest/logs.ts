@@ -40,7 +40,9 @@ export async function ingestLogs(ctx: StageContext, system: string, sys: SystemC
   };
   const files = (await Promise.all(sys.logs.map((l) => expandPath(resolvePath(ctx.config, l.path))))).flat();
   report.files = files.length;
+  const listed = performance.now();
   const fresh = await newObjects(ctx, system, files);
+  ctx.log.debug({ stage: 'ingest', system, files: files.length, identify_ms: Math.round(performance.now() - listed) }, 'objects identified');
   report.already_ingested = files.length - fresh.length;
   for (const batch of batches(fresh)) await ingestBatch(ctx, system, sys, connector, batch, report);
   ctx.log.info({ stage: 'ingest', ...report }, 'logs ingested');
@@ -84,6 +86,7 @@ async function ingestBatch(
   objects: NewObject[],
   report: LogsReport,
 ): Promise<void> {
+  const started = performance.now();
   const { db, lake } = ctx;
   const batchId = shortId('b', ...objects.map((o) => o.object_id).sort());
   const paths = objects.map((o) => o.path);
@@ -107,10 +110,15 @@ async function ingestBatch(
       mtimes: objects.map((o) => String(o.mtime_ms)),
     },
   );
+  const parsed = performance.now();
   const scratch = await lake.scratch();
   report.summaries += await writeUsage(ctx, system, batchId, scratch);
   await writeQuarantine(ctx, system, batchId, connector, report);
   await writeLedger(ctx, system, batchId, scratch, report);
+  ctx.log.debug(
+    { stage: 'ingest', system, batch: batchId, files: objects.length, parse_ms: Math.round(parsed - started), write_ms: Math.round(performance.now() - parsed) },
+    'batch ingested',
+  );
 }
 
 /** The columns summarize.sql produces, so a batch can be filled in parts. */
@@ -148,11 +156,7 @@ async function summarize(
 /** Daily summaries, one Parquet shard per (system, day) partition, named after the batch. */
 async function writeUsage(ctx: StageContext, system: string, batchId: string, scratch: string): Promise<number> {
   const dir = join(scratch, 'usage');
-  const rows = await ctx.db.one<{ n: number }>(
-    `SELECT count(*) AS n FROM (SELECT 1 FROM lapse_batch WHERE NOT g AND drop_reason IS NULL GROUP BY file, day, principal, permission)`,
-  );
-  if (!rows?.n) return 0;
-  await ctx.db.run(
+  const rows = await ctx.db.run(
     `COPY (
        SELECT $system AS system, b.day, b.principal, b.permission, o.object_id AS source,
               sum(b.n)::BIGINT AS uses, min(b.first_seen) AS first_seen, max(b.last_seen) AS last_seen
@@ -162,11 +166,12 @@ async function writeUsage(ctx: StageContext, system: string, batchId: string, sc
      ) TO ${sqlString(dir)} (FORMAT parquet, PARTITION_BY (system, day), FILENAME_PATTERN ${sqlString(`${batchId}_{i}`)})`,
     { system },
   );
+  if (rows === 0) return 0;
   for (const file of await readdir(dir, { recursive: true })) {
     if (!file.endsWith('.parquet')) continue;
     await ctx.lake.putFile(`${layout.usage}${relative('', file).split(sep).join('/')}`, join(dir, file));
   }
-  return rows.n;
+  return rows;
 }
 
 interface QuarantineRow {

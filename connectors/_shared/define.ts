@@ -29,7 +29,7 @@ export interface EventsQuery {
   /** Exactly the parameters `sql` uses (DuckDB refuses unused ones). */
   params?: Params;
   /** Drops whatever temp tables the connector staged for this query. */
-  cleanup?: () => Promise<void>;
+  cleanup?: () => Promise<unknown>;
 }
 
 /**

@@ -28,7 +28,7 @@ export interface JsonRecords {
   /** SELECT of `file, ord, sub, rec JSON, raw, bad` with bad = malformed_json | not_an_object | empty_list. */
   sql: string;
   params: Params;
-  cleanup: () => Promise<void>;
+  cleanup: () => Promise<unknown>;
 }
 
 export interface JsonRecordsOptions {
