@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Db } from '../core/db.js';
 import { main } from '../cli/main.js';
+import { awsCloudtrail } from '../connectors/aws_cloudtrail/connector.js';
+import { SETUP_SQL } from '../connectors/_shared/sql.js';
 
 /**
  * One measured contender, run in its own process so peak RSS is its own:
- * `node dist/bench/child.js <lapse|duckdb|naive> <arg>` prints `{"seconds","max_rss_mb","groups"}`.
+ * `node dist/bench/child.js <lapse|lapse-sql|duckdb|naive> <arg>` prints `{"seconds","max_rss_mb","groups"}`.
  */
 
 function files(dir: string): string[] {
@@ -21,6 +23,18 @@ async function lapseIngest(config: string): Promise<number> {
   const code = await main(['node', 'lapse', 'ingest', '--config', config, '--as-of', '2026-04-01']);
   if (code !== 0) throw new Error(`lapse ingest exited ${code}`);
   return -1;
+}
+
+/** lapse's engine part alone: the connector's SQL folded by ingest/summarize.sql, no file I/O around it. */
+async function lapseSql(dir: string): Promise<number> {
+  const db = await Db.open();
+  await db.run(SETUP_SQL);
+  const query = await awsCloudtrail.events({ system: 'aws', options: { include_read_only: true }, files: files(dir), db });
+  const summarize = readFileSync(new URL('../ingest/summarize.sql', import.meta.url), 'utf8');
+  await db.run(`CREATE TEMP TABLE b AS WITH lapse_events AS (${query.sql}) ${summarize}`, query.params);
+  const row = await db.one<{ groups: number }>('SELECT count(*) AS groups FROM b WHERE NOT g AND drop_reason IS NULL');
+  db.close();
+  return row?.groups ?? 0;
 }
 
 /** Bare DuckDB: its own JSON reader, typed columns, unnest, GROUP BY — no mapping, no quarantine. */
@@ -56,6 +70,7 @@ function naive(dir: string): number {
 
 const [, , which, arg] = process.argv;
 const start = process.hrtime.bigint();
-const groups = which === 'lapse' ? await lapseIngest(arg!) : which === 'duckdb' ? await duckdb(arg!) : naive(arg!);
+const run: Record<string, (arg: string) => Promise<number> | number> = { lapse: lapseIngest, 'lapse-sql': lapseSql, duckdb, naive };
+const groups = await run[which!]!(arg!);
 const seconds = Number(process.hrtime.bigint() - start) / 1e9;
 process.stdout.write(`${JSON.stringify({ seconds, max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), groups })}\n`);

@@ -53,7 +53,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('parse')
     .description('run a connector over log files: events as JSONL on stdout, drops by reason on stderr')
-    .argument('<files...>', 'log files (.gz read transparently)')
+    .argument('<files...>', 'log files, directories or globs (.gz read transparently)')
     .option('--connector <id>', 'connector id, e.g. aws_cloudtrail')
     .option('-c, --config <file>', 'take the connector and its options from this config…')
     .option('--system <name>', '…for this system')

@@ -3,6 +3,7 @@ import { connectorById, connectors } from '../connectors/index.js';
 import { parseFiles, type ParsedRecord } from '../connectors/_shared/parse.js';
 import { Db } from '../core/db.js';
 import { EXIT, UsageError } from '../core/errors.js';
+import { expandPath } from '../ingest/files.js';
 import { readConfig } from './config.js';
 import type { Io } from './commands.js';
 
@@ -24,7 +25,7 @@ export async function parseCommand(io: Io, o: ParseOptions): Promise<number> {
   const { id, options } = await connectorAndOptions(o);
   const db = await Db.open();
   try {
-    const files = o.files.map((f) => resolve(f));
+    const files = (await Promise.all(o.files.map((f) => expandPath(resolve(f))))).flat().map((f) => f.path);
     const rows = await parseFiles(db, connectorById(id), o.system ?? id, options, files);
     for (const r of rows) {
       if (r.drop_reason === null || o.drops) io.out(`${JSON.stringify(eventLine(r))}\n`);

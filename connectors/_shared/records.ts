@@ -53,7 +53,7 @@ async function stageCsvFile(db: Db, table: string, file: string, fields: string[
   const values = fields.map((f) => (columns.has(f) ? `t.${sqlIdent(f)}` : 'NULL::VARCHAR'));
   await db.run(
     `INSERT INTO ${table}
-     SELECT $file, ordinality, to_json(t)::VARCHAR, NULL, [${values.join(', ')}]
+     SELECT $file, ordinality, regexp_replace(to_json(t)::VARCHAR, ',"ordinality":[0-9]+}$', '}'), NULL, [${values.join(', ')}]
      FROM (SELECT * FROM ${reader} WITH ORDINALITY) t`,
     { file, delim },
   );
