@@ -12,6 +12,7 @@ import type { Lake } from '../core/store.js';
 export { compact, type CompactReport } from './compact.js';
 
 const LOAD = sqlFile(import.meta.url, 'load.sql');
+const HISTORY = sqlFile(import.meta.url, 'history.sql');
 
 /** Empty relations with the lake's column types, for a lake that has no files of a kind yet. */
 const EMPTY = {
@@ -50,6 +51,16 @@ export async function loadAsOf(ctx: StageContext, asOf: Day): Promise<UsageTable
   if (!counts?.people) throw new StoreError(`no directory snapshot on or before ${asOf} in ${lake.uri}; run lapse ingest first`);
   const systems = (await db.all<{ system: string }>('SELECT DISTINCT system FROM lapse_grants ORDER BY 1')).map((r) => r.system);
   return { systems, grants: counts.grants, people: counts.people };
+}
+
+/**
+ * Loads the as-of tables (see loadAsOf) plus `lapse_active_days(system, principal, permission, day)`:
+ * every day each permission was used, for replays of the history (suggest-ttl, backtest).
+ */
+export async function loadHistory(ctx: StageContext, asOf: Day): Promise<UsageTables> {
+  const tables = await loadAsOf(ctx, asOf);
+  await ctx.db.run(HISTORY, { as_of: asOf });
+  return tables;
 }
 
 /** A view over every Parquet file under a lake prefix, Hive partitions as columns. */

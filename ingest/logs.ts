@@ -12,8 +12,13 @@ import { expandPath, type LocalFile } from './files.js';
 import { loadLedger, statKey } from './ledger.js';
 
 const SUMMARIZE = sqlFile(import.meta.url, 'summarize.sql');
-const MAX_BATCH_FILES = 5000;
-const MAX_BATCH_BYTES = 2 ** 31;
+/**
+ * A batch is what one query parses and folds; its groups (file, day, principal, permission) live in
+ * memory until it is written, so batches are bounded: about a million CloudTrail events each keeps
+ * peak RSS near 1 GB at any input size.
+ */
+const MAX_BATCH_FILES = 1000;
+const MAX_BATCH_BYTES = 128 * 2 ** 20;
 
 export interface LogsReport {
   system: string;
@@ -162,7 +167,7 @@ async function writeUsage(ctx: StageContext, system: string, batchId: string, sc
               sum(b.n)::BIGINT AS uses, min(b.first_seen) AS first_seen, max(b.last_seen) AS last_seen
        FROM lapse_batch b JOIN lapse_batch_objects o USING (file)
        WHERE NOT b.g AND b.drop_reason IS NULL
-       GROUP BY ALL ORDER BY ALL
+       GROUP BY ALL
      ) TO ${sqlString(dir)} (FORMAT parquet, PARTITION_BY (system, day), FILENAME_PATTERN ${sqlString(`${batchId}_{i}`)})`,
     { system },
   );
