@@ -36,7 +36,11 @@ export const PermissionRule = z.strictObject({
     .boolean()
     .default(false)
     .describe('Break-glass: rarely used by design, never flagged or revoked.'),
-  description: z.string().optional(),
+  periodic: z
+    .boolean()
+    .default(false)
+    .describe('Used on a rhythm (e.g. each quarter close): give it a ttl_days longer than the period; findings say so.'),
+  description: z.string().optional().describe('Why the rule exists, shown by lapse explain.'),
 });
 export type PermissionRule = z.infer<typeof PermissionRule>;
 
@@ -79,6 +83,30 @@ const Engine = z.strictObject({
     .describe('DuckDB memory limit; beyond it, work spills to a temp directory (default: 80% of RAM).'),
 });
 
+const ColdStart = z.strictObject({
+  min_team_size: z
+    .number()
+    .int()
+    .positive()
+    .default(5)
+    .describe('Weight of the company-wide rate in a team\'s smoothed share (a Bayesian prior): small teams lean on it.'),
+  anomaly_threshold: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.9)
+    .describe('A new, unused grant whose score (1 − smoothed share of the team holding it) reaches this is an anomaly.'),
+});
+
+const Lifecycle = z.strictObject({
+  grace_days: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe('Notify first: a stale or never-used finding goes on a revocation list only once flagged this many days.'),
+});
+
 /** Builds the config schema around the given system and action schemas. */
 export function configSchema<S extends z.ZodType, A extends z.ZodType>(system: S, action: A) {
   return z.strictObject({
@@ -94,6 +122,10 @@ export function configSchema<S extends z.ZodType, A extends z.ZodType>(system: S
       .describe('Principals, emails or person ids never flagged (break-glass and service accounts).'),
     mode: z.enum(['report', 'enforce']).default('report').describe('report: tickets only; enforce: revocation lists too.'),
     guards: Guards.default({ max_revoke_fraction: 0.2, max_revoke_count: 500 }).describe('Blast radius: per system, per run.'),
+    cold_start: ColdStart.default({ min_team_size: 5, anomaly_threshold: 0.9 }).describe(
+      'Grants too new to judge by TTL are scored against the team and the company.',
+    ),
+    lifecycle: Lifecycle.default({ grace_days: 0 }).describe('How findings move from notice to revocation.'),
     actions: z.array(action).default([]).describe('What to do with findings; see the action types below.'),
     engine: Engine.default({}).describe('Resources for the DuckDB engine (size the container to match).'),
   });

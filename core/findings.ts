@@ -5,7 +5,15 @@ export function isActionable(f: Finding): boolean {
   return f.status !== 'resolved' && f.status !== 'exempted' && f.excluded_by === null;
 }
 
-/** An actionable finding whose remedy is taking the grant away (anomalies wait for a manager). */
-export function isRevocable(f: Finding): boolean {
-  return isActionable(f) && (f.kind === 'stale' || f.kind === 'never_used' || f.kind === 'terminated');
+/**
+ * An actionable finding that goes on a revocation list as of `day`: past its grace period (stale,
+ * never used), at once (terminated), or confirmed by a manager's `revoke` (anomalies).
+ */
+export function isRevocable(f: Finding, day: string): boolean {
+  return isActionable(f) && f.revocable_from !== null && f.revocable_from <= day;
+}
+
+/** The reason a revocation list gives for a finding. */
+export function revocationReason(f: Finding): 'stale' | 'never_used' | 'terminated' | 'confirmed_anomaly' {
+  return f.kind === 'cold_start_anomaly' ? 'confirmed_anomaly' : f.kind;
 }

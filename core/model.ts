@@ -64,6 +64,14 @@ export const Finding = z.object({
   score: z.number().nullable(),
   baseline: Baseline.nullable(),
   status: FindingStatus,
+  /** The run day this finding was first flagged (again, after a resolution). */
+  first_flagged: Day,
+  /** First day it may go on a revocation list (first_flagged + lifecycle.grace_days); null when never. */
+  revocable_from: Day.nullable(),
+  /** The run day it was resolved, for status `resolved`. */
+  resolved_on: Day.nullable(),
+  /** A person's decision read back from a ticket: revoke puts an anomaly on the revocation list. */
+  decision: z.enum(['keep', 'revoke']).nullable(),
   /** The rule or guard that keeps this finding from any action, or null when it is actionable. */
   excluded_by: z.string().nullable(),
   exempt_reason: z.string().nullable(),

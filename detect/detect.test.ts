@@ -81,7 +81,7 @@ describe('detect: one rule per row', () => {
     { name: 'stale: last use beyond TTL', uses: [{ day: '2026-03-01', who: 'ann@corp.example', perm: 'db' }], grant: { principal: 'ann@corp.example', permission: 'db' }, expect: { kind: 'stale', last_used: '2026-03-01', days_unused: 121, excluded_by: null } },
     { name: 'exactly TTL days is not stale', uses: [{ day: '2026-04-01', who: 'ann@corp.example', perm: 'db' }], grant: { principal: 'ann@corp.example', permission: 'db' }, expect: undefined },
     { name: 'never used, granted long ago', uses: [], grant: { principal: 'ann@corp.example', permission: 'db', granted_at: '2025-01-01' }, expect: { kind: 'never_used', last_used: null, days_unused: 180 } },
-    { name: 'never used, too new to judge', uses: [], grant: { principal: 'ann@corp.example', permission: 'db', granted_at: '2026-06-01' }, expect: undefined },
+    { name: 'never used, too new to judge, but nobody else holds it: an anomaly', uses: [], grant: { principal: 'ann@corp.example', permission: 'db', granted_at: '2026-06-01' }, expect: { kind: 'cold_start_anomaly', manager: 'boss@corp.example', baseline: { team_size: 3, team_holders: 1, team_users: 0, org_holders: 1 }, revocable_from: null } },
     { name: 'denied attempts are not use', uses: [{ day: '2026-06-20', who: 'ann@corp.example', perm: 'db', ok: false }], grant: { principal: 'ann@corp.example', permission: 'db', granted_at: '2025-01-01' }, expect: { kind: 'never_used' } },
     { name: 'periodic permission keeps its own TTL', uses: [{ day: '2026-03-31', who: 'ann@corp.example', perm: 'quarterly' }], grant: { principal: 'ann@corp.example', permission: 'quarterly' }, expect: undefined },
     { name: 'emergency-only is excluded', uses: [], grant: { principal: 'ann@corp.example', permission: 'breakglass', granted_at: '2025-01-01' }, expect: { kind: 'never_used', excluded_by: 'emergency_only', status: 'exempted' } },
@@ -94,6 +94,31 @@ describe('detect: one rule per row', () => {
     const f = one(doc, row.grant.principal, row.grant.permission);
     if (row.expect === undefined) expect(f).toBeUndefined();
     else expect(f).toMatchObject(row.expect);
+  });
+});
+
+describe('detect: cold start against team and company baselines', () => {
+  const held = (who: string[], perm: string, granted_at = '2025-01-01') => who.map((w) => ({ principal: `${w}@corp.example`, permission: perm, granted_at }));
+  test.each([
+    { name: 'the rest of the team holds it: normal', others: ['ben', 'cat', 'boss'], expectKind: undefined },
+    { name: 'only you on the team: anomaly', others: [], expectKind: 'cold_start_anomaly' },
+    { name: 'one person elsewhere holds it: in a small team the company rate keeps it normal', others: ['dan'], expectKind: undefined },
+  ])('$name', async (row) => {
+    const uses = row.others.map((o) => ({ day: '2026-06-20', who: `${o}@corp.example`, perm: 'wiki' }));
+    const ctx = await world({ uses, grants: [...held(row.others, 'wiki'), { principal: 'ann@corp.example', permission: 'wiki', granted_at: '2026-06-15' }] });
+    const f = one(await run(ctx), 'ann@corp.example', 'wiki');
+    expect(f?.kind).toBe(row.expectKind);
+    if (f) expect(f.score).toBeGreaterThanOrEqual(0.9);
+  });
+
+  test('a tiny team leans on the company rate (Bayesian prior)', async () => {
+    // ops has one person (dan): his team says nothing, so the share is the company's: 2 of the 3
+    // other active people hold it.
+    const ctx = await world({ uses: [], grants: [...held(['ann', 'ben'], 'vpn'), { principal: 'dan@corp.example', permission: 'vpn', granted_at: '2026-06-15' }] });
+    await loadAsOf(ctx, AS_OF);
+    const [row] = await explain(ctx, AS_OF, 'dan');
+    expect(row).toMatchObject({ verdict: 'ok', cold_start_score: expect.closeTo(1 - 2 / 3, 3) });
+    expect(row!.reason).toMatch(/too new to judge/);
   });
 });
 

@@ -15,11 +15,16 @@ const LIFECYCLE = sqlFile(import.meta.url, 'lifecycle.sql');
 const FINDINGS_TABLE = `finding_id VARCHAR, kind VARCHAR, system VARCHAR, principal VARCHAR, person VARCHAR, email VARCHAR, team VARCHAR,
   manager VARCHAR, permission VARCHAR, via VARCHAR, last_used DATE, days_unused BIGINT, ttl_days INTEGER, granted_at DATE,
   score DOUBLE, baseline STRUCT(team_size INTEGER, team_holders INTEGER, team_users INTEGER, org_holders INTEGER),
-  excluded_by VARCHAR, exempt_reason VARCHAR, status VARCHAR`;
+  excluded_by VARCHAR, exempt_reason VARCHAR, decision VARCHAR, status VARCHAR, first_flagged DATE, resolved_on DATE,
+  revocable_from DATE`;
 
 const FINDING_COLUMNS = `finding_id, kind, system, principal, person, email, team, manager, permission, via,
   last_used::VARCHAR AS last_used, days_unused, ttl_days, granted_at::VARCHAR AS granted_at, score, baseline,
-  status, excluded_by, exempt_reason`;
+  status, first_flagged::VARCHAR AS first_flagged, revocable_from::VARCHAR AS revocable_from,
+  resolved_on::VARCHAR AS resolved_on, decision, excluded_by, exempt_reason`;
+
+/** The findings of a run's document: everything but resolutions of earlier runs (kept as history). */
+const IN_DOCUMENT = `(status <> 'resolved' OR resolved_on = $as_of)`;
 
 /**
  * Judges every grant as of `asOf` (tables from aggregate's `loadAsOf`), gives findings their
@@ -29,12 +34,14 @@ export async function detect(ctx: StageContext, asOf: Day): Promise<FindingsDocu
   const { db, config } = ctx;
   await evaluate(ctx, asOf);
   await loadPrevious(ctx, asOf);
-  await db.run(LIFECYCLE);
-  const findings = (await db.all(`SELECT ${FINDING_COLUMNS} FROM lapse_findings ORDER BY system, principal, permission`)).map(
-    (r) => Finding.parse(r),
-  );
+  await db.run(LIFECYCLE, { as_of: asOf, grace_days: config.lifecycle.grace_days });
+  const findings = (
+    await db.all(`SELECT ${FINDING_COLUMNS} FROM lapse_findings WHERE ${IN_DOCUMENT} ORDER BY system, principal, permission`, {
+      as_of: asOf,
+    })
+  ).map((r) => Finding.parse(r));
   const sources = await sourceEntries(ctx, asOf);
-  const guards = guardEntries(config, findings, sources);
+  const guards = guardEntries(config, asOf, findings, sources);
   const run_id = runId(asOf, findings, guards, sources);
   const doc: FindingsDocument = { as_of: asOf, run_id, findings, guards, sources };
   await store(ctx, doc);
@@ -45,11 +52,13 @@ export async function detect(ctx: StageContext, asOf: Day): Promise<FindingsDocu
 /** Judges every grant into `lapse_eval` (see evaluate.sql). */
 export async function evaluate(ctx: StageContext, asOf: Day): Promise<void> {
   const { db, config } = ctx;
-  await loadRules(db, config);
+  await loadRules(ctx, asOf);
   await db.run(EVALUATE, {
     as_of: asOf,
     default_ttl: config.defaults.ttl_days,
     default_lag: config.defaults.max_source_lag_days,
+    min_team_size: config.cold_start.min_team_size,
+    anomaly_threshold: config.cold_start.anomaly_threshold,
   });
 }
 
@@ -117,8 +126,11 @@ export async function loadFindings(ctx: StageContext, asOf?: Day): Promise<Findi
   if (!runText) return undefined;
   const run = JSON.parse(runText) as Omit<FindingsDocument, 'findings'>;
   const [file] = await ctx.lake.localPaths([layout.findingsOf(day)]);
-  const findings = (await ctx.db.all(`SELECT ${FINDING_COLUMNS} FROM read_parquet(${sqlString(file!)}) ORDER BY system, principal, permission`)).map(
-    (r) => Finding.parse(r),
-  );
+  const findings = (
+    await ctx.db.all(
+      `SELECT ${FINDING_COLUMNS} FROM read_parquet(${sqlString(file!)}) WHERE ${IN_DOCUMENT} ORDER BY system, principal, permission`,
+      { as_of: day },
+    )
+  ).map((r) => Finding.parse(r));
   return FindingsDocument.parse({ as_of: run.as_of, run_id: run.run_id, findings, guards: run.guards, sources: run.sources });
 }

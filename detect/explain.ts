@@ -14,6 +14,8 @@ export interface Explanation {
   days_unused: number | null;
   ttl_days: number;
   granted_at: string | null;
+  /** For a grant too new to judge by TTL: 1 − the smoothed share of the team holding it (≥ threshold: anomaly). */
+  cold_start_score: number | null;
   reason: string;
 }
 
@@ -21,7 +23,9 @@ interface EvalRow {
   system: string; principal: string; permission: string; person: string | null; email: string | null;
   kind: string | null; excluded_by: string | null; last_used: string | null; days_unused: number | null;
   ttl_days: number; granted_at: string | null; first_day: string | null; newest_day: string | null;
-  permission_ttl: boolean; observed_days: number;
+  permission_ttl: boolean; observed_days: number; cold_score: number | null; periodic: boolean;
+  team_size: number; team_holders: number; team_users: number; org_holders: number; team: string | null;
+  exemption_text: string | null;
 }
 
 /**
@@ -33,7 +37,8 @@ export async function explain(ctx: StageContext, asOf: Day, who: string): Promis
   const rows = await ctx.db.all<EvalRow>(
     `SELECT system, principal, permission, person, email, kind, excluded_by, last_used::VARCHAR AS last_used,
             days_unused, ttl_days, granted_at::VARCHAR AS granted_at, first_day::VARCHAR AS first_day,
-            newest_day::VARCHAR AS newest_day, permission_ttl, observed_days
+            newest_day::VARCHAR AS newest_day, permission_ttl, observed_days, cold_score, periodic,
+            team_size, team_holders, team_users, org_holders, team, exemption_text
      FROM lapse_eval
      WHERE lower($who) IN (lower(person), lower(email), lower(principal))
      ORDER BY system, permission, principal`,
@@ -51,8 +56,16 @@ export async function explain(ctx: StageContext, asOf: Day, who: string): Promis
     days_unused: r.days_unused,
     ttl_days: r.ttl_days,
     granted_at: r.granted_at,
+    cold_start_score: r.cold_score === null ? null : Math.round(r.cold_score * 1000) / 1000,
     reason: reason(r),
   }));
+}
+
+/** The cold-start evidence: who else on the team and in the company holds it. */
+function baseline(r: EvalRow): string {
+  const team = r.team ? `${r.team_holders} of ${r.team_size} on team ${r.team} hold it, ${r.team_users} used it lately` : 'no team';
+  const score = r.cold_score === null ? '' : `; cold-start score ${r.cold_score.toFixed(2)}`;
+  return `${team}; ${r.org_holders} hold it company-wide${score}`;
 }
 
 const HOLDS: Record<string, string> = {
@@ -60,10 +73,11 @@ const HOLDS: Record<string, string> = {
   emergency_only: 'the permission is emergency-only (break-glass): rarely used by design, never revoked',
   source_freshness: "the system's logs are silent: lapse cannot tell unused from unlogged",
   observation_window: 'the logs do not yet cover the TTL: non-use cannot be judged',
+  exemption: 'exempted',
 };
 
 function reason(r: EvalRow): string {
-  const ttl = `TTL ${r.ttl_days} days${r.permission_ttl ? ' (set for this permission)' : ''}`;
+  const ttl = `TTL ${r.ttl_days} days${r.periodic ? ' (a periodic permission)' : r.permission_ttl ? ' (set for this permission)' : ''}`;
   const evidence =
     r.kind === 'terminated'
       ? 'the person is terminated in the directory'
@@ -73,9 +87,11 @@ function reason(r: EvalRow): string {
           ? `no log events for this system; ${ttl}`
           : `no use since ${r.granted_at && r.granted_at > r.first_day ? `it was granted on ${r.granted_at}` : `the logs began on ${r.first_day}`} (${r.days_unused} days); ${ttl}`;
   if (r.kind === null) {
-    const young = !r.last_used && r.days_unused !== null && r.days_unused <= r.ttl_days;
-    return `${young ? 'too new to judge' : 'in use'}: ${evidence}`;
+    const young = !r.last_used;
+    return young ? `too new to judge by TTL: ${evidence}; ${baseline(r)}` : `in use: ${evidence}`;
   }
-  const hold = r.excluded_by ? ` — held: ${HOLDS[r.excluded_by] ?? r.excluded_by}` : '';
+  const why = r.excluded_by === 'exemption' ? `exempted: ${r.exemption_text}` : r.excluded_by ? HOLDS[r.excluded_by] ?? r.excluded_by : '';
+  const hold = why ? ` — held: ${why}` : '';
+  if (r.kind === 'cold_start_anomaly') return `cold-start anomaly: ${evidence}; ${baseline(r)}${hold}`;
   return `${r.kind.replace('_', ' ')}: ${evidence}${hold}`;
 }

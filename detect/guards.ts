@@ -7,7 +7,7 @@ import type { Finding, GuardEntry, SourceEntry } from '../core/model.js';
  * observation window were applied per grant in SQL (`excluded_by`); blast radius is judged here per
  * system, on what would be revoked.
  */
-export function guardEntries(config: Config, findings: Finding[], sources: SourceEntry[]): GuardEntry[] {
+export function guardEntries(config: Config, asOf: string, findings: Finding[], sources: SourceEntry[]): GuardEntry[] {
   const out: GuardEntry[] = [];
   for (const s of sources) {
     const onSystem = findings.filter((f) => f.system === s.system);
@@ -32,7 +32,7 @@ export function guardEntries(config: Config, findings: Finding[], sources: Sourc
         detail: `logs cover ${s.observed_days} days, not more than the TTL: never-used grants cannot be judged yet`,
       });
     }
-    const revocable = onSystem.filter(isRevocable).length;
+    const revocable = onSystem.filter((f) => isRevocable(f, asOf)).length;
     const { max_revoke_count: maxCount, max_revoke_fraction: maxFraction } = config.guards;
     if (s.grants > 0 && revocable > 0 && (revocable > maxCount || revocable / s.grants > maxFraction)) {
       out.push({

@@ -3,7 +3,7 @@ import { resolvePath } from '../../core/config.js';
 import { sha256 } from '../../core/hash.js';
 import { Manifest, RevocationEntry, type Finding, type FindingsDocument } from '../../core/model.js';
 import { openStore, type Lake } from '../../core/store.js';
-import { isRevocable } from '../../core/findings.js';
+import { isRevocable, revocationReason } from '../../core/findings.js';
 import { defineAction } from '../_shared/define.js';
 
 /** Guards that hold a whole system's list back (the others hold single findings, already excluded). */
@@ -59,7 +59,7 @@ export const revocationList = defineAction({
 export function planLists(doc: FindingsDocument): RevocationPlan {
   const lists = doc.sources.map((s): SystemList => {
     const guard = doc.guards.find((g) => g.system === s.system && LIST_GUARDS.has(g.guard));
-    const entries = guard ? [] : doc.findings.filter((f) => f.system === s.system && isRevocable(f)).map((f) => entry(f, doc.run_id));
+    const entries = guard ? [] : doc.findings.filter((f) => f.system === s.system && isRevocable(f, doc.as_of)).map((f) => entry(f, doc.run_id));
     return {
       system: s.system,
       dir: `${s.system}/${doc.as_of}/${doc.run_id}/`,
@@ -76,7 +76,7 @@ function entry(f: Finding, run_id: string): RevocationEntry {
     principal: f.principal,
     permission: f.permission,
     person: f.person,
-    reason: f.kind,
+    reason: revocationReason(f),
     last_used: f.last_used,
     granted_at: f.granted_at,
     days_unused: f.days_unused,
