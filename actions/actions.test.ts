@@ -20,7 +20,7 @@ function finding(over: Partial<Finding>): Finding {
 }
 
 function source(system: string, grants = 10) {
-  return { system, first_day: '2026-01-01', newest_day: '2026-06-30', lag_days: 0, observed_days: 180, grants, grants_snapshot: '2026-06-30', unresolved_count: 0, unresolved_principals: [] };
+  return { system, first_day: '2026-01-01', newest_day: '2026-06-30', lag_days: 0, observed_days: 180, grants, grants_snapshot: '2026-06-30', unresolved_count: 0, unresolved_principals: [], revoked: 0, restored_after_revocation: 0 };
 }
 
 const DOC: FindingsDocument = {

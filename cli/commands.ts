@@ -1,6 +1,6 @@
 import { runActions } from '../actions/index.js';
 import { compact, loadAsOf } from '../aggregate/index.js';
-import { detect, explain, loadFindings } from '../detect/index.js';
+import { detect, explain, history, loadFindings } from '../detect/index.js';
 import { ingest } from '../ingest/index.js';
 import { EXIT } from '../core/errors.js';
 import { StoreError } from '../core/errors.js';
@@ -15,7 +15,7 @@ export interface Io {
   log: Logger;
 }
 
-async function withContext<T>(configPath: string, io: Io, dryRun: boolean, fn: (ctx: CliContext) => Promise<T>): Promise<T> {
+export async function withContext<T>(configPath: string, io: Io, dryRun: boolean, fn: (ctx: CliContext) => Promise<T>): Promise<T> {
   const ctx = await openContext(configPath, io.log, { dryRun });
   try {
     return await fn(ctx);
@@ -89,14 +89,21 @@ export async function explainCommand(io: Io, o: { config: string; asOf?: string;
   return withContext(o.config, io, false, async (ctx) => {
     await loadAsOf(ctx, asOf);
     const lines = await explain(ctx, asOf, o.who);
+    const person = lines.find((l) => l.person)?.person ?? null;
+    const events = await history(ctx, o.who, person);
     if (o.json) {
-      io.out(`${JSON.stringify(lines, null, 2)}\n`);
-    } else if (lines.length === 0) {
+      io.out(`${JSON.stringify({ grants: lines, history: events }, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    if (lines.length === 0) {
       print(io, [`${o.who}: no grants found (looked for a directory id, an email or a principal) as of ${asOf}`]);
     } else {
-      const person = lines.find((l) => l.person)?.person;
       print(io, [`${o.who}${person && person !== o.who ? ` (${person})` : ''}: ${lines.length} grants as of ${asOf}`]);
       for (const l of lines) print(io, [`  ${l.system} ${l.permission}${l.principal !== o.who ? ` as ${l.principal}` : ''}`, `    ${l.verdict.toUpperCase()} — ${l.reason}`]);
+    }
+    if (events.length) {
+      print(io, ['history']);
+      for (const e of events) print(io, [`  ${e.day} ${e.event.padEnd(17)} ${e.system} ${e.permission}: ${e.detail}`]);
     }
     return EXIT.ok;
   });

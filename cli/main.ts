@@ -2,7 +2,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { createLogger } from '../core/log.js';
 import { EXIT, LapseError, exitCodeOf, messageOf } from '../core/errors.js';
 import { actCommand, detectCommand, explainCommand, ingestCommand, runCommand, type Io } from './commands.js';
+import { exemptCommand } from './exempt.js';
 import { parseCommand } from './parse.js';
+import { restoreCommand } from './restore.js';
 
 /** The `lapse` command line: thin wiring from flags to commands (see CONTRACTS.md). */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -50,6 +52,34 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(asOf())
     .option('--json', 'print JSON')
     .action((who: string, o) => done(explainCommand(io, { ...o, who })));
+  program
+    .command('exempt')
+    .description('record a time-limited exemption (owner, reason, expiry); --list shows them, --revoke withdraws one')
+    .addOption(config())
+    .option('--system <name>', 'the system')
+    .option('--permission <name>', "the permission, or '*' for every permission on the system")
+    .option('--principal <id>', "the system's own id of who holds it…")
+    .option('--person <id>', '…or a directory person (all their ids)')
+    .option('--owner <who>', 'who is accountable for the exemption')
+    .option('--reason <text>', 'why (recorded; also the reason for --revoke)')
+    .option('--until <day>', 'last day it applies (YYYY-MM-DD, at most a year ahead)')
+    .option('--requested-by <who>', 'who asked (default: the owner); who revokes, with --revoke')
+    .option('--list', 'list active exemptions')
+    .option('--all', 'with --list: expired and revoked ones too')
+    .option('--revoke <id>', 'withdraw an exemption')
+    .option('--json', 'with --list: print JSON')
+    .action((o) => done(exemptCommand(io, o)));
+  program
+    .command('restore')
+    .description('request that a revoked grant be given back: a re-grant request for the revoker, recorded with who and why')
+    .addOption(config())
+    .requiredOption('--system <name>', 'the system')
+    .requiredOption('--principal <id>', "the system's own id of who should get it back")
+    .requiredOption('--permission <name>', 'the permission')
+    .requiredOption('--reason <text>', 'why it is needed')
+    .requiredOption('--requested-by <who>', 'who asks')
+    .option('--person <id>', 'the directory person, for the record')
+    .action((o) => done(restoreCommand(io, o)));
   program
     .command('parse')
     .description('run a connector over log files: events as JSONL on stdout, drops by reason on stderr')

@@ -63,6 +63,12 @@ export function detectSummary(doc: FindingsDocument): string[] {
         .join('; ')}`,
     );
   }
+  const regret = doc.sources.filter((s) => s.revoked > 0);
+  if (regret.length) {
+    lines.push(
+      `  revoked so far (restored after revocation): ${regret.map((s) => `${s.system} ${s.revoked} (${s.restored_after_revocation})`).join(', ')}`,
+    );
+  }
   lines.push(doc.guards.length ? 'guards      held:' : 'guards      none held');
   for (const g of doc.guards) lines.push(`  ${pad(g.system, 11)}${g.guard}: ${g.detail} [${g.held} held]`);
   return lines;

@@ -1,3 +1,4 @@
+import { shortId } from './hash.js';
 import type { Finding } from './model.js';
 
 /** A finding an action may act on: flagged now, not exempted, not held by a rule or guard. */
@@ -16,4 +17,9 @@ export function isRevocable(f: Finding, day: string): boolean {
 /** The reason a revocation list gives for a finding. */
 export function revocationReason(f: Finding): 'stale' | 'never_used' | 'terminated' | 'confirmed_anomaly' {
   return f.kind === 'cold_start_anomaly' ? 'confirmed_anomaly' : f.kind;
+}
+
+/** The stable id of a (system, principal, permission) finding; detect/evaluate.sql computes the same. */
+export function findingId(system: string, principal: string, permission: string): string {
+  return shortId('f', system, principal, permission);
 }

@@ -102,6 +102,10 @@ export const SourceEntry = z.object({
   /** Grant principals no directory person matches (often service accounts or a missing alias). */
   unresolved_count: z.number(),
   unresolved_principals: z.array(z.string()).describe('The first 50, sorted.'),
+  /** Grants lapse's revocation lists took away on this system, before the as-of day. */
+  revoked: z.number(),
+  /** Of those, grants given back with `lapse restore`: the regret a revocation caused. */
+  restored_after_revocation: z.number(),
 });
 export type SourceEntry = z.infer<typeof SourceEntry>;
 
@@ -134,6 +138,8 @@ export type RevocationEntry = z.infer<typeof RevocationEntry>;
 
 export const Manifest = z.object({
   schema_version: z.literal(1),
+  /** What the list holds: `revocations.jsonl` or `restores.jsonl` (re-grant requests). */
+  kind: z.enum(['revocations', 'restores']),
   system: z.string(),
   run_id: z.string(),
   as_of: Day,
@@ -145,6 +151,22 @@ export const Manifest = z.object({
   held_reason: z.string().nullable(),
 });
 export type Manifest = z.infer<typeof Manifest>;
+
+/** One line of `restores.jsonl`: give back a revoked (or wrongly revoked) grant. */
+export const RestoreEntry = z.object({
+  restore_id: z.string(),
+  system: z.string(),
+  principal: z.string(),
+  permission: z.string(),
+  person: z.string().nullable(),
+  finding_id: z.string(),
+  reason: z.string(),
+  requested_by: z.string(),
+  requested_at: z.string(),
+  /** The run whose revocation list took it away, when lapse revoked it. */
+  revoked_in_run: z.string().nullable(),
+});
+export type RestoreEntry = z.infer<typeof RestoreEntry>;
 
 export const AckEntry = z.object({
   finding_id: z.string(),

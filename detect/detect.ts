@@ -6,6 +6,7 @@ import { canonicalJson, sha256 } from '../core/hash.js';
 import { layout, partition } from '../core/layout.js';
 import { Finding, FindingsDocument, GuardEntry, SourceEntry } from '../core/model.js';
 import { guardEntries } from './guards.js';
+import { listRestores, listRevocations } from '../core/records.js';
 import { loadRules } from './rules.js';
 
 const EVALUATE = sqlFile(import.meta.url, 'evaluate.sql');
@@ -82,6 +83,12 @@ async function sourceEntries(ctx: StageContext, asOf: Day): Promise<SourceEntry[
      GROUP BY ALL ORDER BY s.system`,
     { systems: Object.keys(ctx.config.systems) },
   );
+  // Counted before the as-of day, so a re-run of the same day (after its own lists were written) sees
+  // the same numbers and gets the same run id.
+  const revocations = (await listRevocations(ctx.lake)).filter((r) => r.as_of < asOf);
+  const revokedIds = new Set(revocations.map((r) => r.finding_id));
+  const restores = (await listRestores(ctx.lake)).filter((r) => r.requested_at.slice(0, 10) < asOf && revokedIds.has(r.finding_id));
+  const count = <T extends { system: string }>(list: T[], system: string) => list.filter((x) => x.system === system).length;
   return rows.map((r) => ({
     system: r.system,
     first_day: r.first_day,
@@ -92,6 +99,8 @@ async function sourceEntries(ctx: StageContext, asOf: Day): Promise<SourceEntry[
     grants_snapshot: r.snapshot,
     unresolved_count: r.unresolved_count,
     unresolved_principals: (r.unresolved ?? []).slice(0, 50),
+    revoked: new Set(revocations.filter((x) => x.system === r.system).map((x) => x.finding_id)).size,
+    restored_after_revocation: count(restores, r.system),
   }));
 }
 

@@ -4,3 +4,4 @@
  */
 export { detect, loadFindings } from './detect.js';
 export { explain, type Explanation } from './explain.js';
+export { history, type HistoryEvent } from './history.js';

@@ -123,3 +123,55 @@ describe('lapse detect, act, explain', () => {
     expect(explain.out).toMatch(/FLAGGED — never used: no use since the logs began on 2026-02-01 \(149 days\); TTL 90 days/);
   });
 });
+
+describe('lapse exempt, restore and the history in explain', () => {
+  test('restore after a revocation is written for the revoker, recorded, and counted as regret', async () => {
+    const dir = await world();
+    expect(lapse(['run', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir).code).toBe(0);
+    const restore = lapse(
+      ['restore', '--config', 'lapse.yaml', '--system', 'app', '--principal', 'ben@corp.example', '--permission', 'db',
+        '--reason', 'month-end reporting', '--requested-by', 'ann@corp.example'],
+      dir,
+    );
+    expect(restore.err).toBe('');
+    expect(restore.out).toMatch(/undoes lapse's revocation in run 2026-06-30-\w+ \(2026-06-30\): counted as regret/);
+    const day = new Date().toISOString().slice(0, 10);
+    const [restoreId] = await readdir(join(dir, 'out/revocations/app', day));
+    const manifest = Manifest.parse(JSON.parse(await readFile(join(dir, 'out/revocations/app', day, restoreId!, 'manifest.json'), 'utf8')));
+    expect(manifest).toMatchObject({ kind: 'restores', file: 'restores.jsonl', count: 1 });
+    const entry = JSON.parse(await readFile(join(dir, 'out/revocations/app', day, restoreId!, 'restores.jsonl'), 'utf8'));
+    expect(entry).toMatchObject({ principal: 'ben@corp.example', permission: 'db', requested_by: 'ann@corp.example' });
+
+    const explain = lapse(['explain', 'ben', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir);
+    expect(explain.out).toMatch(/2026-06-30 flagged\s+app db: stale/);
+    expect(explain.out).toMatch(/2026-06-30 revoked\s+app db: stale, run/);
+    expect(explain.out).toMatch(/restored\s+app db: requested by ann@corp.example: month-end reporting/);
+
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const doc = FindingsDocument.parse(JSON.parse(lapse(['detect', '--config', 'lapse.yaml', '--as-of', tomorrow, '--json'], dir).out));
+    expect(doc.sources[0]).toMatchObject({ revoked: 2, restored_after_revocation: 1 });
+  });
+
+  test('exempt: add, list, revoke, and refuse what is not time-limited', async () => {
+    const dir = await world();
+    const until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const add = lapse(
+      ['exempt', '--config', 'lapse.yaml', '--system', 'app', '--permission', 'admin', '--principal', 'cat@corp.example',
+        '--owner', 'ann@corp.example', '--reason', 'incident follow-up', '--until', until],
+      dir,
+    );
+    expect(add.code).toBe(0);
+    const id = /exemption (x_\w+)/.exec(add.out)![1]!;
+    expect(lapse(['exempt', '--config', 'lapse.yaml', '--list'], dir).out).toMatch(new RegExp(`${id}\\s+active\\s+app admin cat@corp.example until ${until}`));
+    const revoke = lapse(['exempt', '--config', 'lapse.yaml', '--revoke', id, '--requested-by', 'sec@corp.example', '--reason', 'done'], dir);
+    expect(revoke.code).toBe(0);
+    expect(lapse(['exempt', '--config', 'lapse.yaml', '--list', '--all'], dir).out).toMatch(/revoked \d{4}-\d{2}-\d{2} by sec@corp.example/);
+    const past = lapse(
+      ['exempt', '--config', 'lapse.yaml', '--system', 'app', '--permission', 'admin', '--principal', 'cat@corp.example',
+        '--owner', 'ann@corp.example', '--reason', 'x', '--until', '2020-01-01'],
+      dir,
+    );
+    expect(past.code).toBe(2);
+    expect(past.err).toMatch(/--until 2020-01-01: must be between today and 366 days from now/);
+  });
+});

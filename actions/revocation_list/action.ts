@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { resolvePath } from '../../core/config.js';
-import { sha256 } from '../../core/hash.js';
-import { Manifest, RevocationEntry, type Finding, type FindingsDocument } from '../../core/model.js';
-import { openStore, type Lake } from '../../core/store.js';
+import { RevocationEntry, type Finding, type FindingsDocument } from '../../core/model.js';
+import { recordRevocations } from '../../core/records.js';
+import { writeList } from './layout.js';
+import { openStore } from '../../core/store.js';
 import { isRevocable, revocationReason } from '../../core/findings.js';
 import { defineAction } from '../_shared/define.js';
 
@@ -48,7 +49,10 @@ export const revocationList = defineAction({
     const target = openStore(resolvePath(ctx.config, options.target));
     const lines: string[] = [];
     for (const list of plan.lists) {
-      const written = await writeList(target, plan, list);
+      const written = await writeList(target, {
+        system: list.system, as_of: plan.as_of, run_id: plan.run_id, kind: 'revocations', entries: list.entries, held_reason: list.held_reason,
+      });
+      await recordRevocations(ctx.lake, plan, list);
       lines.push(`${describeList(list)}${written ? '' : ' (unchanged)'} → ${target.uri}/${list.dir}`);
     }
     await target.cleanup();
@@ -88,37 +92,4 @@ function entry(f: Finding, run_id: string): RevocationEntry {
 
 function describeList(list: SystemList): string {
   return list.held_reason ? `${list.system}: held (${list.held_reason})` : `${list.system}: ${list.entries.length} revocations`;
-}
-
-/** Writes list, manifest, then latest.json. A list already written with the same content is left alone. */
-async function writeList(target: Lake, plan: RevocationPlan, list: SystemList): Promise<boolean> {
-  const body = list.entries.map((e) => JSON.stringify(e)).join('\n') + (list.entries.length ? '\n' : '');
-  const sha = sha256(body);
-  const existing = await target.readText(`${list.dir}manifest.json`);
-  if (existing && Manifest.parse(JSON.parse(existing)).sha256 === sha) return false;
-  const manifest: Manifest = {
-    schema_version: 1,
-    system: list.system,
-    run_id: plan.run_id,
-    as_of: plan.as_of,
-    created_at: new Date().toISOString(),
-    file: 'revocations.jsonl',
-    count: list.entries.length,
-    sha256: sha,
-    held: list.held_reason !== null,
-    held_reason: list.held_reason,
-  };
-  await target.writeText(`${list.dir}revocations.jsonl`, body);
-  await target.writeText(`${list.dir}manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);
-  await pointLatest(target, plan, list);
-  return true;
-}
-
-/** `latest.json` only moves forward: re-running an older day never hides a newer list. */
-async function pointLatest(target: Lake, plan: RevocationPlan, list: SystemList): Promise<void> {
-  const key = `${list.system}/latest.json`;
-  const current = await target.readText(key);
-  if (current && (JSON.parse(current) as { as_of: string }).as_of > plan.as_of) return;
-  const latest = { schema_version: 1, system: list.system, as_of: plan.as_of, run_id: plan.run_id, manifest: `${list.dir}manifest.json` };
-  await target.writeText(key, `${JSON.stringify(latest, null, 2)}\n`);
 }

@@ -1,0 +1,54 @@
+import { sha256 } from '../../core/hash.js';
+import { Manifest } from '../../core/model.js';
+import type { Lake } from '../../core/store.js';
+
+/**
+ * The revocation-list layout of CONTRACTS.md, shared by revocation lists and restore requests:
+ * `<target>/<system>/<as-of day>/<run id>/<file>` then `manifest.json` (count, sha256 of the file);
+ * revocation lists then move `<system>/latest.json`.
+ */
+export interface ListToWrite {
+  system: string;
+  as_of: string;
+  run_id: string;
+  kind: 'revocations' | 'restores';
+  entries: object[];
+  held_reason: string | null;
+}
+
+export const listDir = (l: Pick<ListToWrite, 'system' | 'as_of' | 'run_id'>) => `${l.system}/${l.as_of}/${l.run_id}/`;
+
+/** Writes the list and its manifest (and latest.json for revocations). Returns false when already written. */
+export async function writeList(target: Lake, list: ListToWrite): Promise<boolean> {
+  const dir = listDir(list);
+  const body = list.entries.map((e) => JSON.stringify(e)).join('\n') + (list.entries.length ? '\n' : '');
+  const sha = sha256(body);
+  const existing = await target.readText(`${dir}manifest.json`);
+  if (existing && Manifest.parse(JSON.parse(existing)).sha256 === sha) return false;
+  const manifest: Manifest = {
+    schema_version: 1,
+    kind: list.kind,
+    system: list.system,
+    run_id: list.run_id,
+    as_of: list.as_of,
+    created_at: new Date().toISOString(),
+    file: `${list.kind}.jsonl`,
+    count: list.entries.length,
+    sha256: sha,
+    held: list.held_reason !== null,
+    held_reason: list.held_reason,
+  };
+  await target.writeText(`${dir}${manifest.file}`, body);
+  await target.writeText(`${dir}manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);
+  if (list.kind === 'revocations') await pointLatest(target, list);
+  return true;
+}
+
+/** `latest.json` only moves forward: re-running an older day never hides a newer list. */
+async function pointLatest(target: Lake, list: ListToWrite): Promise<void> {
+  const key = `${list.system}/latest.json`;
+  const current = await target.readText(key);
+  if (current && (JSON.parse(current) as { as_of: string }).as_of > list.as_of) return;
+  const latest = { schema_version: 1, system: list.system, as_of: list.as_of, run_id: list.run_id, manifest: `${listDir(list)}manifest.json` };
+  await target.writeText(key, `${JSON.stringify(latest, null, 2)}\n`);
+}

@@ -1,0 +1,82 @@
+import { addDays, isDay, today } from '../core/days.js';
+import { UsageError } from '../core/errors.js';
+import { activeOn, addExemption, listExemptions, revokeExemption } from '../core/exemptions.js';
+import type { Io } from './commands.js';
+import { withContext } from './commands.js';
+
+/** The longest an exemption may run: access kept without use should be looked at again within a year. */
+const MAX_DAYS = 366;
+
+export interface ExemptOptions {
+  config: string;
+  system?: string;
+  permission?: string;
+  principal?: string;
+  person?: string;
+  owner?: string;
+  reason?: string;
+  until?: string;
+  requestedBy?: string;
+  list?: boolean;
+  all?: boolean;
+  revoke?: string;
+  json?: boolean;
+}
+
+/**
+ * `lapse exempt`: time-limited exemptions with an owner, a reason and an expiry, kept in the lake as
+ * an audit trail. `--list` shows them; `--revoke ID` withdraws one.
+ */
+export async function exemptCommand(io: Io, o: ExemptOptions): Promise<number> {
+  return withContext(o.config, io, false, async (ctx) => {
+    if (o.list) {
+      const all = await listExemptions(ctx.lake);
+      const shown = o.all ? all : all.filter((e) => activeOn(e, today()) || e.created_at.slice(0, 10) > today());
+      if (o.json) io.out(`${JSON.stringify(shown, null, 2)}\n`);
+      else if (shown.length === 0) io.out(o.all ? 'no exemptions recorded\n' : 'no active exemptions (--all shows expired and revoked ones)\n');
+      for (const e of o.json ? [] : shown) {
+        const state = e.revoked ? `revoked ${e.revoked.revoked_at.slice(0, 10)} by ${e.revoked.revoked_by}` : e.until < today() ? 'expired' : 'active';
+        const who = e.principal ?? `person ${e.person}`;
+        io.out(`${e.exemption_id}  ${state.padEnd(8)} ${e.system} ${e.permission} ${who} until ${e.until} — owner ${e.owner}: ${e.reason}\n`);
+      }
+      return 0;
+    }
+    if (o.revoke) {
+      const known = (await listExemptions(ctx.lake)).find((e) => e.exemption_id === o.revoke);
+      if (!known) throw new UsageError(`--revoke ${o.revoke}: no such exemption (lapse exempt --list --all)`);
+      const by = need(o.requestedBy, '--requested-by');
+      await revokeExemption(ctx.lake, { exemption_id: o.revoke, revoked_by: by, reason: need(o.reason, '--reason') });
+      io.out(`exemption ${o.revoke} revoked by ${by}\n`);
+      return 0;
+    }
+    const system = need(o.system, '--system');
+    if (!ctx.config.systems[system]) {
+      throw new UsageError(`--system ${system}: not configured; configured: ${Object.keys(ctx.config.systems).join(', ')}`);
+    }
+    if (!o.principal === !o.person) throw new UsageError('give exactly one of --principal (a native id) or --person (a directory id)');
+    const until = need(o.until, '--until');
+    if (!isDay(until)) throw new UsageError(`--until ${until}: expected a UTC day as YYYY-MM-DD`);
+    if (until < today() || until > addDays(today(), MAX_DAYS)) {
+      throw new UsageError(`--until ${until}: must be between today and ${MAX_DAYS} days from now (exemptions expire, by design)`);
+    }
+    const owner = need(o.owner, '--owner');
+    const e = await addExemption(ctx.lake, {
+      system,
+      permission: need(o.permission, '--permission'),
+      principal: o.principal ?? null,
+      person: o.person ?? null,
+      owner,
+      reason: need(o.reason, '--reason'),
+      until,
+      created_by: o.requestedBy ?? owner,
+      source: 'cli',
+    });
+    io.out(`exemption ${e.exemption_id}: ${e.system} ${e.permission} ${e.principal ?? `person ${e.person}`} until ${e.until} (owner ${e.owner})\n`);
+    return 0;
+  });
+}
+
+function need(value: string | undefined, flag: string): string {
+  if (!value || !value.trim()) throw new UsageError(`${flag} is required`);
+  return value.trim();
+}

@@ -1,0 +1,55 @@
+import { resolvePath } from '../core/config.js';
+import { today } from '../core/days.js';
+import { UsageError } from '../core/errors.js';
+import { findingId } from '../core/findings.js';
+import { shortId } from '../core/hash.js';
+import { RestoreEntry } from '../core/model.js';
+import { listRevocations, recordRestore } from '../core/records.js';
+import { openStore } from '../core/store.js';
+import { listDir, writeList } from '../actions/revocation_list/layout.js';
+import type { Io } from './commands.js';
+import { withContext } from './commands.js';
+
+export interface RestoreOptions {
+  config: string;
+  system: string;
+  principal: string;
+  permission: string;
+  reason: string;
+  requestedBy: string;
+  person?: string;
+}
+
+/**
+ * `lapse restore`: a quick, audited way to give a revoked grant back. Writes a re-grant request in
+ * the revocation-list layout (`restores.jsonl` + manifest) for the system's revoker, and records who
+ * asked and why in the lake; a restore after a lapse revocation counts as regret for that system.
+ */
+export async function restoreCommand(io: Io, o: RestoreOptions): Promise<number> {
+  return withContext(o.config, io, false, async (ctx) => {
+    if (!ctx.config.systems[o.system]) {
+      throw new UsageError(`--system ${o.system}: not configured; configured: ${Object.keys(ctx.config.systems).join(', ')}`);
+    }
+    const action = ctx.config.actions.find((a) => a.type === 'revocation_list');
+    if (!action) throw new UsageError('restore needs a revocation_list action in the config: its target is where the revoker reads');
+    const finding_id = findingId(o.system, o.principal, o.permission);
+    const revoked = (await listRevocations(ctx.lake)).filter((r) => r.finding_id === finding_id).at(-1);
+    const requested_at = new Date().toISOString();
+    const restore_id = shortId('r', finding_id, requested_at);
+    const entry = RestoreEntry.parse({
+      restore_id, system: o.system, principal: o.principal, permission: o.permission, person: o.person ?? null,
+      finding_id, reason: o.reason, requested_by: o.requestedBy, requested_at, revoked_in_run: revoked?.run_id ?? null,
+    });
+    const target = openStore(resolvePath(ctx.config, String(action['target'])));
+    const list = { system: o.system, as_of: today(), run_id: restore_id, kind: 'restores' as const, entries: [entry], held_reason: null };
+    await writeList(target, list);
+    await target.cleanup();
+    const where = `${target.uri}/${listDir(list)}restores.jsonl`;
+    await recordRestore(ctx.lake, { ...entry, list: where });
+    io.out(
+      `restore ${restore_id} requested for ${o.principal} ${o.permission} on ${o.system} → ${where}\n` +
+        (revoked ? `  undoes lapse's revocation in run ${revoked.run_id} (${revoked.as_of}): counted as regret\n` : '  no lapse revocation of this grant is on record\n'),
+    );
+    return 0;
+  });
+}
