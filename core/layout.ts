@@ -20,6 +20,9 @@ export const layout = {
   directorySnapshot: (day: Day) => `directory/day=${day}/people.parquet`,
   grantsQuarantine: (system: string, day: Day) => `quarantine/system=${system}/grants-${day}.jsonl`,
   directoryQuarantine: (day: Day) => `quarantine/directory/people-${day}.jsonl`,
+  /** Last use per (system, principal, permission), folded batch by batch so detect never rescans history. */
+  rollup: 'rollup/last_use.parquet',
+  rollupState: 'rollup/state.json',
   findings: 'findings/',
   findingsOf: (asOf: Day) => `findings/as_of=${asOf}/findings.parquet`,
   runs: 'runs/',

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { DEFAULT_AWS } from './aws.js';
 import { StoreError } from './errors.js';
+import { S3Lake, type S3LakeOptions } from './s3.js';
 
 export interface LakeObject {
   key: string;
@@ -50,7 +52,10 @@ export class LocalLake implements Lake {
     try {
       entries = await readdir(base, { recursive: true, withFileTypes: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return [];
+      // A prefix that is a whole key lists that one object, as on S3.
+      if (code === 'ENOTDIR') return [{ key: prefix, size: (await stat(base)).size }];
       throw new StoreError(`cannot list ${base}: ${(err as Error).message}`, { cause: err });
     }
     const out: LakeObject[] = [];
@@ -174,10 +179,18 @@ export class OverlayLake implements Lake {
   }
 }
 
-/** Opens a lake or output location from a config value: a local directory (s3:// comes with the S3 store). */
-export function openStore(location: string): Lake {
+/**
+ * Opens a lake or output location from a config value: a local directory, or `s3://bucket/prefix`
+ * (with the config's `aws` settings; server-side encryption from `options.sse`, else `aws.sse`).
+ */
+export function openStore(location: string, options: Partial<S3LakeOptions> = {}): Lake {
+  if (location.startsWith('s3://')) {
+    if (!/^s3:\/\/[^/]+/.test(location)) throw new StoreError(`${location}: expected s3://bucket/prefix`);
+    const aws = options.aws ?? DEFAULT_AWS;
+    return new S3Lake(location.replace(/\/+$/, ''), { aws, sse: options.sse ?? aws.sse, log: options.log });
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
-    throw new StoreError(`${location}: unsupported location; use a local directory`);
+    throw new StoreError(`${location}: unsupported location; use a local directory or s3://bucket/prefix`);
   }
   return new LocalLake(location);
 }

@@ -6,7 +6,7 @@ import type { StageContext } from '../core/context.js';
 import type { Day } from '../core/days.js';
 import { sqlFile, sqlString } from '../core/db.js';
 import { SourceError } from '../core/errors.js';
-import { layout } from '../core/layout.js';
+import { layout, partition } from '../core/layout.js';
 import { formatOf, stageRecords } from '../connectors/_shared/records.js';
 import { connectorById } from '../connectors/index.js';
 
@@ -33,6 +33,8 @@ interface SnapshotSpec {
   groupBy?: string;
   key: string;
   quarantineKey: string;
+  /** Grants: carry each grant's first-seen day from the previous snapshot (detect reads only the newest). */
+  firstSeen?: FirstSeen;
 }
 
 /**
@@ -55,7 +57,28 @@ export async function snapshotGrants(ctx: StageContext, system: string, sys: Sys
     groupBy: 'principal, permission',
     key: layout.grantsSnapshot(system, day),
     quarantineKey: layout.grantsQuarantine(system, day),
+    firstSeen: await previousSnapshot(ctx, system, day),
   });
+}
+
+interface FirstSeen {
+  day: Day;
+  previous: string | null;
+  previousDay: Day | null;
+  /** Snapshots written before first_seen existed count from their own day. */
+  previousHasFirstSeen: boolean;
+}
+
+/** The newest grants snapshot of a system before `day`, whose first-seen days carry forward. */
+async function previousSnapshot(ctx: StageContext, system: string, day: Day): Promise<FirstSeen> {
+  const earlier = (await ctx.lake.list(`${layout.grants}system=${system}/`))
+    .map((o) => ({ key: o.key, day: partition(o.key, 'day') ?? '' }))
+    .filter((o) => o.day && o.day < day && o.key.endsWith('.parquet'))
+    .sort((a, b) => (a.day < b.day ? 1 : -1))[0];
+  if (!earlier) return { day, previous: null, previousDay: null, previousHasFirstSeen: false };
+  const [path] = await ctx.lake.localPaths([earlier.key]);
+  const columns = await ctx.db.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${sqlString(path!)})`);
+  return { day, previous: path!, previousDay: earlier.day, previousHasFirstSeen: columns.some((c) => c.column_name === 'first_seen') };
 }
 
 /** Copies the directory (people, teams, managers, aliases) into the lake as of `day`. */
@@ -99,6 +122,13 @@ async function formatFor(file: string, source: Pick<Partial<GrantsSource>, 'form
   return format;
 }
 
+function withFirstSeen(rows: string, f: FirstSeen): string {
+  if (!f.previous) return `SELECT *, $day::DATE AS first_seen FROM (${rows})`;
+  const seen = f.previousHasFirstSeen ? 'first_seen' : `${sqlString(f.previousDay!)}::DATE AS first_seen`;
+  const prev = `SELECT principal, permission, ${seen} FROM read_parquet(${sqlString(f.previous)})`;
+  return `SELECT g.*, coalesce(p.first_seen, $day::DATE) AS first_seen FROM (${rows}) g LEFT JOIN (${prev}) p USING (principal, permission)`;
+}
+
 async function snapshot(ctx: StageContext, spec: SnapshotSpec): Promise<SnapshotReport> {
   const { db, lake } = ctx;
   if (spec.stage) await spec.stage(spec.stageTable);
@@ -120,10 +150,10 @@ async function snapshot(ctx: StageContext, spec: SnapshotSpec): Promise<Snapshot
   }
   const out = join(await lake.scratch(), 'snapshot.parquet');
   const group = spec.groupBy ? `GROUP BY ${spec.groupBy}` : '';
-  await db.run(
-    `COPY (SELECT ${spec.select} FROM lapse_snapshot WHERE bad IS NULL ${group} ORDER BY ALL)
-     TO ${sqlString(out)} (FORMAT parquet)`,
-  );
+  const rowsSql = `SELECT ${spec.select} FROM lapse_snapshot WHERE bad IS NULL ${group}`;
+  await db.run(`COPY (${spec.firstSeen ? withFirstSeen(rowsSql, spec.firstSeen) : rowsSql} ORDER BY ALL) TO ${sqlString(out)} (FORMAT parquet)`, {
+    ...(spec.firstSeen && { day: spec.firstSeen.day }),
+  });
   const rows = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM read_parquet($out)`, { out }))?.n ?? 0;
   await lake.putFile(spec.key, out);
   await db.run(`DROP TABLE IF EXISTS ${spec.stageTable}; DROP TABLE IF EXISTS lapse_snapshot`);

@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { StageContext } from '../core/context.js';
+import type { Day } from '../core/days.js';
+import { sqlFile, sqlString } from '../core/db.js';
+import { layout, partition } from '../core/layout.js';
+import { usageView, view } from './views.js';
+
+const ROLLUP = sqlFile(import.meta.url, 'rollup.sql');
+const REPLAY = sqlFile(import.meta.url, 'replay.sql');
+
+/** Which committed batches the stored rollup holds, and the newest use day in it. */
+const RollupState = z.object({ folded: z.array(z.string()), max_day: z.string().nullable() });
+type RollupState = z.infer<typeof RollupState>;
+
+interface Pending {
+  system: string;
+  batch: string;
+  from_day: string;
+  to_day: string;
+}
+
+/**
+ * Loads `lapse_last_use(system, principal, permission, first_used, last_used)` as of a day. The daily
+ * path folds only the batches committed since the last run into the stored rollup, so detect's cost
+ * does not grow with the history. A day before the newest folded use cannot come from the rollup (it
+ * holds later uses): that replays the history instead, and leaves the rollup alone.
+ */
+export async function lastUse(ctx: StageContext, asOf: Day): Promise<'rollup' | 'replay'> {
+  const state = await readState(ctx);
+  const pending = (
+    await ctx.db.all<Pending>(
+      `SELECT system, batch, min(first_seen)::DATE::VARCHAR AS from_day, max(last_seen)::DATE::VARCHAR AS to_day
+       FROM lapse_objects_files WHERE first_seen IS NOT NULL AND NOT list_contains($folded, batch) GROUP BY ALL`,
+      { folded: state.folded },
+    )
+  ).filter((p) => p.batch);
+  const newest = [state.max_day, ...pending.map((p) => p.to_day)].filter((d): d is string => !!d).sort().at(-1) ?? null;
+  if (newest !== null && newest > asOf) {
+    await usageView(ctx);
+    await ctx.db.run(REPLAY, { as_of: asOf });
+    return 'replay';
+  }
+  await loadStored(ctx);
+  await usageView(ctx, await touchedKeys(ctx, pending));
+  await ctx.db.run(ROLLUP, { batches: pending.map((p) => p.batch) });
+  if (pending.length) await store(ctx, { folded: [...state.folded, ...pending.map((p) => p.batch)].sort(), max_day: newest });
+  return 'rollup';
+}
+
+async function readState(ctx: StageContext): Promise<RollupState> {
+  const text = await ctx.lake.readText(layout.rollupState);
+  return text ? RollupState.parse(JSON.parse(text)) : { folded: [], max_day: null };
+}
+
+async function loadStored(ctx: StageContext): Promise<void> {
+  const exists = (await ctx.lake.list(layout.rollup)).length > 0;
+  await view(ctx, 'lapse_rollup_old', exists ? [layout.rollup] : [], `SELECT NULL::VARCHAR AS system, NULL::VARCHAR AS principal,
+    NULL::VARCHAR AS permission, NULL::DATE AS first_used, NULL::DATE AS last_used WHERE false`);
+}
+
+/** The usage files of the day partitions the pending batches' objects span. */
+async function touchedKeys(ctx: StageContext, pending: Pending[]): Promise<string[]> {
+  if (pending.length === 0) return [];
+  const keys = (await ctx.lake.list(layout.usage)).map((o) => o.key).filter((k) => k.endsWith('.parquet'));
+  return keys.filter((k) => {
+    const system = partition(k, 'system');
+    const day = partition(k, 'day') ?? '';
+    return pending.some((p) => p.system === system && p.from_day <= day && day <= p.to_day);
+  });
+}
+
+/** Writes the rollup, then its state: a crash between them only means folding the same batches again. */
+async function store(ctx: StageContext, state: RollupState): Promise<void> {
+  const out = join(await ctx.lake.scratch(), 'last_use.parquet');
+  await ctx.db.run(`COPY (SELECT * FROM lapse_last_use ORDER BY ALL) TO ${sqlString(out)} (FORMAT parquet)`);
+  await ctx.lake.putFile(layout.rollup, out);
+  await ctx.lake.writeText(layout.rollupState, `${JSON.stringify(state)}\n`);
+}
+
