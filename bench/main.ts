@@ -1,7 +1,8 @@
+import { benchDetect } from './detect.js';
 import { benchIngest } from './ingest.js';
 
-/** `npm run bench -- <name> [options]`: ingest (issue #3). Runs every benchmark without a name. */
-const BENCHES: Record<string, (args: string[]) => Promise<void>> = { ingest: benchIngest };
+/** `npm run bench -- <name> [options]`: ingest (issue #3), detect (issue #5). Runs every benchmark without a name. */
+const BENCHES: Record<string, (args: string[]) => Promise<void>> = { ingest: benchIngest, detect: benchDetect };
 
 const [name, ...args] = process.argv.slice(2);
 const chosen = name && !name.startsWith('-') ? [name] : Object.keys(BENCHES);

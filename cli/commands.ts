@@ -33,11 +33,11 @@ export async function runCommand(io: Io, o: { config: string; asOf?: string; dry
     print(io, ingestSummary(await ingest(ctx, asOf)));
     print(io, compactSummary(await compact(ctx)));
     await loadAsOf(ctx, asOf);
-    const doc = await detect(ctx, asOf);
-    print(io, detectSummary(doc));
-    const outcomes = await runActions(ctx, doc, { dryRun: !!o.dryRun });
+    const detection = await detect(ctx, asOf);
+    print(io, detectSummary(detection));
+    const outcomes = await runActions(ctx, await detection.load(), { dryRun: !!o.dryRun });
     print(io, actionsSummary(outcomes));
-    return finish(io, doc.guards.length > 0, outcomes.some((a) => a.state === 'failed'));
+    return finish(io, detection.guards.length > 0, outcomes.some((a) => a.state === 'failed'));
   });
 }
 
@@ -66,10 +66,10 @@ export async function detectCommand(io: Io, o: { config: string; asOf?: string; 
   const asOf = asOfDay(o.asOf);
   return withContext(o.config, io, false, async (ctx) => {
     await loadAsOf(ctx, asOf);
-    const doc = await detect(ctx, asOf);
-    if (o.json) io.out(`${JSON.stringify(doc, null, 2)}\n`);
-    else print(io, detectSummary(doc));
-    return doc.guards.length ? EXIT.guard : EXIT.ok;
+    const detection = await detect(ctx, asOf);
+    if (o.json) io.out(`${JSON.stringify(await detection.load(), null, 2)}\n`);
+    else print(io, detectSummary(detection));
+    return detection.guards.length ? EXIT.guard : EXIT.ok;
   });
 }
 

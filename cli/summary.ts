@@ -1,8 +1,8 @@
 import type { ActionOutcome } from '../actions/index.js';
 import type { CompactReport } from '../aggregate/index.js';
 import type { IngestReport } from '../ingest/index.js';
-import type { FindingsDocument } from '../core/model.js';
-import { isActionable } from '../core/findings.js';
+import type { FindingCount } from '../core/model.js';
+import type { Detection } from '../detect/index.js';
 
 /** The short human summary on stdout: counts per stage, findings per system and kind, guards held. */
 
@@ -40,22 +40,23 @@ const KIND_LABEL: Record<(typeof KINDS)[number], string> = {
   stale: 'stale', never_used: 'never_used', terminated: 'terminated', cold_start_anomaly: 'anomaly',
 };
 
-export function detectSummary(doc: FindingsDocument): string[] {
-  const active = doc.findings.filter(isActionable);
-  const grants = doc.sources.reduce((a, s) => a + s.grants, 0);
-  const lines = [`detect      ${n(grants)} grants judged as of ${doc.as_of}: ${n(active.length)} findings to act on (run ${doc.run_id})`];
+export function detectSummary(d: Detection): string[] {
+  const sum = (pick: (c: FindingCount) => boolean, system?: string) =>
+    d.counts.filter((c) => (system === undefined || c.system === system) && pick(c)).reduce((a, c) => a + c.n, 0);
+  const actionable = (c: FindingCount) => c.status !== 'resolved' && c.status !== 'exempted' && c.excluded_by === null;
+  const grants = d.sources.reduce((a, s) => a + s.grants, 0);
+  const lines = [`detect      ${n(grants)} grants judged as of ${d.as_of}: ${n(sum(actionable))} findings to act on (run ${d.run_id})`];
   lines.push(`  ${pad('system', 11)}${KINDS.map((k) => pad(KIND_LABEL[k], 12)).join('')}${pad('excluded', 10)}resolved`);
-  for (const s of doc.sources) {
-    const mine = doc.findings.filter((f) => f.system === s.system);
-    const count = (k: string) => String(mine.filter((f) => isActionable(f) && f.kind === k).length);
-    const excluded = mine.filter((f) => f.status !== 'resolved' && !isActionable(f)).length;
-    const resolved = mine.filter((f) => f.status === 'resolved').length;
-    lines.push(`  ${pad(s.system, 11)}${KINDS.map((k) => pad(count(k), 12)).join('')}${pad(String(excluded), 10)}${resolved}`);
+  for (const s of d.sources) {
+    const kinds = KINDS.map((k) => pad(String(sum((c) => actionable(c) && c.kind === k, s.system)), 12)).join('');
+    const excluded = sum((c) => c.status !== 'resolved' && !actionable(c), s.system);
+    const resolved = sum((c) => c.status === 'resolved', s.system);
+    lines.push(`  ${pad(s.system, 11)}${kinds}${pad(String(excluded), 10)}${resolved}`);
   }
   const byRule = new Map<string, number>();
-  for (const f of doc.findings) if (f.excluded_by && f.status !== 'resolved') byRule.set(f.excluded_by, (byRule.get(f.excluded_by) ?? 0) + 1);
+  for (const c of d.counts) if (c.excluded_by && c.status !== 'resolved') byRule.set(c.excluded_by, (byRule.get(c.excluded_by) ?? 0) + c.n);
   if (byRule.size) lines.push(`  excluded by: ${[...byRule].map(([r, c]) => `${r} ${c}`).join(', ')}`);
-  const unresolved = doc.sources.filter((s) => s.unresolved_count > 0);
+  const unresolved = d.sources.filter((s) => s.unresolved_count > 0);
   if (unresolved.length) {
     lines.push(
       `  unresolved principals (no directory match): ${unresolved
@@ -63,14 +64,14 @@ export function detectSummary(doc: FindingsDocument): string[] {
         .join('; ')}`,
     );
   }
-  const regret = doc.sources.filter((s) => s.revoked > 0);
+  const regret = d.sources.filter((s) => s.revoked > 0);
   if (regret.length) {
     lines.push(
       `  revoked so far (restored after revocation): ${regret.map((s) => `${s.system} ${s.revoked} (${s.restored_after_revocation})`).join(', ')}`,
     );
   }
-  lines.push(doc.guards.length ? 'guards      held:' : 'guards      none held');
-  for (const g of doc.guards) lines.push(`  ${pad(g.system, 11)}${g.guard}: ${g.detail} [${g.held} held]`);
+  lines.push(d.guards.length ? 'guards      held:' : 'guards      none held');
+  for (const g of d.guards) lines.push(`  ${pad(g.system, 11)}${g.guard}: ${g.detail} [${g.held} held]`);
   return lines;
 }
 

@@ -109,6 +109,17 @@ export const SourceEntry = z.object({
 });
 export type SourceEntry = z.infer<typeof SourceEntry>;
 
+/** How many findings of a run fall in each (system, kind, status, excluded_by) cell; `revocable` as of the run. */
+export const FindingCount = z.object({
+  system: z.string(),
+  kind: FindingKind,
+  status: FindingStatus,
+  excluded_by: z.string().nullable(),
+  revocable: z.boolean(),
+  n: z.number(),
+});
+export type FindingCount = z.infer<typeof FindingCount>;
+
 export const FindingsDocument = z.object({
   as_of: Day,
   run_id: z.string(),

@@ -4,7 +4,7 @@ import { daysBetween, type Day } from '../core/days.js';
 import { sqlFile, sqlString } from '../core/db.js';
 import { canonicalJson, sha256 } from '../core/hash.js';
 import { layout, partition } from '../core/layout.js';
-import { Finding, FindingsDocument, GuardEntry, SourceEntry } from '../core/model.js';
+import { Finding, FindingCount, FindingsDocument, type GuardEntry, type SourceEntry } from '../core/model.js';
 import { guardEntries } from './guards.js';
 import { listRestores, listRevocations } from '../core/records.js';
 import { loadRules } from './rules.js';
@@ -27,27 +27,65 @@ const FINDING_COLUMNS = `finding_id, kind, system, principal, person, email, tea
 /** The findings of a run's document: everything but resolutions of earlier runs (kept as history). */
 const IN_DOCUMENT = `(status <> 'resolved' OR resolved_on = $as_of)`;
 
+/** A run's detection: the document without its findings, their counts, and the findings on demand. */
+export interface Detection extends Omit<FindingsDocument, 'findings'> {
+  counts: FindingCount[];
+  /** The whole findings document (reads the findings into memory: for actions and `--json`). */
+  load(): Promise<FindingsDocument>;
+}
+
 /**
  * Judges every grant as of `asOf` (tables from aggregate's `loadAsOf`), gives findings their
- * lifecycle status, applies the guards, and stores the document in the lake under its as-of day.
+ * lifecycle status, applies the guards, and stores the findings in the lake under the as-of day.
+ * Everything that scales with the grants stays in DuckDB: findings reach JS only through `load()`.
  */
-export async function detect(ctx: StageContext, asOf: Day): Promise<FindingsDocument> {
+export async function detect(ctx: StageContext, asOf: Day): Promise<Detection> {
   const { db, config } = ctx;
+  const t = timer();
   await evaluate(ctx, asOf);
+  const evaluate_ms = t();
   await loadPrevious(ctx, asOf);
   await db.run(LIFECYCLE, { as_of: asOf, grace_days: config.lifecycle.grace_days });
-  const findings = (
-    await db.all(`SELECT ${FINDING_COLUMNS} FROM lapse_findings WHERE ${IN_DOCUMENT} ORDER BY system, principal, permission`, {
-      as_of: asOf,
-    })
-  ).map((r) => Finding.parse(r));
+  const lifecycle_ms = t();
+  const counts = (await db.all(COUNTS, { as_of: asOf })).map((r) => FindingCount.parse(r));
   const sources = await sourceEntries(ctx, asOf);
-  const guards = guardEntries(config, asOf, findings, sources);
-  const run_id = runId(asOf, findings, guards, sources);
-  const doc: FindingsDocument = { as_of: asOf, run_id, findings, guards, sources };
-  await store(ctx, doc);
-  ctx.log.info({ stage: 'detect', as_of: asOf, run_id, findings: findings.length, guards: guards.length }, 'detect done');
-  return doc;
+  const guards = guardEntries(config, counts, sources);
+  const counts_ms = t();
+  const run_id = await runId(ctx, asOf, guards, sources);
+  const meta = { as_of: asOf, run_id, guards, sources };
+  const run_id_ms = t();
+  await store(ctx, meta, counts);
+  ctx.log.debug({ stage: 'detect', evaluate_ms, lifecycle_ms, counts_ms, run_id_ms, store_ms: t() }, 'detect phases');
+  const findings = counts.reduce((a, c) => a + c.n, 0);
+  ctx.log.info({ stage: 'detect', as_of: asOf, run_id, findings, guards: guards.length }, 'detect done');
+  return { ...meta, counts, load: async () => ({ ...meta, findings: await readFindings(ctx, 'lapse_findings', asOf) }) };
+}
+
+/** Milliseconds since the last call. */
+function timer(): () => number {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const ms = Math.round(now - last);
+    last = now;
+    return ms;
+  };
+}
+
+const COUNTS = `SELECT system, kind, status, excluded_by,
+    coalesce(status NOT IN ('resolved', 'exempted') AND excluded_by IS NULL AND revocable_from <= $as_of, false) AS revocable,
+    count(*) AS n
+  FROM lapse_findings WHERE ${IN_DOCUMENT} GROUP BY ALL ORDER BY ALL`;
+
+/** The findings of a run's document from a findings relation (a temp table or a stored file). */
+async function readFindings(ctx: StageContext, relation: string, asOf: Day): Promise<Finding[]> {
+  const rows = await ctx.db.all<Finding>(
+    `SELECT ${FINDING_COLUMNS} FROM ${relation} WHERE ${IN_DOCUMENT} ORDER BY system, principal, permission`,
+    { as_of: asOf },
+  );
+  // Rows of lapse's own findings table: the schema is checked on the first row, not per row.
+  if (rows[0]) Finding.parse(rows[0]);
+  return rows;
 }
 
 /** Judges every grant into `lapse_eval` (see evaluate.sql). */
@@ -63,9 +101,17 @@ export async function evaluate(ctx: StageContext, asOf: Day): Promise<void> {
   });
 }
 
-/** Content-addressed: the same inputs as of the same day give the same run id (and list paths). */
-function runId(asOf: Day, findings: Finding[], guards: GuardEntry[], sources: SourceEntry[]): string {
-  return `${asOf}-${sha256(canonicalJson({ findings, guards, sources })).slice(0, 8)}`;
+/**
+ * Content-addressed: the same inputs as of the same day give the same run id (and list paths). The
+ * findings are hashed in DuckDB, row by row in a fixed order.
+ */
+async function runId(ctx: StageContext, asOf: Day, guards: GuardEntry[], sources: SourceEntry[]): Promise<string> {
+  const row = await ctx.db.one<{ h: string | null }>(
+    `SELECT md5(string_agg(md5(to_json(f)::VARCHAR), '' ORDER BY finding_id)) AS h
+     FROM (SELECT ${FINDING_COLUMNS} FROM lapse_findings WHERE ${IN_DOCUMENT}) f`,
+    { as_of: asOf },
+  );
+  return `${asOf}-${sha256(`${row?.h ?? ''}${canonicalJson({ guards, sources })}`).slice(0, 8)}`;
 }
 
 async function sourceEntries(ctx: StageContext, asOf: Day): Promise<SourceEntry[]> {
@@ -118,12 +164,11 @@ async function loadPrevious(ctx: StageContext, asOf: Day): Promise<void> {
   await ctx.db.run(`CREATE OR REPLACE TEMP TABLE lapse_prev AS SELECT * FROM read_parquet(${sqlString(file!)})`);
 }
 
-async function store(ctx: StageContext, doc: FindingsDocument): Promise<void> {
+async function store(ctx: StageContext, run: Omit<FindingsDocument, 'findings'>, counts: FindingCount[]): Promise<void> {
   const out = join(await ctx.lake.scratch(), 'findings.parquet');
   await ctx.db.run(`COPY (SELECT * FROM lapse_findings ORDER BY system, principal, permission) TO ${sqlString(out)} (FORMAT parquet)`);
-  await ctx.lake.putFile(layout.findingsOf(doc.as_of), out);
-  const { findings, ...run } = doc;
-  await ctx.lake.writeText(layout.runOf(doc.as_of), `${JSON.stringify({ ...run, findings: findings.length }, null, 2)}\n`);
+  await ctx.lake.putFile(layout.findingsOf(run.as_of), out);
+  await ctx.lake.writeText(layout.runOf(run.as_of), `${JSON.stringify({ ...run, counts }, null, 2)}\n`);
 }
 
 /** The stored findings document of a day (for `lapse act`), or of the newest run when `asOf` is omitted. */
@@ -135,11 +180,6 @@ export async function loadFindings(ctx: StageContext, asOf?: Day): Promise<Findi
   if (!runText) return undefined;
   const run = JSON.parse(runText) as Omit<FindingsDocument, 'findings'>;
   const [file] = await ctx.lake.localPaths([layout.findingsOf(day)]);
-  const findings = (
-    await ctx.db.all(
-      `SELECT ${FINDING_COLUMNS} FROM read_parquet(${sqlString(file!)}) WHERE ${IN_DOCUMENT} ORDER BY system, principal, permission`,
-      { as_of: day },
-    )
-  ).map((r) => Finding.parse(r));
+  const findings = await readFindings(ctx, `read_parquet(${sqlString(file!)})`, day);
   return FindingsDocument.parse({ as_of: run.as_of, run_id: run.run_id, findings, guards: run.guards, sources: run.sources });
 }

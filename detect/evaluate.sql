@@ -27,10 +27,12 @@ use_by_subject AS (
   FROM lapse_last_use u LEFT JOIN resolve r ON r.system = u.system AND r.native = lower(u.principal)
   GROUP BY ALL
 ),
+-- The manager column holds an id or an e-mail; two equi-joins (an OR join would compare every pair).
 managers AS (
-  SELECT p.id, coalesce(m.email, p.manager) AS manager
+  SELECT p.id, coalesce(by_id.email, by_email.email, p.manager) AS manager
   FROM lapse_people p
-  LEFT JOIN lapse_people m ON m.id = p.manager OR lower(m.email) = lower(p.manager)
+  LEFT JOIN lapse_people by_id ON by_id.id = p.manager
+  LEFT JOIN lapse_people by_email ON lower(by_email.email) = lower(p.manager)
 ),
 graded AS (
   SELECT
@@ -81,15 +83,15 @@ judged AS (
 ),
 -- Cold start: who else holds and uses each permission, per team and company-wide (people only).
 holders AS (
-  SELECT DISTINCT system, permission, person, team, last_used >= $as_of::DATE - ttl_days AS recent
+  SELECT system, permission, person, any_value(team) AS team,
+         coalesce(bool_or(last_used >= $as_of::DATE - ttl_days), false) AS recent
   FROM judged WHERE person IS NOT NULL AND status = 'active'
+  GROUP BY system, permission, person
 ),
 team_stats AS (
-  SELECT system, permission, team, count(DISTINCT person) AS holders,
-         count(DISTINCT person) FILTER (WHERE recent) AS users
-  FROM holders GROUP BY ALL
+  SELECT system, permission, team, count(*) AS holders, count_if(recent) AS users FROM holders GROUP BY ALL
 ),
-org_stats AS (SELECT system, permission, count(DISTINCT person) AS holders FROM holders GROUP BY ALL),
+org_stats AS (SELECT system, permission, count(*) AS holders FROM holders GROUP BY ALL),
 team_sizes AS (SELECT team, count(*) AS size FROM lapse_people WHERE status = 'active' GROUP BY team),
 org_size AS (SELECT count(*) AS size FROM lapse_people WHERE status = 'active'),
 scored AS (
@@ -115,34 +117,41 @@ kinds AS (
     ttl_kind IS NULL AND last_used IS NULL AND status IS DISTINCT FROM 'terminated' AS cold_start,
     1 - share AS score
   FROM scored
+),
+flagged AS (
+  SELECT k.* EXCLUDE (ttl_kind),
+    coalesce(ttl_kind, CASE WHEN cold_start AND score >= $anomaly_threshold THEN 'cold_start_anomaly' END) AS kind,
+    CASE WHEN cold_start OR ttl_kind IS NULL THEN score END AS cold_score
+  FROM kinds k
+),
+-- Exemptions that cover a flagged grant (by its principal or its person), the longest-running first.
+-- Matched on the few exemptions, not the million grants.
+exempted AS (
+  SELECT f.system, f.principal, f.permission,
+         arg_max(x.exemption_id, x.until) AS exemption_id,
+         arg_max(x.reason || ' (exemption ' || x.exemption_id || ', owner ' || x.owner || ', until ' || x.until || ')', x.until)
+           AS exemption_text
+  FROM lapse_exemptions x
+  JOIN flagged f ON f.system = x.system AND f.kind IS NOT NULL
+   AND (x.permission = '*' OR x.permission = f.permission)
+   AND (lower(x.principal) = lower(f.principal) OR x.person = f.person)
+  GROUP BY ALL
 )
-SELECT k.* EXCLUDE (ttl_kind),
-  coalesce(ttl_kind, CASE WHEN cold_start AND score >= $anomaly_threshold THEN 'cold_start_anomaly' END) AS kind,
-  CASE WHEN cold_start OR ttl_kind IS NULL THEN score END AS cold_score,
-  'f_' || left(sha256(k.system || chr(31) || k.principal || chr(31) || k.permission), 16) AS finding_id,
-  x.exemption_id,
-  CASE WHEN x.exemption_id IS NOT NULL
-       THEN x.reason || ' (exemption ' || x.exemption_id || ', owner ' || x.owner || ', until ' || x.until || ')' END
-    AS exemption_text
-FROM kinds k
-LEFT JOIN (
-  SELECT e.*, g.system AS g_system, g.principal AS g_principal, g.permission AS g_permission,
-         row_number() OVER (PARTITION BY g.system, g.principal, g.permission ORDER BY e.until DESC, e.exemption_id) AS n
-  FROM lapse_exemptions e
-  JOIN (SELECT DISTINCT system, principal, permission, person FROM kinds) g
-    ON g.system = e.system AND (e.permission = '*' OR e.permission = g.permission)
-   AND (lower(e.principal) = lower(g.principal) OR e.person = g.person)
-) x ON x.g_system = k.system AND x.g_principal = k.principal AND x.g_permission = k.permission AND x.n = 1;
-
--- Which rule or guard keeps each flagged grant from action (rules first, then guards).
-ALTER TABLE lapse_eval ADD COLUMN excluded_by VARCHAR;
-UPDATE lapse_eval SET excluded_by = CASE
-    WHEN kind IS NULL THEN NULL
-    WHEN protected THEN 'protected_principal'
+SELECT f.*,
+  -- The same id as core/findings.ts findingId(); only flagged grants need one.
+  CASE WHEN f.kind IS NOT NULL
+       THEN 'f_' || left(sha256(f.system || chr(31) || f.principal || chr(31) || f.permission), 16) END AS finding_id,
+  x.exemption_id, x.exemption_text,
+  -- Which rule or guard keeps a flagged grant from action (rules first, then guards).
+  CASE
+    WHEN f.kind IS NULL THEN NULL
+    WHEN f.protected THEN 'protected_principal'
     -- A person who left loses everything not protected, whatever was exempted for them.
-    WHEN kind = 'terminated' THEN NULL
-    WHEN exemption_id IS NOT NULL THEN 'exemption'
-    WHEN emergency_only THEN 'emergency_only'
-    WHEN silent THEN 'source_freshness'
-    WHEN kind = 'never_used' AND observed_days <= ttl_days THEN 'observation_window'
-  END;
+    WHEN f.kind = 'terminated' THEN NULL
+    WHEN x.exemption_id IS NOT NULL THEN 'exemption'
+    WHEN f.emergency_only THEN 'emergency_only'
+    WHEN f.silent THEN 'source_freshness'
+    WHEN f.kind = 'never_used' AND f.observed_days <= f.ttl_days THEN 'observation_window'
+  END AS excluded_by
+FROM flagged f
+LEFT JOIN exempted x USING (system, principal, permission);

@@ -1,38 +1,38 @@
 import type { Config } from '../core/config.js';
-import { isRevocable } from '../core/findings.js';
-import type { Finding, GuardEntry, SourceEntry } from '../core/model.js';
+import type { FindingCount, GuardEntry, SourceEntry } from '../core/model.js';
 
 /**
  * The guards of ARCHITECTURE.md, as entries in the findings document. Source freshness and the
  * observation window were applied per grant in SQL (`excluded_by`); blast radius is judged here per
  * system, on what would be revoked.
  */
-export function guardEntries(config: Config, asOf: string, findings: Finding[], sources: SourceEntry[]): GuardEntry[] {
+export function guardEntries(config: Config, counts: FindingCount[], sources: SourceEntry[]): GuardEntry[] {
   const out: GuardEntry[] = [];
   for (const s of sources) {
-    const onSystem = findings.filter((f) => f.system === s.system);
+    const onSystem = counts.filter((c) => c.system === s.system);
+    const count = (pick: (c: FindingCount) => boolean) => onSystem.filter(pick).reduce((a, c) => a + c.n, 0);
     const maxLag = config.systems[s.system]?.max_source_lag_days ?? config.defaults.max_source_lag_days;
     if (s.grants > 0 && (s.lag_days === null || s.lag_days > maxLag)) {
       out.push({
         system: s.system,
         guard: 'source_freshness',
-        held: onSystem.filter((f) => f.excluded_by === 'source_freshness').length,
+        held: count((c) => c.excluded_by === 'source_freshness'),
         detail:
           s.newest_day === null
             ? 'no log events in the lake: every grant would look unused'
             : `newest event ${s.newest_day} is ${s.lag_days} days old (allowed ${maxLag}): source silent`,
       });
     }
-    const early = onSystem.filter((f) => f.excluded_by === 'observation_window');
-    if (early.length) {
+    const early = count((c) => c.excluded_by === 'observation_window');
+    if (early) {
       out.push({
         system: s.system,
         guard: 'observation_window',
-        held: early.length,
+        held: early,
         detail: `logs cover ${s.observed_days} days, not more than the TTL: never-used grants cannot be judged yet`,
       });
     }
-    const revocable = onSystem.filter((f) => isRevocable(f, asOf)).length;
+    const revocable = count((c) => c.revocable);
     const { max_revoke_count: maxCount, max_revoke_fraction: maxFraction } = config.guards;
     if (s.grants > 0 && revocable > 0 && (revocable > maxCount || revocable / s.grants > maxFraction)) {
       out.push({

@@ -2,6 +2,6 @@
  * detect: reads the as-of tables loaded by aggregate (grants, last use, sources, people) and the
  * previous run's findings; writes the findings document (lake: findings/ and runs/).
  */
-export { detect, loadFindings } from './detect.js';
+export { detect, loadFindings, type Detection } from './detect.js';
 export { explain, type Explanation } from './explain.js';
 export { history, type HistoryEvent } from './history.js';

@@ -75,7 +75,7 @@ export async function world(opts: {
 
 export async function run(ctx: Awaited<ReturnType<typeof world>>, asOf = AS_OF): Promise<FindingsDocument> {
   await loadAsOf(ctx, asOf);
-  return detect(ctx, asOf);
+  return (await detect(ctx, asOf)).load();
 }
 
 export const one = (doc: FindingsDocument, principal: string, permission: string): Finding | undefined =>
