@@ -38,13 +38,21 @@ export async function compact(ctx: StageContext): Promise<CompactReport> {
 }
 
 async function mergeFiles(ctx: StageContext, dir: string, keys: string[]): Promise<void> {
-  const files = await ctx.lake.localPaths(keys);
   const out = join(await ctx.lake.scratch(), 'merged.parquet');
-  // The partition columns live in the path; read the files without them so the merged file has the same columns.
-  await ctx.db.run(
-    `COPY (SELECT DISTINCT * FROM read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true) ORDER BY ALL)
-     TO ${sqlString(out)} (FORMAT parquet)`,
-  );
+  try {
+    const files = await ctx.lake.localPaths(keys);
+    // The partition columns live in the path; read the files without them so the merged file has the same columns.
+    await ctx.db.run(
+      `COPY (SELECT DISTINCT * FROM read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true) ORDER BY ALL)
+       TO ${sqlString(out)} (FORMAT parquet)`,
+    );
+  } catch (err) {
+    // Another worker compacting the same partition removed some of these files: its merged file holds them.
+    const present = new Set((await ctx.lake.list(dir)).map((o) => o.key));
+    if (keys.every((k) => present.has(k))) throw err;
+    ctx.log.debug({ stage: 'aggregate', partition: dir }, 'partition compacted by another worker');
+    return;
+  }
   await ctx.lake.putFile(`${dir}${shortId('c', ...keys)}.parquet`, out);
   await ctx.lake.remove(keys);
 }

@@ -21,7 +21,7 @@ export interface CliContext extends StageContext {
  */
 export async function openContext(configPath: string, log: Logger, opts: { dryRun?: boolean } = {}): Promise<CliContext> {
   const config: Config = await readConfig(configPath);
-  const base = openStore(resolvePath(config, config.store));
+  const base = openStore(resolvePath(config, config.store), { aws: config.aws, log });
   const scratch = await mkdtemp(join(tmpdir(), 'lapse-'));
   const lake = opts.dryRun ? new OverlayLake(base, new LocalLake(join(scratch, 'overlay'))) : base;
   const db = await Db.open({

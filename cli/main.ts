@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { createLogger } from '../core/log.js';
 import { EXIT, LapseError, exitCodeOf, messageOf } from '../core/errors.js';
 import { actCommand, detectCommand, explainCommand, ingestCommand, runCommand, type Io } from './commands.js';
+import { doctorCommand } from './doctor.js';
 import { exemptCommand } from './exempt.js';
 import { parseCommand } from './parse.js';
 import { restoreCommand } from './restore.js';
@@ -52,6 +53,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(asOf())
     .option('--json', 'print JSON')
     .action((who: string, o) => done(explainCommand(io, { ...o, who })));
+  program
+    .command('doctor')
+    .description('checks config, sources, sinks and credentials, and says what is wrong')
+    .addOption(config())
+    .action((o) => done(doctorCommand(io, o)));
   program
     .command('exempt')
     .description('record a time-limited exemption (owner, reason, expiry); --list shows them, --revoke withdraws one')

@@ -1,11 +1,10 @@
-import { resolvePath } from '../core/config.js';
 import { today } from '../core/days.js';
 import { UsageError } from '../core/errors.js';
 import { findingId } from '../core/findings.js';
 import { shortId } from '../core/hash.js';
 import { RestoreEntry } from '../core/model.js';
 import { listRevocations, recordRestore } from '../core/records.js';
-import { openStore } from '../core/store.js';
+import { openTarget, revocationList } from '../actions/revocation_list/action.js';
 import { listDir, writeList } from '../actions/revocation_list/layout.js';
 import type { Io } from './commands.js';
 import { withContext } from './commands.js';
@@ -40,7 +39,7 @@ export async function restoreCommand(io: Io, o: RestoreOptions): Promise<number>
       restore_id, system: o.system, principal: o.principal, permission: o.permission, person: o.person ?? null,
       finding_id, reason: o.reason, requested_by: o.requestedBy, requested_at, revoked_in_run: revoked?.run_id ?? null,
     });
-    const target = openStore(resolvePath(ctx.config, String(action['target'])));
+    const target = openTarget(ctx.config, revocationList.options.parse(action));
     const list = { system: o.system, as_of: today(), run_id: restore_id, kind: 'restores' as const, entries: [entry], held_reason: null };
     await writeList(target, list);
     await target.cleanup();

@@ -16,9 +16,50 @@ export const SystemName = z
   .string()
   .regex(/^[a-z][a-z0-9_-]*$/, 'must be lower-case letters, digits, - or _ (it names lake folders)');
 
+/** `s3://bucket` or `s3://bucket/prefix`: a bucket name as S3 allows it, then any key prefix. */
+export const S3Uri = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'expected s3://bucket/prefix');
+
+/** Keys that only an `sqs:` source takes. */
+const SQS_KEYS = ['wait_time_secs', 'visibility_timeout_secs', 'max_messages', 'max_seconds', 'batch_messages'] as const;
+
 export const LogSource = z
-  .strictObject({ path: z.string().min(1).describe('A file, a directory (read recursively) or a glob; .gz is read transparently.') })
-  .describe('Where a system\'s logs come from.');
+  .strictObject({
+    path: z.string().min(1).optional().describe('A local file, a directory (read recursively) or a glob; .gz is read transparently.'),
+    s3: S3Uri.optional().describe(
+      'An S3 prefix (s3://bucket/prefix/): every object under it; objects already in the ledger (same ETag and size) are skipped without downloading.',
+    ),
+    sqs: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe('An SQS queue URL carrying S3 event notifications (direct, wrapped in SNS, or from EventBridge); see docs/scale.md.'),
+    wait_time_secs: z.number().int().min(0).max(20).optional().describe('sqs: long-poll wait; the run stops when a poll this long finds nothing (default 20).'),
+    visibility_timeout_secs: z
+      .number()
+      .int()
+      .min(1)
+      .max(43200)
+      .optional()
+      .describe('sqs: how long received messages stay hidden; extended every third of it while their objects are processed (default 60).'),
+    max_messages: z.number().int().positive().optional().describe('sqs: stop after this many messages in one run (default: until the queue is empty).'),
+    max_seconds: z.number().int().positive().optional().describe('sqs: stop receiving after this many seconds (default: until the queue is empty).'),
+    batch_messages: z
+      .number()
+      .int()
+      .positive()
+      .max(1000)
+      .optional()
+      .describe('sqs: messages gathered into one ingest batch, committed together (default 100).'),
+  })
+  .superRefine((s, ctx) => {
+    const kinds = (['path', 's3', 'sqs'] as const).filter((k) => s[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `a log source has exactly one of path, s3, sqs (found ${kinds.length ? kinds.join(', ') : 'none'})` });
+    }
+    if (s.sqs === undefined) {
+      for (const k of SQS_KEYS) if (s[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'only an sqs source takes this key' });
+    }
+  })
+  .describe('Where a system\'s logs come from: one of path, s3 or sqs.');
 export type LogSource = z.infer<typeof LogSource>;
 
 export const GrantsSource = z.strictObject({
@@ -107,6 +148,33 @@ const Lifecycle = z.strictObject({
     .describe('Notify first: a stale or never-used finding goes on a revocation list only once flagged this many days.'),
 });
 
+/** Server-side encryption for objects lapse writes to S3. */
+export const Sse = z
+  .strictObject({
+    type: z.enum(['AES256', 'aws:kms']).describe('AES256: SSE-S3; aws:kms: SSE-KMS.'),
+    kms_key_id: z.string().min(1).optional().describe('aws:kms only: the key id or ARN (default: the account\'s aws/s3 key).'),
+  })
+  .refine((s) => s.type === 'aws:kms' || s.kms_key_id === undefined, { path: ['kms_key_id'], message: 'only with type: aws:kms' });
+export type Sse = z.infer<typeof Sse>;
+
+const Aws = z.strictObject({
+  region: z.string().min(1).optional().describe('AWS region (default: the SDK chain: AWS_REGION, AWS_DEFAULT_REGION, the profile).'),
+  endpoints: z
+    .strictObject({
+      s3: z.url().optional().describe('S3 endpoint override (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS).'),
+      sqs: z.url().optional().describe('SQS endpoint override (default: AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL, or the queue URL\'s host).'),
+    })
+    .default({})
+    .describe('Endpoint overrides, e.g. a VPC endpoint or a local test server.'),
+  force_path_style: z
+    .boolean()
+    .optional()
+    .describe('Address buckets as endpoint/bucket/key (default: true with a custom S3 endpoint, else virtual-hosted).'),
+  sse: Sse.optional().describe('Server-side encryption of everything written to an S3 lake (default: the bucket\'s default encryption).'),
+  max_attempts: z.number().int().positive().max(20).default(5).describe('Attempts per AWS call, with the SDK\'s backoff (throttling, 5xx, network).'),
+});
+export type AwsConfig = z.infer<typeof Aws>;
+
 /** Builds the config schema around the given system and action schemas. */
 export function configSchema<S extends z.ZodType, A extends z.ZodType>(system: S, action: A) {
   return z.strictObject({
@@ -128,6 +196,7 @@ export function configSchema<S extends z.ZodType, A extends z.ZodType>(system: S
     lifecycle: Lifecycle.default({ grace_days: 0 }).describe('How findings move from notice to revocation.'),
     actions: z.array(action).default([]).describe('What to do with findings; see the action types below.'),
     engine: Engine.default({}).describe('Resources for the DuckDB engine (size the container to match).'),
+    aws: Aws.default({ endpoints: {}, max_attempts: 5 }).describe('AWS access for s3:// and sqs:// locations; credentials come from the default chain.'),
   });
 }
 

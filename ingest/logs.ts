@@ -10,6 +10,7 @@ import { messageOf } from '../core/errors.js';
 import { connectorById, type Connector } from '../connectors/index.js';
 import { expandPath, type LocalFile } from './files.js';
 import { loadLedger, statKey } from './ledger.js';
+import { ingestRemote } from './sources/index.js';
 
 const SUMMARIZE = sqlFile(import.meta.url, 'summarize.sql');
 /**
@@ -35,6 +36,8 @@ export interface LogsReport {
 
 interface NewObject extends LocalFile {
   object_id: string;
+  /** Where the object came from when `path` is a downloaded copy (s3://bucket/key). */
+  uri?: string;
 }
 
 /** Ingests a system's new log files into the lake: daily summaries, quarantine, then the ledger. */
@@ -43,13 +46,21 @@ export async function ingestLogs(ctx: StageContext, system: string, sys: SystemC
   const report: LogsReport = {
     system, files: 0, already_ingested: 0, records: 0, uses: 0, summaries: 0, skipped: {}, quarantined: {}, newest_event: null,
   };
-  const files = (await Promise.all(sys.logs.map((l) => expandPath(resolvePath(ctx.config, l.path))))).flat();
+  const paths = sys.logs.flatMap((l) => (l.path === undefined ? [] : [resolvePath(ctx.config, l.path)]));
+  const files = (await Promise.all(paths.map(expandPath))).flat();
   report.files = files.length;
   const listed = performance.now();
   const fresh = await newObjects(ctx, system, files);
   ctx.log.debug({ stage: 'ingest', system, files: files.length, identify_ms: Math.round(performance.now() - listed) }, 'objects identified');
   report.already_ingested = files.length - fresh.length;
   for (const batch of batches(fresh)) await ingestBatch(ctx, system, sys, connector, batch, report);
+  // s3 prefixes and sqs queues download objects and commit them batch by batch, like the files above.
+  const sink = { commit: (objects: NewObject[]) => ingestBatch(ctx, system, sys, connector, objects, report), maxFiles: MAX_BATCH_FILES, maxBytes: MAX_BATCH_BYTES };
+  for (const source of sys.logs.filter((l) => l.path === undefined)) {
+    const remote = await ingestRemote(ctx, system, source, sink);
+    report.files += remote.files;
+    report.already_ingested += remote.already_ingested;
+  }
   ctx.log.info({ stage: 'ingest', ...report }, 'logs ingested');
   return report;
 }
@@ -106,10 +117,11 @@ async function ingestBatch(
   }
   await db.run(
     `CREATE OR REPLACE TEMP TABLE lapse_batch_objects AS
-     SELECT unnest($paths) AS file, unnest($ids) AS object_id, unnest($sizes)::BIGINT AS size,
+     SELECT unnest($paths) AS file, unnest($uris) AS uri, unnest($ids) AS object_id, unnest($sizes)::BIGINT AS size,
             unnest($mtimes)::BIGINT AS mtime_ms`,
     {
       paths,
+      uris: objects.map((o) => o.uri ?? o.path),
       ids: objects.map((o) => o.object_id),
       sizes: objects.map((o) => String(o.size)),
       mtimes: objects.map((o) => String(o.mtime_ms)),
@@ -188,6 +200,7 @@ interface QuarantineRow {
   count: number;
   raw: string | null;
   object_id: string;
+  uri: string;
 }
 
 /** Malformed records, with where they came from and why, as JSON lines anyone can read. */
@@ -200,7 +213,7 @@ async function writeQuarantine(
 ): Promise<void> {
   const rows = await ctx.db.all<QuarantineRow>(
     `SELECT b.file, (b.q_ord - t.min_ord + 1)::BIGINT AS rec, b.q_sub AS sub, split_part(b.drop_reason, ': ', 1) AS reason,
-            nullif(b.drop_reason[length(split_part(b.drop_reason, ': ', 1)) + 3:], '') AS detail, b.n AS count, b.q_raw AS raw, o.object_id
+            nullif(b.drop_reason[length(split_part(b.drop_reason, ': ', 1)) + 3:], '') AS detail, b.n AS count, b.q_raw AS raw, o.object_id, o.uri
      FROM lapse_batch b
      JOIN (SELECT file, min_ord FROM lapse_batch WHERE g) t ON t.file = b.file
      JOIN lapse_batch_objects o ON o.file = b.file
@@ -218,7 +231,7 @@ async function writeQuarantine(
   await fillRawText(connector, rows);
   const lines = rows.map((r) =>
     JSON.stringify({
-      system, object: r.file, object_id: r.object_id, record: r.rec, sub: r.sub, reason: r.reason, detail: r.detail, count: r.count,
+      system, object: r.uri, object_id: r.object_id, record: r.rec, sub: r.sub, reason: r.reason, detail: r.detail, count: r.count,
       raw: r.raw,
     }),
   );
@@ -249,7 +262,7 @@ async function writeLedger(
   const file = join(scratch, 'objects.parquet');
   await ctx.db.run(
     `COPY (
-       SELECT o.object_id, o.file AS uri, o.size, o.mtime_ms, $batch AS batch,
+       SELECT o.object_id, o.uri, o.size, o.mtime_ms, $batch AS batch,
               coalesce(t.n, 0)::BIGINT AS records,
               coalesce(u.uses, 0)::BIGINT AS uses,
               coalesce(u.dropped, 0)::BIGINT AS dropped,

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { resolvePath } from '../../core/config.js';
+import { resolvePath, Sse, type Config } from '../../core/config.js';
 import { RevocationEntry, type Finding, type FindingsDocument } from '../../core/model.js';
 import { recordRevocations } from '../../core/records.js';
 import { writeList } from './layout.js';
-import { openStore } from '../../core/store.js';
+import { openStore, type Lake } from '../../core/store.js';
 import { isRevocable, revocationReason } from '../../core/findings.js';
 import { defineAction } from '../_shared/define.js';
+import { notifyRevoker } from './notify.js';
 
 /** Guards that hold a whole system's list back (the others hold single findings, already excluded). */
 const LIST_GUARDS = new Set(['blast_radius', 'source_freshness']);
@@ -28,16 +29,33 @@ export interface RevocationPlan {
  * CONTRACTS.md: `<target>/<system>/<as-of>/<run id>/revocations.jsonl`, then `manifest.json` (with the
  * list's sha256), then `<target>/<system>/latest.json` last. Runs only in `mode: enforce`.
  *
+ * With an `s3://` target the objects are written with the configured server-side encryption, and
+ * `notify.sqs` sends each system's revoker queue a message naming the manifest once `latest.json` points to it.
+ *
  * @example
  * actions:
  *   - { type: revocation_list, target: ./lapse-out/revocations }
+ *   - type: revocation_list
+ *     target: s3://corp-lapse/revocations
+ *     sse: { type: aws:kms, kms_key_id: alias/lapse }
+ *     notify: { sqs: { aws: https://sqs.us-east-1.amazonaws.com/123456789012/aws-revoker } }
  */
 export const revocationList = defineAction({
   id: 'revocation_list',
   title: 'Revocation lists',
   effect: 'enforce',
   options: z.object({
-    target: z.string().min(1).describe('Where lists go: a local directory (or s3://bucket/prefix).'),
+    target: z.string().min(1).describe('Where lists go: a local directory or s3://bucket/prefix.'),
+    sse: Sse.optional().describe('s3 target: server-side encryption of the lists (default: aws.sse, else the bucket default).'),
+    notify: z
+      .strictObject({
+        sqs: z
+          .record(z.string(), z.url({ protocol: /^https?$/ }))
+          .default({})
+          .describe("Revoker queue URL per system: after latest.json is written, a message there names the new manifest."),
+      })
+      .optional()
+      .describe('Tell revoker workers a list is ready.'),
   }),
   async plan(_ctx, doc) {
     return planLists(doc);
@@ -46,7 +64,7 @@ export const revocationList = defineAction({
     return { lines: plan.lists.map(describeList) };
   },
   async apply(ctx, plan, options) {
-    const target = openStore(resolvePath(ctx.config, options.target));
+    const target = openTarget(ctx.config, options);
     const lines: string[] = [];
     for (const list of plan.lists) {
       const written = await writeList(target, {
@@ -54,11 +72,18 @@ export const revocationList = defineAction({
       });
       await recordRevocations(ctx.lake, plan, list);
       lines.push(`${describeList(list)}${written ? '' : ' (unchanged)'} → ${target.uri}/${list.dir}`);
+      const queue = options.notify?.sqs[list.system];
+      if (queue) lines.push(`  ${await notifyRevoker(ctx, target, queue, list)}`);
     }
     await target.cleanup();
     return { lines };
   },
 });
+
+/** The list target of a revocation_list action's options (restore requests go to the same place). */
+export function openTarget(config: Config, options: { target: string; sse?: Sse | undefined }): Lake {
+  return openStore(resolvePath(config, options.target), { aws: config.aws, sse: options.sse });
+}
 
 export function planLists(doc: FindingsDocument): RevocationPlan {
   const lists = doc.sources.map((s): SystemList => {

@@ -1,0 +1,69 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { awsMessage, sqsClient } from '../../core/aws.js';
+import { ActionError } from '../../core/errors.js';
+import { sha256 } from '../../core/hash.js';
+import { Manifest } from '../../core/model.js';
+import type { Lake } from '../../core/store.js';
+import type { ActionContext } from '../_shared/define.js';
+
+/** What the revoker queue receives: which manifest to read (the manifest has the list's sha256). */
+export interface RevokerMessage {
+  schema_version: 1;
+  type: 'revocation_list';
+  system: string;
+  as_of: string;
+  run_id: string;
+  /** Full location of the manifest, e.g. s3://bucket/revocations/aws/2026-06-30/<run id>/manifest.json. */
+  manifest: string;
+  latest: string;
+  count: number;
+  held: boolean;
+  sha256: string;
+}
+
+/**
+ * Sends the system's revoker queue a message naming the manifest `latest.json` points to, after it is
+ * written. Sent on every apply while latest.json points to this run (a re-run after a crash between the
+ * write and the send must still tell the revoker); revokers apply lists idempotently by contract, so a
+ * repeated message is harmless. A FIFO queue gets the system as group and the manifest as dedup id.
+ * When an older day is re-run, latest.json stays on the newer list and nothing is sent.
+ */
+export async function notifyRevoker(
+  ctx: ActionContext,
+  target: Lake,
+  queue: string,
+  list: { system: string; dir: string },
+): Promise<string> {
+  const latestKey = `${list.system}/latest.json`;
+  const latest = JSON.parse((await target.readText(latestKey)) ?? '{}') as { manifest?: string };
+  if (latest.manifest !== `${list.dir}manifest.json`) return `revoker not notified: latest.json points to a newer list`;
+  const manifestText = await target.readText(latest.manifest);
+  if (!manifestText) throw new ActionError(`${target.uri}/${latest.manifest}: manifest missing after it was written`);
+  const manifest = Manifest.parse(JSON.parse(manifestText));
+  const message: RevokerMessage = {
+    schema_version: 1,
+    type: 'revocation_list',
+    system: manifest.system,
+    as_of: manifest.as_of,
+    run_id: manifest.run_id,
+    manifest: `${target.uri}/${latest.manifest}`,
+    latest: `${target.uri}/${latestKey}`,
+    count: manifest.count,
+    held: manifest.held,
+    sha256: manifest.sha256,
+  };
+  const fifo = queue.endsWith('.fifo');
+  try {
+    await sqsClient(ctx.config.aws, queue, ctx.log).send(
+      new SendMessageCommand({
+        QueueUrl: queue,
+        MessageBody: JSON.stringify(message),
+        ...(fifo && { MessageGroupId: manifest.system, MessageDeduplicationId: sha256(`${message.manifest}\u001f${manifest.sha256}`).slice(0, 64) }),
+      }),
+    );
+  } catch (err) {
+    throw new ActionError(`${list.system}: list written, but the revoker queue ${queue} was not notified: ${awsMessage(err)}`, { cause: err });
+  }
+  ctx.log.info({ system: list.system, queue, manifest: message.manifest }, 'revoker notified');
+  return `revoker notified: ${queue}`;
+}
