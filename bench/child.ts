@@ -46,7 +46,10 @@ async function lapseSql(dir: string): Promise<number> {
 /** detect on a generated lake (bench/detect-data.ts): loadAsOf (folds the rollup) + detect; phase times. */
 async function detectRun(dir: string): Promise<number> {
   const config = await readConfig(join(dir, 'lapse.json'));
-  const db = await Db.open();
+  const db = await Db.open({
+    ...(config.engine.memory_limit && { memoryLimit: config.engine.memory_limit }),
+    tempDir: join(dir, 'duckdb-tmp'),
+  });
   const ctx = { config, db, lake: new LocalLake(join(dir, 'lake')), log: createLogger(process.env['LAPSE_LOG_LEVEL'] ?? 'warn') };
   const t0 = performance.now();
   const tables = await loadAsOf(ctx, BENCH_AS_OF);

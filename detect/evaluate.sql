@@ -1,131 +1,119 @@
 -- Judges every grant as of a day: flagged (stale, never_used, terminated, cold_start_anomaly) or not,
--- and which rule or guard excludes it from action.
+-- and which rule or guard excludes it from action. Tables are kept narrow (ids, days, flags): with
+-- ten million grants, every extra column is memory; descriptive columns are joined for findings only.
 -- Inputs: lapse_grants, lapse_people, lapse_last_use, lapse_sources (aggregate/load.sql);
 --         lapse_system_rules(system, ttl_days, max_lag_days), lapse_permission_rules(system, permission,
 --         ttl_days, emergency_only, periodic), lapse_protected(value), lapse_exemptions(exemption_id, system,
 --         permission, principal, person, owner, reason, until) — the ones active on the as-of day —
 --         (detect/rules.ts).
 -- Parameters: $as_of (DATE), $default_ttl, $default_lag, $min_team_size (INTEGER), $anomaly_threshold (DOUBLE).
--- Output: lapse_eval, one row per grant.
-CREATE OR REPLACE TEMP TABLE lapse_eval AS
-WITH
+-- Output: lapse_eval, one row per grant (and lapse_resolve, the identity map).
+
 -- (system, lower-case native id) → person: aliases first, then the email.
-identity AS (
-  SELECT DISTINCT a.system, lower(a.id) AS native, p.id AS person, 1 AS rank
-  FROM lapse_people p, unnest(p.aliases) AS t(a)
+CREATE OR REPLACE TEMP TABLE lapse_resolve AS
+SELECT system, native, arg_min(person, rank) AS person
+FROM (
+  SELECT a.system, lower(a.id) AS native, p.id AS person, 1 AS rank FROM lapse_people p, unnest(p.aliases) AS t(a)
   UNION ALL
-  SELECT DISTINCT s.system, lower(p.email), p.id, 2
-  FROM lapse_people p CROSS JOIN (SELECT DISTINCT system FROM lapse_grants) s
-),
-resolve AS (
-  SELECT system, native, arg_min(person, rank) AS person FROM identity GROUP BY ALL
-),
--- Uses per (system, person or unresolved principal, permission): one human may use several native ids.
-use_by_subject AS (
-  SELECT u.system, coalesce(r.person, 'principal:' || lower(u.principal)) AS subject, u.permission,
-         max(u.last_used) AS last_used
-  FROM lapse_last_use u LEFT JOIN resolve r ON r.system = u.system AND r.native = lower(u.principal)
-  GROUP BY ALL
-),
--- The manager column holds an id or an e-mail; two equi-joins (an OR join would compare every pair).
-managers AS (
-  SELECT p.id, coalesce(by_id.email, by_email.email, p.manager) AS manager
-  FROM lapse_people p
-  LEFT JOIN lapse_people by_id ON by_id.id = p.manager
-  LEFT JOIN lapse_people by_email ON lower(by_email.email) = lower(p.manager)
-),
-graded AS (
-  SELECT
-    g.system, g.principal, g.permission, g.via, g.granted_at, g.first_seen, g.snapshot,
-    r.person, p.email, p.team, p.status, mg.manager,
-    u.last_used,
-    s.first_day, s.newest_day,
-    coalesce(pr.ttl_days, sr.ttl_days, $default_ttl) AS ttl_days,
-    coalesce(pr.ttl_days IS NOT NULL, false) AS permission_ttl,
-    coalesce(pr.emergency_only, false) AS emergency_only,
-    coalesce(pr.periodic, false) AS periodic,
-    coalesce(sr.max_lag_days, $default_lag) AS max_lag_days,
-    lower(g.principal) IN (SELECT value FROM lapse_protected)
-      OR lower(p.email) IN (SELECT value FROM lapse_protected)
-      OR lower(p.id) IN (SELECT value FROM lapse_protected) AS protected
-  FROM lapse_grants g
-  LEFT JOIN resolve r ON r.system = g.system AND r.native = lower(g.principal)
-  LEFT JOIN lapse_people p ON p.id = r.person
-  LEFT JOIN managers mg ON mg.id = p.id
-  LEFT JOIN use_by_subject u ON u.system = g.system AND u.permission = g.permission
-    AND u.subject = coalesce(r.person, 'principal:' || lower(g.principal))
-  LEFT JOIN lapse_sources s ON s.system = g.system
-  LEFT JOIN lapse_system_rules sr ON sr.system = g.system
-  LEFT JOIN lapse_permission_rules pr ON pr.system = g.system AND pr.permission = g.permission
-),
-timed AS (
+  SELECT s.system, lower(p.email), p.id, 2 FROM lapse_people p CROSS JOIN (SELECT DISTINCT system FROM lapse_grants) s
+)
+GROUP BY ALL;
+
+-- Last use per (system, person or unresolved principal, permission): one human's several ids count as one.
+CREATE OR REPLACE TEMP TABLE lapse_use AS
+SELECT u.system, coalesce(r.person, chr(1) || lower(u.principal)) AS subject, u.permission, max(u.last_used) AS last_used
+FROM lapse_last_use u LEFT JOIN lapse_resolve r ON r.system = u.system AND r.native = lower(u.principal)
+GROUP BY ALL;
+
+CREATE OR REPLACE TEMP TABLE lapse_judged AS
+SELECT *,
+  date_diff('day', unused_since, $as_of) AS days_unused,
+  CASE
+    WHEN status = 'terminated' THEN 'terminated'
+    WHEN last_used IS NOT NULL AND date_diff('day', last_used, $as_of) > ttl_days THEN 'stale'
+    WHEN last_used IS NULL AND date_diff('day', unused_since, $as_of) > ttl_days THEN 'never_used'
+    -- Held back by the observation window: old enough to judge, but the logs are too short.
+    WHEN last_used IS NULL AND observed_days <= ttl_days
+         AND (granted_at IS NULL OR date_diff('day', granted_at, $as_of) > ttl_days) THEN 'never_used'
+  END AS ttl_kind
+FROM (
   SELECT *,
     -- Unused since the last use; a never-used grant since it was granted, but never before the
     -- logs began: lapse cannot claim non-use it did not observe.
-    CASE WHEN last_used IS NOT NULL THEN last_used
-         ELSE greatest(coalesce(granted_at, first_day), first_day) END AS unused_since,
+    CASE WHEN last_used IS NOT NULL THEN last_used ELSE greatest(coalesce(granted_at, first_day), first_day) END
+      AS unused_since,
     newest_day IS NULL OR date_diff('day', newest_day, $as_of) > max_lag_days AS silent,
     coalesce(date_diff('day', first_day, $as_of), 0) AS observed_days
-  FROM graded
-),
-judged AS (
-  SELECT *,
-    date_diff('day', unused_since, $as_of) AS days_unused,
-    CASE
-      WHEN status = 'terminated' THEN 'terminated'
-      WHEN last_used IS NOT NULL AND date_diff('day', last_used, $as_of) > ttl_days THEN 'stale'
-      WHEN last_used IS NULL AND date_diff('day', unused_since, $as_of) > ttl_days THEN 'never_used'
-      -- Held back by the observation window: old enough to judge, but the logs are too short.
-      WHEN last_used IS NULL AND observed_days <= ttl_days
-           AND (granted_at IS NULL OR date_diff('day', granted_at, $as_of) > ttl_days) THEN 'never_used'
-    END AS ttl_kind
-  FROM timed
-),
--- Cold start: who else holds and uses each permission, per team and company-wide (people only).
-holders AS (
+  FROM (
+    SELECT
+      g.system, g.principal, g.permission, g.granted_at, g.via, r.person, p.team, p.status, u.last_used,
+      s.first_day, s.newest_day,
+      coalesce(pr.ttl_days, sr.ttl_days, $default_ttl) AS ttl_days,
+      coalesce(pr.ttl_days IS NOT NULL, false) AS permission_ttl,
+      coalesce(pr.emergency_only, false) AS emergency_only,
+      coalesce(pr.periodic, false) AS periodic,
+      coalesce(sr.max_lag_days, $default_lag) AS max_lag_days,
+      lower(g.principal) IN (SELECT value FROM lapse_protected)
+        OR lower(p.email) IN (SELECT value FROM lapse_protected)
+        OR lower(p.id) IN (SELECT value FROM lapse_protected) AS protected
+    FROM lapse_grants g
+    LEFT JOIN lapse_resolve r ON r.system = g.system AND r.native = lower(g.principal)
+    LEFT JOIN lapse_people p ON p.id = r.person
+    LEFT JOIN lapse_use u ON u.system = g.system AND u.permission = g.permission
+      AND u.subject = coalesce(r.person, chr(1) || lower(g.principal))
+    LEFT JOIN lapse_sources s ON s.system = g.system
+    LEFT JOIN lapse_system_rules sr ON sr.system = g.system
+    LEFT JOIN lapse_permission_rules pr ON pr.system = g.system AND pr.permission = g.permission
+  )
+);
+
+-- Cold start: a grant too new to judge by TTL (never used, younger than its TTL, or its system
+-- observed for less) is judged by how unusual it is: who else on the team and in the company holds it.
+CREATE OR REPLACE TEMP TABLE lapse_baseline AS
+WITH holders AS (
   SELECT system, permission, person, any_value(team) AS team,
          coalesce(bool_or(last_used >= $as_of::DATE - ttl_days), false) AS recent
-  FROM judged WHERE person IS NOT NULL AND status = 'active'
+  FROM lapse_judged WHERE person IS NOT NULL AND status = 'active'
   GROUP BY system, permission, person
 ),
+candidates AS (
+  SELECT system, principal, permission, person, team FROM lapse_judged
+  WHERE ttl_kind IS NULL AND last_used IS NULL AND status IS DISTINCT FROM 'terminated'
+),
 team_stats AS (
-  SELECT system, permission, team, count(*) AS holders, count_if(recent) AS users FROM holders GROUP BY ALL
+  SELECT system, permission, team, count(*) AS holders, count_if(recent) AS users
+  FROM holders SEMI JOIN (SELECT DISTINCT system, permission, team FROM candidates) USING (system, permission, team)
+  GROUP BY ALL
 ),
-org_stats AS (SELECT system, permission, count(*) AS holders FROM holders GROUP BY ALL),
+org_stats AS (
+  SELECT system, permission, count(*) AS holders
+  FROM holders SEMI JOIN (SELECT DISTINCT system, permission FROM candidates) USING (system, permission)
+  GROUP BY ALL
+),
 team_sizes AS (SELECT team, count(*) AS size FROM lapse_people WHERE status = 'active' GROUP BY team),
-org_size AS (SELECT count(*) AS size FROM lapse_people WHERE status = 'active'),
-scored AS (
-  SELECT j.*,
-    coalesce(ts.size, 0) AS team_size, coalesce(t.holders, 0) AS team_holders, coalesce(t.users, 0) AS team_users,
-    coalesce(o.holders, 0) AS org_holders,
-    -- The smoothed share of the rest of the team holding the permission: the team's count plus
-    -- min_team_size pseudo-people at the company rate (the person's own grant left out everywhere).
-    (greatest(coalesce(t.holders, 0) - 1, 0)
-       + $min_team_size * greatest(coalesce(o.holders, 0) - CASE WHEN j.person IS NULL THEN 0 ELSE 1 END, 0)
-         / greatest(os.size - 1, 1))
-      / (greatest(coalesce(ts.size, 0) - 1, 0) + $min_team_size) AS share
-  FROM judged j
-  CROSS JOIN org_size os
-  LEFT JOIN team_sizes ts ON ts.team = j.team
-  LEFT JOIN team_stats t ON t.system = j.system AND t.permission = j.permission AND t.team = j.team
-  LEFT JOIN org_stats o ON o.system = j.system AND o.permission = j.permission
-),
-kinds AS (
-  SELECT *,
-    -- Too new to judge by TTL (never used, younger than its TTL, or its system observed for less):
-    -- judged by how unusual the grant is instead.
-    ttl_kind IS NULL AND last_used IS NULL AND status IS DISTINCT FROM 'terminated' AS cold_start,
-    1 - share AS score
-  FROM scored
-),
-flagged AS (
-  SELECT k.* EXCLUDE (ttl_kind),
-    coalesce(ttl_kind, CASE WHEN cold_start AND score >= $anomaly_threshold THEN 'cold_start_anomaly' END) AS kind,
-    CASE WHEN cold_start OR ttl_kind IS NULL THEN score END AS cold_score
-  FROM kinds k
+org_size AS (SELECT count(*) AS size FROM lapse_people WHERE status = 'active')
+SELECT c.system, c.principal, c.permission,
+  coalesce(ts.size, 0) AS team_size, coalesce(t.holders, 0) AS team_holders, coalesce(t.users, 0) AS team_users,
+  coalesce(o.holders, 0) AS org_holders,
+  -- 1 − the smoothed share of the rest of the team holding it: the team's count plus min_team_size
+  -- pseudo-people at the company rate (the person's own grant left out everywhere).
+  1 - (greatest(coalesce(t.holders, 0) - 1, 0)
+         + $min_team_size * greatest(coalesce(o.holders, 0) - CASE WHEN c.person IS NULL THEN 0 ELSE 1 END, 0)
+           / greatest(os.size - 1, 1))
+      / (greatest(coalesce(ts.size, 0) - 1, 0) + $min_team_size) AS cold_score
+FROM candidates c
+CROSS JOIN org_size os
+LEFT JOIN team_sizes ts ON ts.team = c.team
+LEFT JOIN team_stats t ON t.system = c.system AND t.permission = c.permission AND t.team = c.team
+LEFT JOIN org_stats o ON o.system = c.system AND o.permission = c.permission;
+
+CREATE OR REPLACE TEMP TABLE lapse_eval AS
+WITH flagged AS (
+  SELECT j.* EXCLUDE (ttl_kind), b.team_size, b.team_holders, b.team_users, b.org_holders, b.cold_score,
+    coalesce(j.ttl_kind, CASE WHEN b.cold_score >= $anomaly_threshold THEN 'cold_start_anomaly' END) AS kind
+  FROM lapse_judged j LEFT JOIN lapse_baseline b USING (system, principal, permission)
 ),
 -- Exemptions that cover a flagged grant (by its principal or its person), the longest-running first.
--- Matched on the few exemptions, not the million grants.
 exempted AS (
   SELECT f.system, f.principal, f.permission,
          arg_max(x.exemption_id, x.until) AS exemption_id,
@@ -155,3 +143,6 @@ SELECT f.*,
   END AS excluded_by
 FROM flagged f
 LEFT JOIN exempted x USING (system, principal, permission);
+
+DROP TABLE lapse_judged;
+DROP TABLE lapse_use;

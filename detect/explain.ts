@@ -35,13 +35,13 @@ interface EvalRow {
 export async function explain(ctx: StageContext, asOf: Day, who: string): Promise<Explanation[]> {
   await evaluate(ctx, asOf);
   const rows = await ctx.db.all<EvalRow>(
-    `SELECT system, principal, permission, person, email, kind, excluded_by, last_used::VARCHAR AS last_used,
-            days_unused, ttl_days, granted_at::VARCHAR AS granted_at, first_day::VARCHAR AS first_day,
-            newest_day::VARCHAR AS newest_day, permission_ttl, observed_days, cold_score, periodic,
-            team_size, team_holders, team_users, org_holders, team, exemption_text
-     FROM lapse_eval
-     WHERE lower($who) IN (lower(person), lower(email), lower(principal))
-     ORDER BY system, permission, principal`,
+    `SELECT e.system, e.principal, e.permission, e.person, p.email, e.kind, e.excluded_by, e.last_used::VARCHAR AS last_used,
+            e.days_unused, e.ttl_days, e.granted_at::VARCHAR AS granted_at, e.first_day::VARCHAR AS first_day,
+            e.newest_day::VARCHAR AS newest_day, e.permission_ttl, e.observed_days, e.cold_score, e.periodic,
+            e.team_size, e.team_holders, e.team_users, e.org_holders, e.team, e.exemption_text
+     FROM lapse_eval e LEFT JOIN lapse_people p ON p.id = e.person
+     WHERE lower($who) IN (lower(e.person), lower(p.email), lower(e.principal))
+     ORDER BY e.system, e.permission, e.principal`,
     { who },
   );
   return rows.map((r) => ({

@@ -1,14 +1,21 @@
 -- Gives each finding its lifecycle against the previous run's findings file, which keeps every finding
 -- ever resolved, so a finding that comes back is known as `reappeared` however long it was gone.
--- Inputs: lapse_eval (evaluate.sql), lapse_prev (the previous run's findings file, same columns as the
+-- Inputs: lapse_eval (evaluate.sql), lapse_people, lapse_prev (the previous run's findings file, same columns as the
 --         output), lapse_decisions(finding_id, decision) (the newest decision per finding).
 -- Parameters: $as_of (DATE), $grace_days (INTEGER).
 -- Output: lapse_findings: flagged grants (new | open | reappeared | exempted), findings gone since the
 --         previous run (resolved today), and older resolved findings carried forward as history.
 CREATE OR REPLACE TEMP TABLE lapse_findings AS
-WITH cur AS (
+WITH managers AS (
+  -- The manager column holds an id or an e-mail; two equi-joins (an OR join would compare every pair).
+  SELECT p.id, p.email, coalesce(by_id.email, by_email.email, p.manager) AS manager
+  FROM lapse_people p
+  LEFT JOIN lapse_people by_id ON by_id.id = p.manager
+  LEFT JOIN lapse_people by_email ON lower(by_email.email) = lower(p.manager)
+),
+cur AS (
   SELECT
-    e.finding_id, e.kind, e.system, e.principal, e.person, e.email, e.team, e.manager, e.permission, e.via,
+    e.finding_id, e.kind, e.system, e.principal, e.person, m.email, e.team, m.manager, e.permission, e.via,
     e.last_used, e.days_unused, e.ttl_days, e.granted_at,
     CASE WHEN e.kind = 'cold_start_anomaly' THEN round(e.cold_score, 4) END AS score,
     CASE WHEN e.kind = 'cold_start_anomaly' THEN {
@@ -23,6 +30,7 @@ WITH cur AS (
     d.decision,
     e.excluded_by IN ('emergency_only', 'protected_principal', 'exemption') AS exempted
   FROM lapse_eval e
+  LEFT JOIN managers m ON m.id = e.person
   LEFT JOIN lapse_decisions d USING (finding_id)
   WHERE e.kind IS NOT NULL
 ),
