@@ -27,6 +27,7 @@ interface Pending {
  * holds later uses): that replays the history instead, and leaves the rollup alone.
  */
 export async function lastUse(ctx: StageContext, asOf: Day): Promise<'rollup' | 'replay'> {
+  await ctx.db.drop('lapse_last_use');
   const state = await readState(ctx);
   const pending = (
     await ctx.db.all<Pending>(
@@ -42,10 +43,40 @@ export async function lastUse(ctx: StageContext, asOf: Day): Promise<'rollup' | 
     return 'replay';
   }
   await loadStored(ctx);
-  await usageView(ctx, await touchedKeys(ctx, pending));
-  await ctx.db.run(ROLLUP, { batches: pending.map((p) => p.batch) });
-  if (pending.length) await store(ctx, { folded: [...state.folded, ...pending.map((p) => p.batch)].sort(), max_day: newest });
+  if (pending.length === 0) {
+    // Nothing new: detect reads the stored rollup as it is.
+    await ctx.db.run('CREATE OR REPLACE TEMP VIEW lapse_last_use AS SELECT * FROM lapse_rollup_old');
+    return 'rollup';
+  }
+  await fold(ctx, pending);
+  await store(ctx, { folded: [...state.folded, ...pending.map((p) => p.batch)].sort(), max_day: newest });
   return 'rollup';
+}
+
+/** Batches folded per step: a first run over a year of history stays within the engine's memory. */
+const FOLD_STEP = 60;
+
+/**
+ * `lapse_last_use` = the stored rollup with the pending batches folded in, one system at a time and
+ * `FOLD_STEP` batches at a time, so memory holds one system's rollup and a few days of usage.
+ */
+async function fold(ctx: StageContext, pending: Pending[]): Promise<void> {
+  const { db } = ctx;
+  const systems = [...new Set(pending.map((p) => p.system))].sort();
+  await db.run('CREATE OR REPLACE TEMP TABLE lapse_last_use AS SELECT * FROM lapse_rollup_old WHERE NOT list_contains($systems, system)', {
+    systems,
+  });
+  const keys = (await ctx.lake.list(layout.usage)).map((o) => o.key).filter((k) => k.endsWith('.parquet'));
+  for (const system of systems) {
+    await db.run('CREATE OR REPLACE TEMP TABLE lapse_fold AS SELECT * FROM lapse_rollup_old WHERE system = $system', { system });
+    const mine = pending.filter((p) => p.system === system).sort((a, b) => (a.from_day < b.from_day ? -1 : 1));
+    for (let i = 0; i < mine.length; i += FOLD_STEP) {
+      const step = mine.slice(i, i + FOLD_STEP);
+      await usageView(ctx, touchedKeys(keys, step));
+      await db.run(ROLLUP, { batches: step.map((p) => p.batch) });
+    }
+    await db.run('INSERT INTO lapse_last_use SELECT * FROM lapse_fold; DROP TABLE lapse_fold');
+  }
 }
 
 async function readState(ctx: StageContext): Promise<RollupState> {
@@ -60,9 +91,7 @@ async function loadStored(ctx: StageContext): Promise<void> {
 }
 
 /** The usage files of the day partitions the pending batches' objects span. */
-async function touchedKeys(ctx: StageContext, pending: Pending[]): Promise<string[]> {
-  if (pending.length === 0) return [];
-  const keys = (await ctx.lake.list(layout.usage)).map((o) => o.key).filter((k) => k.endsWith('.parquet'));
+function touchedKeys(keys: string[], pending: Pending[]): string[] {
   return keys.filter((k) => {
     const system = partition(k, 'system');
     const day = partition(k, 'day') ?? '';

@@ -65,6 +65,16 @@ export class Db {
     );
   }
 
+  /** Drops a temp table or view, whichever `name` is (the daily path makes a view where replays make a table). */
+  async drop(name: string): Promise<void> {
+    const kind = await this.one<{ kind: string }>(
+      `SELECT 'TABLE' AS kind FROM duckdb_tables() WHERE table_name = $name AND temporary
+       UNION ALL SELECT 'VIEW' FROM duckdb_views() WHERE view_name = $name AND temporary`,
+      { name },
+    );
+    if (kind) await this.run(`DROP ${kind.kind} ${sqlIdent(name)}`);
+  }
+
   /** The engine's worker threads (scans that must run one per thread split their files by this). */
   async threads(): Promise<number> {
     return (await this.one<{ n: number }>("SELECT current_setting('threads')::INTEGER AS n"))?.n ?? 1;

@@ -92,12 +92,13 @@ async function readFindings(ctx: StageContext, relation: string, asOf: Day): Pro
 export async function evaluate(ctx: StageContext, asOf: Day): Promise<void> {
   const { db, config } = ctx;
   await loadRules(ctx, asOf);
-  await db.run(EVALUATE, {
+  // lapse_eval is a view, and a view takes no parameters: the threshold (a validated number) is inlined.
+  const sql = EVALUATE.replaceAll('$anomaly_threshold', String(Number(config.cold_start.anomaly_threshold)));
+  await db.run(sql, {
     as_of: asOf,
     default_ttl: config.defaults.ttl_days,
     default_lag: config.defaults.max_source_lag_days,
     min_team_size: config.cold_start.min_team_size,
-    anomaly_threshold: config.cold_start.anomaly_threshold,
   });
 }
 
@@ -174,8 +175,11 @@ async function loadPrevious(ctx: StageContext, asOf: Day): Promise<void> {
 }
 
 async function store(ctx: StageContext, run: Omit<FindingsDocument, 'findings'>, counts: FindingCount[]): Promise<void> {
+  // The run id is content-addressed: the same id means the same findings, already stored.
+  const stored = await ctx.lake.readText(layout.runOf(run.as_of));
+  if (stored && (JSON.parse(stored) as { run_id: string }).run_id === run.run_id) return;
   const out = join(await ctx.lake.scratch(), 'findings.parquet');
-  await ctx.db.run(`COPY (SELECT * FROM lapse_findings ORDER BY finding_id) TO ${sqlString(out)} (FORMAT parquet)`);
+  await ctx.db.run(`COPY (SELECT * FROM lapse_findings) TO ${sqlString(out)} (FORMAT parquet)`);
   await ctx.lake.putFile(layout.findingsOf(run.as_of), out);
   await ctx.lake.writeText(layout.runOf(run.as_of), `${JSON.stringify({ ...run, counts }, null, 2)}\n`);
 }

@@ -6,8 +6,10 @@
 --         ttl_days, emergency_only, periodic), lapse_protected(value), lapse_exemptions(exemption_id, system,
 --         permission, principal, person, owner, reason, until) — the ones active on the as-of day —
 --         (detect/rules.ts).
--- Parameters: $as_of (DATE), $default_ttl, $default_lag, $min_team_size (INTEGER), $anomaly_threshold (DOUBLE).
--- Output: lapse_eval, one row per grant (and lapse_resolve, the identity map).
+-- Parameters: $as_of (DATE), $default_ttl, $default_lag, $min_team_size (INTEGER); $anomaly_threshold
+--             (DOUBLE) is inlined by detect.ts, as views take no parameters.
+-- Output: lapse_eval, a view with one row per grant, over lapse_judged and lapse_baseline (and
+--         lapse_resolve, the identity map).
 
 -- (system, lower-case native id) → person: aliases first, then the email.
 CREATE OR REPLACE TEMP TABLE lapse_resolve AS
@@ -20,13 +22,15 @@ FROM (
 GROUP BY ALL;
 
 -- Last use per (system, person or unresolved principal, permission): one human's several ids count as one.
+-- lapse_last_use principals are lower-case already (aggregate/rollup.sql).
 CREATE OR REPLACE TEMP TABLE lapse_use AS
-SELECT u.system, coalesce(r.person, chr(1) || lower(u.principal)) AS subject, u.permission, max(u.last_used) AS last_used
-FROM lapse_last_use u LEFT JOIN lapse_resolve r ON r.system = u.system AND r.native = lower(u.principal)
+SELECT u.system, coalesce(r.person, chr(1) || u.principal) AS subject, u.permission, max(u.last_used) AS last_used
+FROM lapse_last_use u LEFT JOIN lapse_resolve r ON r.system = u.system AND r.native = u.principal
 GROUP BY ALL;
 
 CREATE OR REPLACE TEMP TABLE lapse_judged AS
-SELECT *,
+SELECT system, principal, permission, granted_at, via, person, team, last_used, ttl_days, emergency_only,
+  protected, silent, observed_days,
   date_diff('day', unused_since, $as_of) AS days_unused,
   CASE
     WHEN status = 'terminated' THEN 'terminated'
@@ -49,18 +53,16 @@ FROM (
       g.system, g.principal, g.permission, g.granted_at, g.via, r.person, p.team, p.status, u.last_used,
       s.first_day, s.newest_day,
       coalesce(pr.ttl_days, sr.ttl_days, $default_ttl) AS ttl_days,
-      coalesce(pr.ttl_days IS NOT NULL, false) AS permission_ttl,
       coalesce(pr.emergency_only, false) AS emergency_only,
-      coalesce(pr.periodic, false) AS periodic,
       coalesce(sr.max_lag_days, $default_lag) AS max_lag_days,
-      lower(g.principal) IN (SELECT value FROM lapse_protected)
-        OR lower(p.email) IN (SELECT value FROM lapse_protected)
+      x.value IS NOT NULL OR lower(p.email) IN (SELECT value FROM lapse_protected)
         OR lower(p.id) IN (SELECT value FROM lapse_protected) AS protected
-    FROM lapse_grants g
-    LEFT JOIN lapse_resolve r ON r.system = g.system AND r.native = lower(g.principal)
+    FROM (SELECT *, lower(principal) AS native FROM lapse_grants) g
+    LEFT JOIN lapse_resolve r ON r.system = g.system AND r.native = g.native
     LEFT JOIN lapse_people p ON p.id = r.person
     LEFT JOIN lapse_use u ON u.system = g.system AND u.permission = g.permission
-      AND u.subject = coalesce(r.person, chr(1) || lower(g.principal))
+      AND u.subject = coalesce(r.person, chr(1) || g.native)
+    LEFT JOIN (SELECT DISTINCT value FROM lapse_protected) x ON x.value = g.native
     LEFT JOIN lapse_sources s ON s.system = g.system
     LEFT JOIN lapse_system_rules sr ON sr.system = g.system
     LEFT JOIN lapse_permission_rules pr ON pr.system = g.system AND pr.permission = g.permission
@@ -73,12 +75,12 @@ CREATE OR REPLACE TEMP TABLE lapse_baseline AS
 WITH holders AS (
   SELECT system, permission, person, any_value(team) AS team,
          coalesce(bool_or(last_used >= $as_of::DATE - ttl_days), false) AS recent
-  FROM lapse_judged WHERE person IS NOT NULL AND status = 'active'
+  FROM lapse_judged WHERE person IS NOT NULL AND ttl_kind IS DISTINCT FROM 'terminated'
   GROUP BY system, permission, person
 ),
 candidates AS (
   SELECT system, principal, permission, person, team FROM lapse_judged
-  WHERE ttl_kind IS NULL AND last_used IS NULL AND status IS DISTINCT FROM 'terminated'
+  WHERE ttl_kind IS NULL AND last_used IS NULL
 ),
 team_stats AS (
   SELECT system, permission, team, count(*) AS holders, count_if(recent) AS users
@@ -107,22 +109,25 @@ LEFT JOIN team_sizes ts ON ts.team = c.team
 LEFT JOIN team_stats t ON t.system = c.system AND t.permission = c.permission AND t.team = c.team
 LEFT JOIN org_stats o ON o.system = c.system AND o.permission = c.permission;
 
-CREATE OR REPLACE TEMP TABLE lapse_eval AS
+-- A view: lifecycle reads its findings, sources its counts, explain one person's rows; each reads it
+-- once, so the ten-million-row result is never stored twice.
+CREATE OR REPLACE TEMP VIEW lapse_eval AS
 WITH flagged AS (
   SELECT j.* EXCLUDE (ttl_kind), b.team_size, b.team_holders, b.team_users, b.org_holders, b.cold_score,
     coalesce(j.ttl_kind, CASE WHEN b.cold_score >= $anomaly_threshold THEN 'cold_start_anomaly' END) AS kind
   FROM lapse_judged j LEFT JOIN lapse_baseline b USING (system, principal, permission)
 ),
--- Exemptions that cover a flagged grant (by its principal or its person), the longest-running first.
+-- Exemptions that cover a grant (by its principal or its person), the longest-running first. Matched
+-- from the judged grants, so `flagged` is read once (streamed, not materialized).
 exempted AS (
-  SELECT f.system, f.principal, f.permission,
+  SELECT j.system, j.principal, j.permission,
          arg_max(x.exemption_id, x.until) AS exemption_id,
          arg_max(x.reason || ' (exemption ' || x.exemption_id || ', owner ' || x.owner || ', until ' || x.until || ')', x.until)
            AS exemption_text
   FROM lapse_exemptions x
-  JOIN flagged f ON f.system = x.system AND f.kind IS NOT NULL
-   AND (x.permission = '*' OR x.permission = f.permission)
-   AND (lower(x.principal) = lower(f.principal) OR x.person = f.person)
+  JOIN lapse_judged j ON j.system = x.system
+   AND (x.permission = '*' OR x.permission = j.permission)
+   AND (lower(x.principal) = lower(j.principal) OR x.person = j.person)
   GROUP BY ALL
 )
 SELECT f.*,
@@ -144,5 +149,4 @@ SELECT f.*,
 FROM flagged f
 LEFT JOIN exempted x USING (system, principal, permission);
 
-DROP TABLE lapse_judged;
 DROP TABLE lapse_use;

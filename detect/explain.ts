@@ -36,10 +36,14 @@ export async function explain(ctx: StageContext, asOf: Day, who: string): Promis
   await evaluate(ctx, asOf);
   const rows = await ctx.db.all<EvalRow>(
     `SELECT e.system, e.principal, e.permission, e.person, p.email, e.kind, e.excluded_by, e.last_used::VARCHAR AS last_used,
-            e.days_unused, e.ttl_days, e.granted_at::VARCHAR AS granted_at, e.first_day::VARCHAR AS first_day,
-            e.newest_day::VARCHAR AS newest_day, e.permission_ttl, e.observed_days, e.cold_score, e.periodic,
+            e.days_unused, e.ttl_days, e.granted_at::VARCHAR AS granted_at, s.first_day::VARCHAR AS first_day,
+            s.newest_day::VARCHAR AS newest_day, coalesce(pr.ttl_days IS NOT NULL, false) AS permission_ttl,
+            e.observed_days, e.cold_score, coalesce(pr.periodic, false) AS periodic,
             e.team_size, e.team_holders, e.team_users, e.org_holders, e.team, e.exemption_text
-     FROM lapse_eval e LEFT JOIN lapse_people p ON p.id = e.person
+     FROM lapse_eval e
+     LEFT JOIN lapse_people p ON p.id = e.person
+     LEFT JOIN lapse_sources s ON s.system = e.system
+     LEFT JOIN lapse_permission_rules pr ON pr.system = e.system AND pr.permission = e.permission
      WHERE lower($who) IN (lower(e.person), lower(p.email), lower(e.principal))
      ORDER BY e.system, e.permission, e.principal`,
     { who },

@@ -1,0 +1,136 @@
+-- Replays the stored history under candidate TTLs: how many grants each would have revoked, and how many
+-- of those revocations a later use proves wrong (the regret). One pass over the history; the model is
+-- in docs/ttl.md. A TTL of T revokes after more than T days without use (as evaluate.sql judges).
+-- Inputs: lapse_active_days (aggregate/history.sql); lapse_grants, lapse_people, lapse_sources
+--         (aggregate/load.sql); lapse_system_rules, lapse_permission_rules, lapse_protected (detect/rules.ts);
+--         lapse_backtest_ttls(scenario INTEGER, ttl INTEGER) (detect/backtest.ts): ttl NULL = each
+--         grant's configured TTL (permission rule, else system, else $default_ttl).
+-- Parameters: $default_ttl (INTEGER).
+-- Output: one row per (scenario, system) and per scenario over all systems (system NULL).
+WITH
+-- Native ids → subjects (a person, or 'principal:<id>'), as evaluate.sql resolves them: the system's
+-- alias first, then the email, case-insensitively.
+aliases AS (
+  SELECT a.system, lower(a.id) AS native, min(p.id) AS person
+  FROM lapse_people p, unnest(p.aliases) AS t(a)
+  GROUP BY ALL
+),
+emails AS (SELECT lower(email) AS native, min(id) AS person FROM lapse_people GROUP BY ALL),
+principals AS (
+  SELECT system, principal FROM lapse_active_days
+  UNION
+  SELECT system, principal FROM lapse_grants
+),
+resolved AS (
+  SELECT n.system, n.principal, coalesce(al.person, em.person, 'principal:' || lower(n.principal)) AS subject
+  FROM principals n
+  LEFT JOIN aliases al ON al.system = n.system AND al.native = lower(n.principal)
+  LEFT JOIN emails em ON em.native = lower(n.principal)
+),
+-- Integer ids for subjects and permissions, so the pass over every row sorts and groups small keys.
+subject_ids AS (SELECT subject, row_number() OVER () AS sid FROM (SELECT DISTINCT subject FROM resolved)),
+subjects AS (SELECT r.system, r.principal, i.sid FROM resolved r JOIN subject_ids i USING (subject)),
+permission_ids AS (
+  SELECT system, permission, row_number() OVER () AS pid
+  FROM (SELECT DISTINCT system, permission FROM lapse_active_days UNION SELECT system, permission FROM lapse_grants)
+),
+-- Several native ids of one person used on one day give several rows, hence gaps of 0: not gaps.
+days AS (
+  SELECT p.pid, s.sid, a.day
+  FROM lapse_active_days a
+  JOIN subjects s ON s.system = a.system AND s.principal = a.principal
+  JOIN permission_ids p ON p.system = a.system AND p.permission = a.permission
+),
+-- The one window over every row: the days since the pair's previous active day.
+gaps AS (
+  SELECT pid, sid, day, date_diff('day', lag(day) OVER (PARTITION BY pid, sid ORDER BY day), day) AS gap
+  FROM days
+),
+used AS (
+  SELECT pid, sid, min(day) AS first_use, max(day) AS last_use, max(gap) AS max_gap
+  FROM gaps
+  GROUP BY ALL
+),
+-- Held grants start at granted_at, else the first snapshot that showed them, never before the logs began.
+held AS (
+  SELECT p.pid, s.sid,
+         min(greatest(coalesce(g.granted_at, g.first_seen), src.first_day)) AS start,
+         bool_or(lower(g.principal) IN (SELECT value FROM lapse_protected)) AS protected_principal
+  FROM lapse_grants g
+  JOIN subjects s ON s.system = g.system AND s.principal = g.principal
+  JOIN permission_ids p ON p.system = g.system AND p.permission = g.permission
+  JOIN lapse_sources src ON src.system = g.system
+  GROUP BY ALL
+),
+pairs AS (
+  SELECT pid, sid, u.first_use, u.last_use, u.max_gap, h.start,
+         h.sid IS NOT NULL AS held,
+         coalesce(h.protected_principal, false) AS protected_principal
+  FROM used u FULL JOIN held h USING (pid, sid)
+),
+-- Emergency-only permissions and protected principals are never revoked, whatever the TTL.
+judged AS (
+  SELECT p.*, pi.system, src.newest_day AS end_day,
+         coalesce(pr.ttl_days, sr.ttl_days, $default_ttl) AS configured_ttl,
+         coalesce(pr.emergency_only, false) OR p.protected_principal
+           OR si.subject IN (SELECT 'principal:' || value FROM lapse_protected)
+           OR coalesce(lower(pe.id) IN (SELECT value FROM lapse_protected), false)
+           OR coalesce(lower(pe.email) IN (SELECT value FROM lapse_protected), false) AS excluded
+  FROM pairs p
+  JOIN permission_ids pi USING (pid)
+  JOIN subject_ids si USING (sid)
+  JOIN lapse_sources src ON src.system = pi.system
+  LEFT JOIN lapse_people pe ON pe.id = si.subject
+  LEFT JOIN lapse_system_rules sr ON sr.system = pi.system
+  LEFT JOIN lapse_permission_rules pr ON pr.system = pi.system AND pr.permission = pi.permission
+),
+-- Gap lengths per permission: each gap longer than the TTL is one revocation, then a use.
+hist AS (
+  SELECT g.pid, g.gap, count(*) AS n
+  FROM gaps g
+  SEMI JOIN (SELECT pid, sid FROM judged WHERE NOT excluded) k USING (pid, sid)
+  WHERE g.gap > 0
+  GROUP BY ALL
+),
+gap_regrets AS (
+  SELECT t.scenario, p.system, sum(h.n) FILTER (WHERE h.gap > coalesce(t.ttl, pr.ttl_days, sr.ttl_days, $default_ttl)) AS regrets
+  FROM hist h
+  JOIN permission_ids p USING (pid)
+  CROSS JOIN lapse_backtest_ttls t
+  LEFT JOIN lapse_system_rules sr ON sr.system = p.system
+  LEFT JOIN lapse_permission_rules pr ON pr.system = p.system AND pr.permission = p.permission
+  GROUP BY ALL
+),
+replayed AS (
+  SELECT scenario, system, held, excluded,
+         coalesce(max_gap > ttl, false) AS gap_regret,
+         -- Never used in its first T days: revoked as never used, then used.
+         coalesce(first_use IS NOT NULL AND date_diff('day', start, first_use) > ttl, false) AS initial_regret,
+         coalesce(first_use IS NULL AND date_diff('day', start, end_day) > ttl, false) AS never_used,
+         coalesce(date_diff('day', last_use, end_day) > ttl, false) AS unused_since
+  FROM (SELECT j.*, t.scenario, coalesce(t.ttl, j.configured_ttl) AS ttl FROM judged j CROSS JOIN lapse_backtest_ttls t)
+),
+per_system AS (
+  SELECT r.scenario, r.system,
+         count(*) FILTER (WHERE NOT excluded) AS grants,
+         count(*) FILTER (WHERE excluded) AS excluded,
+         count(*) FILTER (WHERE NOT excluded AND initial_regret) AS initial_regrets,
+         count(*) FILTER (WHERE NOT excluded AND (never_used OR unused_since)) AS not_used_again,
+         count(*) FILTER (WHERE NOT excluded AND (gap_regret OR initial_regret OR never_used OR unused_since)) AS grants_affected,
+         count(*) FILTER (WHERE NOT excluded AND (gap_regret OR initial_regret)) AS grants_regretted,
+         count(*) FILTER (WHERE NOT excluded AND held AND (never_used OR unused_since)) AS flagged_now
+  FROM replayed r
+  GROUP BY ALL
+)
+SELECT p.scenario, p.system,
+       sum(p.grants) AS grants, sum(p.excluded) AS excluded,
+       sum(p.initial_regrets + p.not_used_again + coalesce(g.regrets, 0)) AS revocations,
+       sum(p.initial_regrets + coalesce(g.regrets, 0)) AS regrets,
+       sum(p.not_used_again) AS not_used_again,
+       sum(p.grants_affected) AS grants_affected,
+       sum(p.grants_regretted) AS grants_regretted,
+       sum(p.flagged_now) AS flagged_now
+FROM per_system p
+LEFT JOIN gap_regrets g USING (scenario, system)
+GROUP BY GROUPING SETS ((p.scenario, p.system), (p.scenario))
+ORDER BY p.scenario, p.system NULLS LAST
