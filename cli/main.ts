@@ -6,6 +6,7 @@ import { doctorCommand } from './doctor.js';
 import { exemptCommand } from './exempt.js';
 import { parseCommand } from './parse.js';
 import { restoreCommand } from './restore.js';
+import { backtestCommand, suggestTtlCommand } from './ttl.js';
 
 /** The `lapse` command line: thin wiring from flags to commands (see CONTRACTS.md). */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -58,6 +59,21 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('checks config, sources, sinks and credentials, and says what is wrong')
     .addOption(config())
     .action((o) => done(doctorCommand(io, o)));
+  program
+    .command('suggest-ttl')
+    .description('TTL per (team, system, permission) from observed gaps between uses; flags periodic permissions')
+    .addOption(config())
+    .addOption(asOf())
+    .option('--json', 'print the rows as JSON')
+    .action((o) => done(suggestTtlCommand(io, o)));
+  program
+    .command('backtest')
+    .description('replay the history under candidate TTLs: revocations and regrets (revoked, then used again)')
+    .addOption(config())
+    .addOption(asOf())
+    .requiredOption('--ttl <days>', 'TTLs to replay, comma-separated, e.g. 30,60,90,configured')
+    .option('--json', 'print the rows as JSON')
+    .action((o) => done(backtestCommand(io, o)));
   program
     .command('exempt')
     .description('record a time-limited exemption (owner, reason, expiry); --list shows them, --revoke withdraws one')

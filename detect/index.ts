@@ -5,3 +5,5 @@
 export { detect, loadFindings, type Detection } from './detect.js';
 export { explain, type Explanation } from './explain.js';
 export { history, type HistoryEvent } from './history.js';
+export { suggestTtl, decide, SUGGEST_RULES, TtlSuggestion, type RhythmStats } from './suggest.js';
+export { backtest, BacktestRow, BacktestTtl } from './backtest.js';
