@@ -9,6 +9,7 @@ import { UsageError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { LocalLake, OverlayLake, openStore } from '../core/store.js';
 import { readConfig } from './config.js';
+import { progressBar } from './progress.js';
 
 export interface CliContext extends StageContext {
   close(): Promise<void>;
@@ -29,11 +30,13 @@ export async function openContext(configPath: string, log: Logger, opts: { dryRu
     ...(config.engine.threads && { threads: config.engine.threads }),
     ...(config.engine.memory_limit && { memoryLimit: config.engine.memory_limit }),
   });
+  const progress = progressBar();
   return {
     config,
     lake,
     db,
     log,
+    ...(progress && { progress }),
     async close() {
       db.close();
       await lake.cleanup();

@@ -53,7 +53,13 @@ export async function ingestLogs(ctx: StageContext, system: string, sys: SystemC
   const fresh = await newObjects(ctx, system, files);
   ctx.log.debug({ stage: 'ingest', system, files: files.length, identify_ms: Math.round(performance.now() - listed) }, 'objects identified');
   report.already_ingested = files.length - fresh.length;
-  for (const batch of batches(fresh)) await ingestBatch(ctx, system, sys, connector, batch, report);
+  let done = 0;
+  ctx.progress?.({ stage: 'ingest', label: system, done, total: fresh.length, unit: 'files' });
+  for (const batch of batches(fresh)) {
+    await ingestBatch(ctx, system, sys, connector, batch, report);
+    done += batch.length;
+    ctx.progress?.({ stage: 'ingest', label: system, done, total: fresh.length, unit: 'files' });
+  }
   // s3 prefixes and sqs queues download objects and commit them batch by batch, like the files above.
   const sink = { commit: (objects: NewObject[]) => ingestBatch(ctx, system, sys, connector, objects, report), maxFiles: MAX_BATCH_FILES, maxBytes: MAX_BATCH_BYTES };
   for (const source of sys.logs.filter((l) => l.path === undefined)) {
