@@ -3,7 +3,7 @@
 -- batch twice harmless. Principals are lower-cased: lapse matches them case-insensitively, and detect
 -- then joins without another pass.
 -- Inputs: lapse_fold (the system's rollup so far), lapse_usage_files (here only the day partitions the
---         batches touch), lapse_objects_files (the ledger). Parameter: $batches (VARCHAR[]).
+--         batches touch), lapse_objects_files (the ledger), lapse_fold_batches(batch): the batches to fold.
 -- Output: lapse_fold, replaced.
 CREATE OR REPLACE TEMP TABLE lapse_fold AS
 SELECT system, principal, permission, min(first_used) AS first_used, max(last_used) AS last_used
@@ -12,7 +12,7 @@ FROM (
   UNION ALL
   SELECT u.system, lower(u.principal), u.permission, min(u.day), max(u.day)
   FROM lapse_usage_files u
-  SEMI JOIN (SELECT system, object_id FROM lapse_objects_files WHERE list_contains($batches, batch)) o
+  SEMI JOIN (SELECT system, object_id FROM lapse_objects_files SEMI JOIN lapse_fold_batches USING (batch)) o
     ON o.object_id = u.source AND o.system = u.system
   GROUP BY ALL
 )

@@ -29,13 +29,16 @@ interface Pending {
 export async function lastUse(ctx: StageContext, asOf: Day): Promise<'rollup' | 'replay'> {
   await ctx.db.drop('lapse_last_use');
   const state = await readState(ctx);
+  // Joins, not list_contains: a year of SQS batches is a hundred thousand ids.
+  await ctx.db.tableFromRows('lapse_folded', { batch: 'VARCHAR' }, state.folded.map((batch) => ({ batch })));
   const pending = (
     await ctx.db.all<Pending>(
       `SELECT system, batch, min(first_seen)::DATE::VARCHAR AS from_day, max(last_seen)::DATE::VARCHAR AS to_day
-       FROM lapse_objects_files WHERE first_seen IS NOT NULL AND NOT list_contains($folded, batch) GROUP BY ALL`,
-      { folded: state.folded },
+       FROM lapse_objects_files o WHERE first_seen IS NOT NULL AND batch IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM lapse_folded f WHERE f.batch = o.batch)
+       GROUP BY ALL`,
     )
-  ).filter((p) => p.batch);
+  );
   const newest = [state.max_day, ...pending.map((p) => p.to_day)].filter((d): d is string => !!d).sort().at(-1) ?? null;
   if (newest !== null && newest > asOf) {
     await usageView(ctx);
@@ -73,7 +76,8 @@ async function fold(ctx: StageContext, pending: Pending[]): Promise<void> {
     for (let i = 0; i < mine.length; i += FOLD_STEP) {
       const step = mine.slice(i, i + FOLD_STEP);
       await usageView(ctx, touchedKeys(keys, step));
-      await db.run(ROLLUP, { batches: step.map((p) => p.batch) });
+      await db.tableFromRows('lapse_fold_batches', { batch: 'VARCHAR' }, step.map((p) => ({ batch: p.batch })));
+      await db.run(ROLLUP);
     }
     await db.run('INSERT INTO lapse_last_use SELECT * FROM lapse_fold; DROP TABLE lapse_fold');
   }
