@@ -8,24 +8,16 @@
 -- Parameters: $default_ttl (INTEGER).
 -- Output: one row per (scenario, system) and per scenario over all systems (system NULL).
 WITH
--- Native ids → subjects (a person, or 'principal:<id>'), as evaluate.sql resolves them: the system's
--- alias first, then the email, case-insensitively.
-aliases AS (
-  SELECT a.system, lower(a.id) AS native, min(p.id) AS person
-  FROM lapse_people p, unnest(p.aliases) AS t(a)
-  GROUP BY ALL
-),
-emails AS (SELECT lower(email) AS native, min(id) AS person FROM lapse_people GROUP BY ALL),
+-- Native ids → subjects (a person, or 'principal:<id>') through lapse_resolve, as evaluate.sql does.
 principals AS (
   SELECT system, principal FROM lapse_active_days
   UNION
   SELECT system, principal FROM lapse_grants
 ),
 resolved AS (
-  SELECT n.system, n.principal, coalesce(al.person, em.person, 'principal:' || lower(n.principal)) AS subject
+  SELECT n.system, n.principal, coalesce(r.person, 'principal:' || lower(n.principal)) AS subject
   FROM principals n
-  LEFT JOIN aliases al ON al.system = n.system AND al.native = lower(n.principal)
-  LEFT JOIN emails em ON em.native = lower(n.principal)
+  LEFT JOIN lapse_resolve r ON r.system = n.system AND r.native = lower(n.principal)
 ),
 -- Integer ids for subjects and permissions, so the pass over every row sorts and groups small keys.
 subject_ids AS (SELECT subject, row_number() OVER () AS sid FROM (SELECT DISTINCT subject FROM resolved)),

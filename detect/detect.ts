@@ -7,6 +7,7 @@ import { layout, partition } from '../core/layout.js';
 import { Finding, FindingCount, FindingsDocument, type GuardEntry, type SourceEntry } from '../core/model.js';
 import { guardEntries } from './guards.js';
 import { listRestores, listRevocations } from '../core/records.js';
+import { resolveIdentities } from './resolve.js';
 import { loadRules } from './rules.js';
 
 const EVALUATE = sqlFile(import.meta.url, 'evaluate.sql');
@@ -92,6 +93,7 @@ async function readFindings(ctx: StageContext, relation: string, asOf: Day): Pro
 export async function evaluate(ctx: StageContext, asOf: Day): Promise<void> {
   const { db, config } = ctx;
   await loadRules(ctx, asOf);
+  await resolveIdentities(ctx);
   // lapse_eval is a view, and a view takes no parameters: the threshold (a validated number) is inlined.
   const sql = EVALUATE.replaceAll('$anomaly_threshold', String(Number(config.cold_start.anomaly_threshold)));
   await db.run(sql, {

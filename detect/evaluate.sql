@@ -1,25 +1,15 @@
 -- Judges every grant as of a day: flagged (stale, never_used, terminated, cold_start_anomaly) or not,
 -- and which rule or guard excludes it from action. Tables are kept narrow (ids, days, flags): with
 -- ten million grants, every extra column is memory; descriptive columns are joined for findings only.
--- Inputs: lapse_grants, lapse_people, lapse_last_use, lapse_sources (aggregate/load.sql);
+-- Inputs: lapse_grants, lapse_people, lapse_last_use, lapse_sources (aggregate/load.sql); lapse_resolve
+--         (detect/resolve.sql);
 --         lapse_system_rules(system, ttl_days, max_lag_days), lapse_permission_rules(system, permission,
 --         ttl_days, emergency_only, periodic), lapse_protected(value), lapse_exemptions(exemption_id, system,
 --         permission, principal, person, owner, reason, until) — the ones active on the as-of day —
 --         (detect/rules.ts).
 -- Parameters: $as_of (DATE), $default_ttl, $default_lag, $min_team_size (INTEGER); $anomaly_threshold
 --             (DOUBLE) is inlined by detect.ts, as views take no parameters.
--- Output: lapse_eval, a view with one row per grant, over lapse_judged and lapse_baseline (and
---         lapse_resolve, the identity map).
-
--- (system, lower-case native id) → person: aliases first, then the email.
-CREATE OR REPLACE TEMP TABLE lapse_resolve AS
-SELECT system, native, arg_min(person, rank) AS person
-FROM (
-  SELECT a.system, lower(a.id) AS native, p.id AS person, 1 AS rank FROM lapse_people p, unnest(p.aliases) AS t(a)
-  UNION ALL
-  SELECT s.system, lower(p.email), p.id, 2 FROM lapse_people p CROSS JOIN (SELECT DISTINCT system FROM lapse_grants) s
-)
-GROUP BY ALL;
+-- Output: lapse_eval, a view with one row per grant, over lapse_judged and lapse_baseline.
 
 -- Last use per (system, person or unresolved principal, permission): one human's several ids count as one.
 -- lapse_last_use principals are lower-case already (aggregate/rollup.sql).

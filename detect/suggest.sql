@@ -2,19 +2,13 @@
 -- from which detect/suggest.ts proposes a TTL and spots periodic permissions. One pass over the history.
 -- Inputs: lapse_active_days(system, principal, permission, day) (aggregate/history.sql); lapse_grants,
 --         lapse_people, lapse_sources (aggregate/load.sql); lapse_system_rules, lapse_permission_rules
---         (detect/rules.ts).
+--         (detect/rules.ts); lapse_resolve (detect/resolve.sql).
 -- Parameters: $default_ttl (INTEGER), $episode_gap_days (INTEGER): a silence longer than this starts a
 --         new episode (a burst of use); $quantile (DOUBLE, e.g. 0.95): the nearest-rank percentile.
 -- Output: one row per group. A "subject" is a person, or an unresolved principal ('principal:<id>'),
 --         resolved as in evaluate.sql: the system's alias first, then the email, case-insensitively.
 --         grp is 'team:<team>', 'none' (unresolved principals) or 'all' (every subject of the permission).
 WITH
-aliases AS (
-  SELECT a.system, lower(a.id) AS native, min(p.id) AS person
-  FROM lapse_people p, unnest(p.aliases) AS t(a)
-  GROUP BY ALL
-),
-emails AS (SELECT lower(email) AS native, min(id) AS person FROM lapse_people GROUP BY ALL),
 principals AS (
   SELECT system, principal FROM lapse_active_days
   UNION
@@ -22,12 +16,11 @@ principals AS (
 ),
 resolved AS (
   SELECT n.system, n.principal,
-         coalesce(al.person, em.person, 'principal:' || lower(n.principal)) AS subject,
-         CASE WHEN coalesce(al.person, em.person) IS NULL THEN 'none' ELSE 'team:' || p.team END AS grp
+         coalesce(r.person, 'principal:' || lower(n.principal)) AS subject,
+         CASE WHEN r.person IS NULL THEN 'none' ELSE 'team:' || p.team END AS grp
   FROM principals n
-  LEFT JOIN aliases al ON al.system = n.system AND al.native = lower(n.principal)
-  LEFT JOIN emails em ON em.native = lower(n.principal)
-  LEFT JOIN lapse_people p ON p.id = coalesce(al.person, em.person)
+  LEFT JOIN lapse_resolve r ON r.system = n.system AND r.native = lower(n.principal)
+  LEFT JOIN lapse_people p ON p.id = r.person
 ),
 -- Integer ids for subjects and permissions, so the pass over every row sorts and groups small keys.
 subject_ids AS (SELECT subject, grp, row_number() OVER () AS sid FROM (SELECT DISTINCT subject, grp FROM resolved)),

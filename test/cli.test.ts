@@ -1,19 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FindingsDocument, Manifest } from '../core/model.js';
-import { jsonl, tempDir, writeFiles } from './helpers.js';
+import { hashes, jsonl, lapse, tempDir, writeFiles } from './helpers.js';
 
 /** End to end through the built CLI (`npm test` builds first), on a small generic world. */
-const BIN = new URL('../bin/lapse.js', import.meta.url).pathname;
-
-function lapse(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, LAPSE_LOG_LEVEL: 'warn' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
 async function world(): Promise<string> {
   const dir = await tempDir('lapse-cli-');
   const events: object[] = [];
@@ -49,16 +41,6 @@ async function world(): Promise<string> {
     ].join('\n'),
   });
   return dir;
-}
-
-async function hashes(root: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const f of await readdir(root, { recursive: true, withFileTypes: true })) {
-    if (!f.isFile()) continue;
-    const path = join(f.parentPath, f.name);
-    out[relative(root, path)] = createHash('sha256').update(await readFile(path)).digest('hex');
-  }
-  return out;
 }
 
 describe('lapse run', () => {

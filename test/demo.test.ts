@@ -1,32 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, readFile, readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { FindingsDocument, Manifest } from '../core/model.js';
-import { tempDir } from './helpers.js';
+import { hashes, lapse, tempDir } from './helpers.js';
 
 /**
  * The README's demo, end to end through the built CLI, on a copy of fixtures/demo. The expected
  * findings are the complete list in fixtures/demo/README.md.
  */
-const BIN = new URL('../bin/lapse.js', import.meta.url).pathname;
 const DEMO = new URL('../fixtures/demo/', import.meta.url).pathname;
-
-function lapse(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, LAPSE_LOG_LEVEL: 'warn' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-async function hashes(root: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const f of await readdir(root, { recursive: true, withFileTypes: true })) {
-    if (!f.isFile()) continue;
-    const path = join(f.parentPath, f.name);
-    out[relative(root, path)] = createHash('sha256').update(await readFile(path)).digest('hex');
-  }
-  return out;
-}
 
 // [system, principal, permission, kind, excluded_by]
 const EXPECTED: [string, string, string, string, string | null][] = [

@@ -1,6 +1,8 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Config } from '../core/config.js';
 import type { StageContext } from '../core/context.js';
@@ -36,4 +38,23 @@ export async function stageContext(cfg: Config, lakeDir?: string): Promise<Stage
   await db.run(SETUP_SQL);
   const lake = new LocalLake(lakeDir ?? join(cfg.base_dir, 'lake'));
   return { config: cfg, lake, db, log: silentLogger(), close: () => db.close() };
+}
+
+const BIN = new URL('../bin/lapse.js', import.meta.url).pathname;
+
+/** Runs the built CLI (`npm test` builds first) in `cwd`; logs at warn so stderr holds only problems. */
+export function lapse(args: string[], cwd: string): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, LAPSE_LOG_LEVEL: 'warn' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** sha256 of every file under `root`, by relative path: for "nothing changed" checks. */
+export async function hashes(root: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const f of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (!f.isFile()) continue;
+    const path = join(f.parentPath, f.name);
+    out[relative(root, path)] = createHash('sha256').update(await readFile(path)).digest('hex');
+  }
+  return out;
 }
