@@ -2,11 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Db } from '../../core/db.js';
-import { tempDir } from '../../test/helpers.js';
-import { parseFiles, type ParsedRecord } from '../_shared/parse.js';
-import { SETUP_SQL } from '../_shared/sql.js';
+import { describe, expect, test } from 'vitest';
+import type { ParsedRecord } from '../_shared/parse.js';
+import { connectorKit } from '../_shared/testkit.js';
 import { awsCloudtrail } from './connector.js';
 import { DOCUMENT, RECORD } from './record.js';
 import { layoutOf } from './scan.js';
@@ -17,15 +15,8 @@ import { layoutOf } from './scan.js';
  */
 const SAMPLES = '/work/shared/samples/aws-cloudtrail';
 
-let db: Db;
-let tmp: string;
-beforeAll(async () => {
-  db = await Db.open({ threads: 2 });
-  tmp = await tempDir('lapse-cloudtrail-');
-});
-afterAll(() => db.close());
-
-const parse = (files: string[], options: unknown = {}) => parseFiles(db, awsCloudtrail, 'aws', options, files);
+const kit = connectorKit(awsCloudtrail, 'aws');
+const { parse } = kit;
 
 function tally(rows: ParsedRecord[]) {
   const drops: Record<string, number> = {};
@@ -109,7 +100,7 @@ describe.skipIf(!existsSync(SAMPLES))(`vendor samples in ${SAMPLES}`, () => {
     const plain = ['otrf-ec2_proxy_s3_exfiltration_2020-09-14011940.jsonl', 'awsdocs-cloudtrail-log-file-example-multiline.json'];
     const zipped: string[] = [];
     for (const name of plain) {
-      zipped.push(join(tmp, `${name}.gz`));
+      zipped.push(join(kit.dir, `${name}.gz`));
       await writeFile(zipped.at(-1)!, gzipSync(readFileSync(join(SAMPLES, name))));
     }
     const strip = (rows: ParsedRecord[]) => rows.map(({ file: _f, raw: _r, ...rest }) => rest);
@@ -144,9 +135,9 @@ describe('layouts', () => {
       'cut-gzip-header.json.gz': Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x67, 0x61]),
       'empty.json': '',
     };
-    for (const [name, text] of Object.entries(files)) await writeFile(join(tmp, name), text);
-    const at = (names: string[]) => names.map((n) => join(tmp, n));
-    expect(await layoutOf(db, at(Object.keys(files)))).toEqual({
+    for (const [name, text] of Object.entries(files)) await writeFile(join(kit.dir, name), text);
+    const at = (names: string[]) => names.map((n) => join(kit.dir, n));
+    expect(await layoutOf(kit.db, at(Object.keys(files)))).toEqual({
       lines: at(['one-line.json.gz', 'pretty-broken.json', 'lines-bad-first.jsonl', 'empty.json']),
       documents: at(['pretty.json.gz', 'bom.jsonl']),
       unreadable: at(['not-gzip.json.gz', 'cut-gzip-header.json.gz']),
@@ -167,7 +158,7 @@ describe('layouts', () => {
 
 describe('grants: IAM Identity Center account assignments', () => {
   test('maps users, group members and bad records to grants', async () => {
-    const file = join(tmp, 'assignments.jsonl');
+    const file = join(kit.dir, 'assignments.jsonl');
     const ps = 'arn:aws:sso:::permissionSet/ssoins-6804a6f0b5e9c0d1/ps-2f4a9c1e7b3d5a68';
     const base = { AccountId: '123456789012', PermissionSetArn: ps, PermissionSetName: 'DataEngineer' };
     await writeFile(
@@ -181,9 +172,8 @@ describe('grants: IAM Identity Center account assignments', () => {
         '"not an object"',
       ].join('\n'),
     );
-    await db.run(SETUP_SQL);
-    const q = await awsCloudtrail.grants!.query({ system: 'aws', options: { include_read_only: true }, files: [file], db });
-    const rows = await db.all<{ ord: number; bad: string | null; v: (string | null)[] | null }>(
+    const q = await awsCloudtrail.grants!.query({ system: 'aws', options: { include_read_only: true }, files: [file], db: kit.db });
+    const rows = await kit.db.all<{ ord: number; bad: string | null; v: (string | null)[] | null }>(
       `SELECT ord, bad, v FROM (${q.sql}) ORDER BY ord`,
       q.params,
     );

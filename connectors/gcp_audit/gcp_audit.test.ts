@@ -1,31 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Db } from '../../core/db.js';
-import { tempDir, writeFiles } from '../../test/helpers.js';
-import { parseFiles, type ParsedRecord } from '../_shared/parse.js';
-import { SETUP_SQL } from '../_shared/sql.js';
+import { describe, expect, test } from 'vitest';
+import { writeFiles } from '../../test/helpers.js';
+import { connectorKit, reasons } from '../_shared/testkit.js';
 import { gcpAudit } from './connector.js';
 
 /** Third-party vendor samples (see their README); read in place, never copied into the repo. */
 const SAMPLES = '/work/shared/samples/gcp-audit';
 
-let db: Db;
-let dir: string;
-beforeAll(async () => {
-  db = await Db.open({ threads: 2 });
-  await db.run(SETUP_SQL);
-  dir = await tempDir('lapse-gcp-');
-});
-afterAll(() => db.close());
-
-const parse = (files: string[], options: object = {}) => parseFiles(db, gcpAudit, 'gcp', options, files);
-
-function reasons(rows: ParsedRecord[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of rows) out[r.drop_reason ?? 'use'] = (out[r.drop_reason ?? 'use'] ?? 0) + 1;
-  return out;
-}
+const kit = connectorKit(gcpAudit, 'gcp');
+const { parse } = kit;
 
 describe.skipIf(!existsSync(SAMPLES))('gcp_audit over the vendor samples', () => {
   test.each([
@@ -83,19 +67,19 @@ describe('gcp_audit file shapes', () => {
 
   test('a pretty-printed file that does not parse is read line by line, texts read back', async () => {
     const text = JSON.stringify([entry('a'), entry('b')], null, 2);
-    await writeFiles(dir, { 'broken.json': text.slice(0, text.length - 40) });
-    const rows = await parse([join(dir, 'broken.json')]);
+    await writeFiles(kit.dir, { 'broken.json': text.slice(0, text.length - 40) });
+    const rows = await parse([join(kit.dir, 'broken.json')]);
     expect(rows.length).toBe(text.slice(0, text.length - 40).split('\n').length);
     expect(rows.every((r) => r.drop_reason === 'malformed_json' && r.quarantine)).toBe(true);
     expect(rows[0]!.raw).toBe('[');
   });
 
   test('an empty gcloud result and back-to-back documents', async () => {
-    await writeFiles(dir, {
+    await writeFiles(kit.dir, {
       'empty.json': '[\n]\n',
       'docs.json.gz': `${JSON.stringify(entry('c'), null, 2)}\n${JSON.stringify(entry('d', 'Bob@Corp.Example'), null, 2)}\n`,
     });
-    const rows = await parse([join(dir, 'empty.json'), join(dir, 'docs.json.gz')]);
+    const rows = await parse([join(kit.dir, 'empty.json'), join(kit.dir, 'docs.json.gz')]);
     expect(rows.map((r) => [r.file.split('/').pop(), r.record, r.drop_reason ?? r.principal])).toEqual([
       ['docs.json.gz', 1, 'alice@corp.example'],
       ['docs.json.gz', 2, 'bob@corp.example'],
@@ -106,10 +90,10 @@ describe('gcp_audit file shapes', () => {
 
 describe('gcp_audit native grants', () => {
   async function grants(files: Record<string, string>) {
-    await writeFiles(dir, files);
-    const query = await gcpAudit.grants!.query({ system: 'gcp', options: { granularity: 'project' }, files: Object.keys(files).map((f) => join(dir, f)), db });
+    await writeFiles(kit.dir, files);
+    const query = await gcpAudit.grants!.query({ system: 'gcp', options: { granularity: 'project' }, files: Object.keys(files).map((f) => join(kit.dir, f)), db: kit.db });
     try {
-      return await db.all<{ ord: number; bad: string | null; v: string[] | null }>(
+      return await kit.db.all<{ ord: number; bad: string | null; v: string[] | null }>(
         `SELECT ord, bad, v FROM (${query.sql}) ORDER BY ord, bad NULLS FIRST, v`, query.params);
     } finally {
       await query.cleanup?.();

@@ -1,32 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Db, sqlFile } from '../../core/db.js';
-import { tempDir, writeFiles } from '../../test/helpers.js';
-import { parseFiles, type ParsedRecord } from '../_shared/parse.js';
-import { SETUP_SQL } from '../_shared/sql.js';
+import { describe, expect, test } from 'vitest';
+import { sqlFile } from '../../core/db.js';
+import { writeFiles } from '../../test/helpers.js';
+import type { ParsedRecord } from '../_shared/parse.js';
+import { connectorKit, reasons } from '../_shared/testkit.js';
 import { githubAudit } from './connector.js';
 
 /** Real vendor events collected for parser tests (not in the repo: licences); absent in CI. */
 const SAMPLES = '/work/shared/samples/github-audit';
 const GRANTS_SQL = sqlFile(new URL('../../ingest/', import.meta.url).href, 'grants.sql');
 
-let db: Db;
-let dir: string;
-beforeAll(async () => {
-  db = await Db.open({ threads: 2 });
-  await db.run(SETUP_SQL);
-  dir = await tempDir('lapse-github-');
-});
-afterAll(() => db.close());
-
-const parse = (files: string[], options: unknown = {}) => parseFiles(db, githubAudit, 'github', options, files);
-
-function reasons(rows: ParsedRecord[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of rows) out[r.drop_reason ?? 'use'] = (out[r.drop_reason ?? 'use'] ?? 0) + 1;
-  return out;
-}
+const kit = connectorKit(githubAudit, 'github');
+const { parse } = kit;
 
 const line = (r: ParsedRecord) => [r.record, r.sub, r.drop_reason ?? r.time, r.principal, r.permission, r.action];
 
@@ -98,16 +84,16 @@ describe.skipIf(!existsSync(SAMPLES))(`real samples in ${SAMPLES} (skipped when 
 
 describe('native grants reader', () => {
   async function grants(text: string, options: unknown = {}, name = 'grants.jsonl') {
-    await writeFiles(dir, { [name]: text });
+    await writeFiles(kit.dir, { [name]: text });
     const query = await githubAudit.grants!.query({
-      system: 'github', options: githubAudit.options.parse(options), files: [join(dir, name)], db,
+      system: 'github', options: githubAudit.options.parse(options), files: [join(kit.dir, name)], db: kit.db,
     });
     try {
-      await db.run(`CREATE OR REPLACE TEMP TABLE lapse_grants_raw AS ${query.sql}`, query.params);
+      await kit.db.run(`CREATE OR REPLACE TEMP TABLE lapse_grants_raw AS ${query.sql}`, query.params);
     } finally {
       await query.cleanup?.();
     }
-    return db.all(`SELECT ord, bad, principal, permission, granted_at::VARCHAR AS granted_at, via FROM (${GRANTS_SQL}) ORDER BY ord`);
+    return kit.db.all(`SELECT ord, bad, principal, permission, granted_at::VARCHAR AS granted_at, via FROM (${GRANTS_SQL}) ORDER BY ord`);
   }
 
   const member = { login: 'alice-corp', id: 1001, type: 'User', site_admin: false, org: 'corp-example' };

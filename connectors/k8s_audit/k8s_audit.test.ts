@@ -1,32 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Db } from '../../core/db.js';
-import { tempDir, writeFiles } from '../../test/helpers.js';
-import { parseFiles, type ParsedRecord } from '../_shared/parse.js';
-import { SETUP_SQL } from '../_shared/sql.js';
+import { describe, expect, test } from 'vitest';
+import { writeFiles } from '../../test/helpers.js';
+import { connectorKit, reasons } from '../_shared/testkit.js';
 import { k8sAudit } from './connector.js';
 
 /** Third-party vendor samples (see their README); read in place, never copied into the repo. */
 const SAMPLES = '/work/shared/samples/k8s-audit';
 const OPTIONS = { cluster: 'minikube' };
 
-let db: Db;
-let dir: string;
-beforeAll(async () => {
-  db = await Db.open({ threads: 2 });
-  await db.run(SETUP_SQL);
-  dir = await tempDir('lapse-k8s-');
-});
-afterAll(() => db.close());
-
-const parse = (files: string[]) => parseFiles(db, k8sAudit, 'k8s', OPTIONS, files);
-
-function reasons(rows: ParsedRecord[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of rows) out[r.drop_reason ?? 'use'] = (out[r.drop_reason ?? 'use'] ?? 0) + 1;
-  return out;
-}
+const kit = connectorKit(k8sAudit, 'k8s', OPTIONS);
+const { parse } = kit;
 
 test('the cluster option is required and names a single path segment', () => {
   expect(k8sAudit.options.safeParse({}).success).toBe(false);
@@ -95,10 +79,10 @@ describe('k8s_audit native grants', () => {
         { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' } },
       ],
     };
-    await writeFiles(dir, { 'rbac.json': JSON.stringify(list, null, 4) });
-    const query = await k8sAudit.grants!.query({ system: 'k8s', options: { cluster: 'prod-eu1' }, files: [join(dir, 'rbac.json')], db });
+    await writeFiles(kit.dir, { 'rbac.json': JSON.stringify(list, null, 4) });
+    const query = await k8sAudit.grants!.query({ system: 'k8s', options: { cluster: 'prod-eu1' }, files: [join(kit.dir, 'rbac.json')], db: kit.db });
     try {
-      const rows = await db.all(`SELECT ord, bad, v FROM (${query.sql}) ORDER BY bad NULLS FIRST, v`, query.params);
+      const rows = await kit.db.all(`SELECT ord, bad, v FROM (${query.sql}) ORDER BY bad NULLS FIRST, v`, query.params);
       expect(rows).toEqual([
         { ord: 1, bad: null, v: ['alice@corp.example', 'prod-eu1/payments', null, 'role:edit'] },
         { ord: 1, bad: null, v: ['oidc:dave@corp.example', 'prod-eu1/_cluster', null, 'role:cluster-admin'] },
@@ -111,10 +95,10 @@ describe('k8s_audit native grants', () => {
   });
 
   test('an empty List holds no grant', async () => {
-    await writeFiles(dir, { 'empty.json': '{\n  "apiVersion": "v1",\n  "items": [],\n  "kind": "List"\n}\n' });
-    const query = await k8sAudit.grants!.query({ system: 'k8s', options: { cluster: 'prod-eu1' }, files: [join(dir, 'empty.json')], db });
+    await writeFiles(kit.dir, { 'empty.json': '{\n  "apiVersion": "v1",\n  "items": [],\n  "kind": "List"\n}\n' });
+    const query = await k8sAudit.grants!.query({ system: 'k8s', options: { cluster: 'prod-eu1' }, files: [join(kit.dir, 'empty.json')], db: kit.db });
     try {
-      expect(await db.all(`SELECT * FROM (${query.sql})`, query.params)).toEqual([]);
+      expect(await kit.db.all(`SELECT * FROM (${query.sql})`, query.params)).toEqual([]);
     } finally {
       await query.cleanup?.();
     }

@@ -1,32 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Db, sqlFile } from '../../core/db.js';
-import { tempDir, writeFiles } from '../../test/helpers.js';
-import { parseFiles, type ParsedRecord } from '../_shared/parse.js';
-import { SETUP_SQL } from '../_shared/sql.js';
+import { describe, expect, test } from 'vitest';
+import { sqlFile } from '../../core/db.js';
+import { writeFiles } from '../../test/helpers.js';
+import { connectorKit, reasons } from '../_shared/testkit.js';
 import { oktaSystemLog } from './connector.js';
 
 /** Real vendor events collected for parser tests (not in the repo: licences); absent in CI. */
 const SAMPLES = '/work/shared/samples/okta-system-log';
 const GRANTS_SQL = sqlFile(new URL('../../ingest/', import.meta.url).href, 'grants.sql');
 
-let db: Db;
-let dir: string;
-beforeAll(async () => {
-  db = await Db.open({ threads: 2 });
-  await db.run(SETUP_SQL);
-  dir = await tempDir('lapse-okta-');
-});
-afterAll(() => db.close());
-
-const parse = (files: string[], options: unknown = {}) => parseFiles(db, oktaSystemLog, 'okta', options, files);
-
-function reasons(rows: ParsedRecord[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of rows) out[r.drop_reason ?? 'use'] = (out[r.drop_reason ?? 'use'] ?? 0) + 1;
-  return out;
-}
+const kit = connectorKit(oktaSystemLog, 'okta');
+const { parse } = kit;
 
 describe.skipIf(!existsSync(SAMPLES))(`real samples in ${SAMPLES} (skipped when the directory is absent)`, () => {
   // Every file is JSON Lines: one record per line, each accounted for as a use or a counted drop.
@@ -87,8 +72,8 @@ describe('JSON shapes', () => {
   });
 
   test('a pretty-printed page inside .gz is one document, its events numbered by sub', async () => {
-    await writeFiles(dir, { 'page.json.gz': JSON.stringify([sso(1), sso(2)], null, 2) });
-    const rows = await parse([join(dir, 'page.json.gz')]);
+    await writeFiles(kit.dir, { 'page.json.gz': JSON.stringify([sso(1), sso(2)], null, 2) });
+    const rows = await parse([join(kit.dir, 'page.json.gz')]);
     expect(rows.map((r) => [r.record, r.sub, r.principal, r.permission])).toEqual([
       [1, 1, 'user1@corp.example', 'app/0oa9wikiEXAMPLE697'],
       [1, 2, 'user2@corp.example', 'app/0oa9wikiEXAMPLE697'],
@@ -97,8 +82,8 @@ describe('JSON shapes', () => {
 
   test('a first line longer than the peek is read as a document', async () => {
     const big = { ...sso(3), debugContext: { debugData: { padding: 'x'.repeat(1_100_000) } } };
-    await writeFiles(dir, { 'big.json': JSON.stringify([big, sso(4)]) });
-    const rows = await parse([join(dir, 'big.json')]);
+    await writeFiles(kit.dir, { 'big.json': JSON.stringify([big, sso(4)]) });
+    const rows = await parse([join(kit.dir, 'big.json')]);
     expect(rows.map((r) => [r.record, r.sub, r.principal])).toEqual([
       [1, 1, 'user3@corp.example'],
       [1, 2, 'user4@corp.example'],
@@ -106,11 +91,11 @@ describe('JSON shapes', () => {
   });
 
   test('a byte-order mark (Windows tools) does not cost the first record', async () => {
-    await writeFiles(dir, {
+    await writeFiles(kit.dir, {
       'bom.jsonl': `\uFEFF${JSON.stringify(sso(7))}\n${JSON.stringify(sso(8))}\n`,
       'bom-page.json': `\uFEFF${JSON.stringify([sso(9)], null, 2)}\n`,
     });
-    const rows = await parse([join(dir, 'bom-page.json'), join(dir, 'bom.jsonl')]);
+    const rows = await parse([join(kit.dir, 'bom-page.json'), join(kit.dir, 'bom.jsonl')]);
     expect(rows.map((r) => [r.record, r.sub, r.principal])).toEqual([
       [1, 1, 'user9@corp.example'],
       [1, null, 'user7@corp.example'],
@@ -119,11 +104,11 @@ describe('JSON shapes', () => {
   });
 
   test('several files keep their own record numbers', async () => {
-    await writeFiles(dir, {
+    await writeFiles(kit.dir, {
       'a.ndjson': `${JSON.stringify(sso(5))}\nnot json\n`,
       'b.json': `${JSON.stringify([sso(6)])}\n`,
     });
-    const rows = await parse([join(dir, 'a.ndjson'), join(dir, 'b.json')]);
+    const rows = await parse([join(kit.dir, 'a.ndjson'), join(kit.dir, 'b.json')]);
     expect(rows.map((r) => [r.file.split('/').pop(), r.record, r.sub, r.drop_reason, r.raw])).toEqual([
       ['a.ndjson', 1, null, null, JSON.stringify(sso(5))],
       ['a.ndjson', 2, null, 'malformed_json', 'not json'],
@@ -152,14 +137,14 @@ describe('native grants reader', () => {
   });
 
   async function grants(text: string, name = 'grants.jsonl') {
-    await writeFiles(dir, { [name]: text });
-    const query = await oktaSystemLog.grants!.query({ system: 'okta', options: oktaSystemLog.options.parse({}), files: [join(dir, name)], db });
+    await writeFiles(kit.dir, { [name]: text });
+    const query = await oktaSystemLog.grants!.query({ system: 'okta', options: oktaSystemLog.options.parse({}), files: [join(kit.dir, name)], db: kit.db });
     try {
-      await db.run(`CREATE OR REPLACE TEMP TABLE lapse_grants_raw AS ${query.sql}`, query.params);
+      await kit.db.run(`CREATE OR REPLACE TEMP TABLE lapse_grants_raw AS ${query.sql}`, query.params);
     } finally {
       await query.cleanup?.();
     }
-    return db.all(`SELECT ord, bad, principal, permission, granted_at::VARCHAR AS granted_at, via FROM (${GRANTS_SQL}) ORDER BY ord`);
+    return kit.db.all(`SELECT ord, bad, principal, permission, granted_at::VARCHAR AS granted_at, via FROM (${GRANTS_SQL}) ORDER BY ord`);
   }
 
   test('API objects (expand=user), API pages and the simple form give the log side\'s names', async () => {

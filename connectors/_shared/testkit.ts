@@ -1,0 +1,32 @@
+import { afterAll, beforeAll } from 'vitest';
+import { Db } from '../../core/db.js';
+import { tempDir } from '../../test/helpers.js';
+import type { Connector } from './define.js';
+import { parseFiles, type ParsedRecord } from './parse.js';
+import { SETUP_SQL } from './sql.js';
+
+/**
+ * For a connector's own tests: an engine and a scratch directory for the test file (opened before,
+ * closed after), and `parse(files, options?)` running the connector as `lapse parse` does.
+ */
+export function connectorKit(connector: Connector, system: string, defaults: unknown = {}) {
+  const kit = {
+    db: undefined as unknown as Db,
+    dir: '',
+    parse: (files: string[], options: unknown = defaults) => parseFiles(kit.db, connector, system, options, files),
+  };
+  beforeAll(async () => {
+    kit.db = await Db.open({ threads: 2 });
+    await kit.db.run(SETUP_SQL);
+    kit.dir = await tempDir(`lapse-${connector.id}-`);
+  });
+  afterAll(() => kit.db.close());
+  return kit;
+}
+
+/** How many records ended as a use (`use`) or with each drop reason. */
+export function reasons(rows: ParsedRecord[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rows) out[r.drop_reason ?? 'use'] = (out[r.drop_reason ?? 'use'] ?? 0) + 1;
+  return out;
+}
