@@ -1,17 +1,18 @@
 /**
- * actions: read the findings document; write revocation lists, ticket previews (and Jira tickets).
+ * actions: read the findings document; write revocation lists, ticket previews, Jira tickets.
  * Each action is a plugin: `plan` (no side effects) then `apply`, decided by the runner.
  */
 import { messageOf } from '../core/errors.js';
 import type { FindingsDocument } from '../core/model.js';
 import type { Action, ActionContext } from './_shared/define.js';
+import { jira } from './jira/action.js';
 import { revocationList } from './revocation_list/action.js';
 import { ticketPreview } from './ticket_preview/action.js';
 
 export type { Action, ActionContext, ActionReport } from './_shared/define.js';
 
 /** Every action, in one explicit list. */
-const ALL = [revocationList, ticketPreview] as unknown as Action[];
+const ALL = [revocationList, ticketPreview, jira] as unknown as Action[];
 
 export const actions: ReadonlyMap<string, Action> = registry(ALL);
 

@@ -5,7 +5,8 @@ import type { Finding, FindingKind, FindingsDocument } from '../../core/model.js
 
 /**
  * What a ticket says, independent of where it goes: the Markdown preview and the Jira action render
- * the same Ticket, so the preview shows exactly what Jira will say.
+ * the same Ticket, so the preview shows exactly what Jira will say. In the texts (`intro`, `next`,
+ * `restore`), a span between backticks is code: Markdown keeps the backticks, Jira marks it as code.
  */
 export interface Ticket {
   /** Stable across runs for the same group: how a re-run finds the ticket it opened before. */
@@ -18,12 +19,17 @@ export interface Ticket {
   route: { to: 'security' } | { to: 'manager'; email: string };
   labels: string[];
   intro: string;
+  /** The run day the rows describe ("Grants as of …"). */
+  as_of: string;
   rows: TicketRow[];
   next: string;
+  /** How access is given back if a revoked grant turns out to be needed. */
+  restore: string;
   finding_ids: string[];
 }
 
 export interface TicketRow {
+  system: string;
   permission: string;
   principal: string;
   finding: string;
@@ -36,6 +42,7 @@ export interface TicketRow {
 }
 
 export const TICKET_COLUMNS: [keyof TicketRow, string][] = [
+  ['system', 'System'],
   ['permission', 'Permission'],
   ['principal', 'Account'],
   ['finding', 'Finding'],
@@ -46,6 +53,19 @@ export const TICKET_COLUMNS: [keyof TicketRow, string][] = [
   ['via', 'Via'],
   ['baseline', 'Team baseline'],
 ];
+
+/**
+ * At most this many grant rows are shown in a ticket (Jira fields hold about 32k characters); the
+ * rest are counted in a closing line, and every finding id is still listed.
+ */
+export const TICKET_MAX_ROWS = 40;
+
+/** The rows a renderer shows, and the line that counts the others (null when all are shown). */
+export function shownRows(t: Ticket, max = TICKET_MAX_ROWS): { rows: TicketRow[]; more: string | null } {
+  if (t.rows.length <= max) return { rows: t.rows, more: null };
+  const hidden = t.rows.length - max;
+  return { rows: t.rows.slice(0, max), more: `…and ${hidden} more grant${hidden === 1 ? '' : 's'}: \`lapse explain ${plain(t.subject)}\` lists them all.` };
+}
 
 export const GroupBy = z
   .enum(['person_system', 'person', 'finding'])
@@ -68,10 +88,10 @@ export function buildTickets(doc: FindingsDocument, groupBy: GroupBy = 'person_s
     const key = groupBy === 'person' ? subject : groupBy === 'finding' ? f.finding_id : `${subject}\u001f${f.system}`;
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
-  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, findings]) => ticket(key, findings));
+  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, findings]) => ticket(key, findings, doc.as_of));
 }
 
-function ticket(key: string, findings: Finding[]): Ticket {
+function ticket(key: string, findings: Finding[], asOf: string): Ticket {
   const first = findings[0]!;
   const subject = first.email ?? first.person ?? first.principal;
   const systems = [...new Set(findings.map((f) => f.system))].sort();
@@ -95,16 +115,44 @@ function ticket(key: string, findings: Finding[]): Ticket {
     route,
     labels: ['lapse', ...systems.map((s) => `lapse-system-${s}`), fingerprint],
     intro: intro(subject, first, anomaly),
+    as_of: asOf,
     rows: findings.map(row),
     next: anomaly
-      ? 'Manager: keep the access (it becomes an exemption with your reason) or revoke it (it goes on the next revocation list).'
+      ? 'Manager: keep the access or revoke it by resolving this ticket with the matching resolution, and say why in a comment. Keep makes it an exemption until the due date (or a default period), with your comment as the reason; revoke puts it on the next revocation list.'
       : 'Unless these grants are used again or exempted, lapse puts them on the next revocation list for their system (mode: enforce). To keep one, use it or ask the security team for an exemption with a reason.',
+    restore: restore(systems, findings),
     finding_ids: findings.map((f) => f.finding_id),
   };
 }
 
+/** The `lapse restore` command for this ticket: concrete for a single grant, placeholders otherwise. */
+function restore(systems: string[], findings: Finding[]): string {
+  const one = findings.length === 1 ? findings[0] : undefined;
+  const arg = (value: string | undefined, placeholder: string) => (value === undefined || value.includes('`') ? placeholder : shellWord(value));
+  const cmd = [
+    'lapse restore',
+    `--system ${arg(systems.length === 1 ? systems[0] : undefined, '<system>')}`,
+    `--principal ${arg(one?.principal, '<account>')}`,
+    `--permission ${arg(one?.permission, '<permission>')}`,
+    "--reason '<why>' --requested-by <who>",
+  ].join(' ');
+  const from = one ? '' : ' (the values are in the table)';
+  return `If a grant is revoked and turns out to be needed, the security team gives it back at once with \`${cmd}\`${from}: the system's revoker re-grants it and the request is recorded.`;
+}
+
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9@%_+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`;
+}
+
+/** Data in a ticket's texts: a backtick would open a code span, so it reads as a quote instead. */
+function plain(s: string): string {
+  return s.replaceAll('`', "'");
+}
+
 function intro(subject: string, f: Finding, anomaly: boolean): string {
-  const who = `${subject}${f.team ? ` (team ${f.team}` : ''}${f.team && f.manager ? `, manager ${f.manager})` : f.team ? ')' : ''}`;
+  const team = f.team ? plain(f.team) : null;
+  const manager = f.manager ? plain(f.manager) : null;
+  const who = `${plain(subject)}${team ? ` (team ${team}` : ''}${team && manager ? `, manager ${manager})` : team ? ')' : ''}`;
   return anomaly
     ? `${who} holds access that few people on their team hold. Please confirm it is needed.`
     : `${who} holds access they have not used within its time-to-live. Unused access is risk without benefit.`;
@@ -113,6 +161,7 @@ function intro(subject: string, f: Finding, anomaly: boolean): string {
 function row(f: Finding): TicketRow {
   const b = f.baseline;
   return {
+    system: f.system,
     permission: f.permission,
     principal: f.principal,
     finding: KIND_TEXT[f.kind],
@@ -120,7 +169,7 @@ function row(f: Finding): TicketRow {
     days_unused: f.days_unused === null ? '—' : String(f.days_unused),
     ttl_days: String(f.ttl_days),
     granted: f.granted_at ?? 'unknown',
-    via: f.via ?? '—',
+    via: f.via || '—',
     baseline: b ? `${b.team_holders}/${b.team_size} of team hold it, ${b.team_users} used it` : '—',
   };
 }

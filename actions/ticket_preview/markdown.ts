@@ -1,11 +1,12 @@
-import { TICKET_COLUMNS, type Ticket } from '../_shared/ticket.js';
+import { shownRows, TICKET_COLUMNS, type Ticket } from '../_shared/ticket.js';
 
 /** A ticket as a Markdown page: the same fields, in the same order, as the Jira issue. */
 export function ticketMarkdown(t: Ticket): string {
   const cell = (s: string) => s.replaceAll('|', '\\|');
   const header = `| ${TICKET_COLUMNS.map(([, h]) => h).join(' | ')} |`;
   const rule = `|${TICKET_COLUMNS.map(() => '---').join('|')}|`;
-  const rows = t.rows.map((r) => `| ${TICKET_COLUMNS.map(([k]) => cell(r[k])).join(' | ')} |`);
+  const shown = shownRows(t);
+  const rows = shown.rows.map((r) => `| ${TICKET_COLUMNS.map(([k]) => cell(r[k])).join(' | ')} |`);
   const to = t.route.to === 'manager' ? `manager ${t.route.email}` : 'security review queue';
   return [
     `# ${t.summary}`,
@@ -15,11 +16,16 @@ export function ticketMarkdown(t: Ticket): string {
     '',
     t.intro,
     '',
+    `Grants as of ${t.as_of}:`,
+    '',
     header,
     rule,
     ...rows,
     '',
+    ...(shown.more ? [shown.more, ''] : []),
     `**What happens next:** ${t.next}`,
+    '',
+    `**Restoring access:** ${t.restore}`,
     '',
     `<sub>lapse finding ids: ${t.finding_ids.join(', ')}</sub>`,
     '',

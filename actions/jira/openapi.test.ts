@@ -1,0 +1,59 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { sha256 } from '../../core/hash.js';
+import { OPERATIONS, subsetSpec } from './openapi/subset.js';
+import { loadSpec } from './testing/server.js';
+
+/** The vendored subset of Atlassian's description: complete, self-contained, attributed, and regenerable. */
+
+const spec = loadSpec() as unknown as Record<string, any>;
+const FULL = new URL('../../../shared/contracts/jira-platform-v3.openapi.json', import.meta.url);
+
+describe('vendored OpenAPI subset', () => {
+  test('holds exactly the operations the action calls', () => {
+    const ops = Object.entries(spec['paths'] as Record<string, Record<string, { operationId: string }>>).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`),
+    );
+    expect(ops.sort()).toEqual(
+      [
+        'POST /rest/api/3/issue createIssue',
+        'GET /rest/api/3/issue/{issueIdOrKey} getIssue',
+        'PUT /rest/api/3/issue/{issueIdOrKey} editIssue',
+        'GET /rest/api/3/issue/{issueIdOrKey}/comment getComments',
+        'POST /rest/api/3/issue/{issueIdOrKey}/comment addComment',
+        'GET /rest/api/3/issue/{issueIdOrKey}/changelog getChangeLogs',
+        'GET /rest/api/3/issue/{issueIdOrKey}/transitions getTransitions',
+        'POST /rest/api/3/issue/{issueIdOrKey}/transitions doTransition',
+        'POST /rest/api/3/search/jql searchAndReconsileIssuesUsingJqlPost',
+        'GET /rest/api/3/user/search findUsers',
+      ].sort(),
+    );
+    expect(spec['x-lapse-vendored'].operations).toEqual([...OPERATIONS]);
+  });
+
+  test('every $ref resolves inside the subset', () => {
+    const refs = new Set<string>();
+    const walk = (n: unknown): void => {
+      if (Array.isArray(n)) n.forEach(walk);
+      else if (n && typeof n === 'object') for (const [k, v] of Object.entries(n)) (k === '$ref' ? refs.add(String(v)) : walk(v));
+    };
+    walk(spec);
+    expect(refs.size).toBeGreaterThan(20);
+    for (const ref of refs) expect(spec['components']['schemas'][ref.replace('#/components/schemas/', '')], ref).toBeDefined();
+  });
+
+  test("keeps Atlassian's license and says where it came from", () => {
+    expect(spec['info'].license).toEqual({ name: 'Apache 2.0', url: 'http://www.apache.org/licenses/LICENSE-2.0.html' });
+    expect(spec['x-lapse-vendored'].sha256).toBe('5021849ab54916b9005a44bb9931c061bd8f3c907d2bfdb00104b4bb4eb78093');
+    const readme = readFileSync(new URL('./openapi/README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(spec['x-lapse-vendored'].sha256);
+    expect(readme).toContain('Apache License, Version 2.0');
+  });
+
+  // The full description lives outside the repository (see ../shared/contracts/README.md); where it is, check the subset is current.
+  test.skipIf(!existsSync(FULL))('is what the vendoring script makes from the full description', () => {
+    const text = readFileSync(FULL, 'utf8');
+    const again = subsetSpec(JSON.parse(text), { source: spec['x-lapse-vendored'].source, sha256: sha256(text) });
+    expect(again).toEqual(spec);
+  });
+});
