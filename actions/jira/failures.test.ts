@@ -1,12 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { ActionError } from '../../core/errors.js';
-import type { Action } from '../_shared/define.js';
-import { actions, runActions } from '../index.js';
-import { jira } from './action.js';
+import { runActions } from '../index.js';
 import { readRecords } from './records.js';
-import { doc, EMAIL, ENV, harness, TOKEN, WORLD, type Harness } from './testing/fixtures.js';
+import { closeHarness, doc, EMAIL, ENV, harness, TOKEN, WORLD, type Harness } from './testing/fixtures.js';
 
 /**
  * Rate limits, errors and outages: retried within bounds, never a lost or doubled ticket, and an
@@ -14,20 +12,9 @@ import { doc, EMAIL, ENV, harness, TOKEN, WORLD, type Harness } from './testing/
  * the Authorization header.
  */
 
-// The lead registers `jira` in actions/index.ts; until then, this file registers it for runActions.
-const registry = actions as Map<string, Action>;
-const registeredHere = !registry.has('jira');
-if (registeredHere) registry.set('jira', jira as unknown as Action);
-afterAll(() => {
-  if (registeredHere) registry.delete('jira');
-});
-
 let h: Harness | undefined;
 afterEach(async () => {
-  if (!h) return;
-  await h.close();
-  expect(h.server.violations).toEqual([]);
-  expect(h.stub.violations).toEqual([]);
+  await closeHarness(h);
   h = undefined;
 });
 

@@ -6,7 +6,7 @@ import { buildTickets } from '../_shared/ticket.js';
 import { ticketAdf } from './adf.js';
 import { readRecords } from './records.js';
 import { adfErrors } from './testing/adf-schema.js';
-import { AS_OF, doc, finding, harness, USERS, WORLD, type Harness } from './testing/fixtures.js';
+import { AS_OF, closeHarness, doc, finding, harness, USERS, WORLD, type Harness } from './testing/fixtures.js';
 
 /**
  * The jira action against a stateful Jira stub, through a server that validates every request and
@@ -16,10 +16,7 @@ import { AS_OF, doc, finding, harness, USERS, WORLD, type Harness } from './test
 
 let h: Harness | undefined;
 afterEach(async () => {
-  if (!h) return;
-  await h.close();
-  expect(h.server.violations).toEqual([]);
-  expect(h.stub.violations).toEqual([]);
+  await closeHarness(h);
   h = undefined;
 });
 

@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { expect } from 'vitest';
 import { z } from 'zod';
 import { configSchema, parseConfig } from '../../../core/config.js';
 import type { Finding, FindingsDocument } from '../../../core/model.js';
@@ -115,4 +116,12 @@ export async function harness(over: Record<string, unknown> = {}): Promise<Harne
     },
     close: () => server.close(),
   };
+}
+
+/** Closes a test's harness; neither the server nor the stub may have seen anything that breaks the spec or Jira's rules. */
+export async function closeHarness(h: Harness | undefined): Promise<void> {
+  if (!h) return;
+  await h.close();
+  expect(h.server.violations).toEqual([]);
+  expect(h.stub.violations).toEqual([]);
 }
