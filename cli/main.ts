@@ -5,6 +5,7 @@ import { actCommand, detectCommand, explainCommand, ingestCommand, runCommand, t
 import { doctorCommand } from './doctor.js';
 import { exemptCommand } from './exempt.js';
 import { parseCommand } from './parse.js';
+import { reportCommand } from './report.js';
 import { restoreCommand } from './restore.js';
 import { backtestCommand, suggestTtlCommand } from './ttl.js';
 
@@ -102,6 +103,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption('--requested-by <who>', 'who asks')
     .option('--person <id>', 'the directory person, for the record')
     .action((o) => done(restoreCommand(io, o)));
+  program
+    .command('report')
+    .description('the report for people: counts, trends and charts in one self-contained HTML page')
+    .addOption(config())
+    .addOption(asOf())
+    .requiredOption('--out <file>', 'the HTML file to write')
+    .action((o) => done(reportCommand(io, o)));
   program
     .command('parse')
     .description('run a connector over log files: events as JSONL on stdout, drops by reason on stderr')
