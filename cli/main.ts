@@ -7,6 +7,7 @@ import { exemptCommand } from './exempt.js';
 import { parseCommand } from './parse.js';
 import { reportCommand } from './report.js';
 import { restoreCommand } from './restore.js';
+import { revokerCommand } from './revoker.js';
 import { backtestCommand, suggestTtlCommand } from './ttl.js';
 
 /** The `lapse` command line: thin wiring from flags to commands (see CONTRACTS.md). */
@@ -103,6 +104,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption('--requested-by <who>', 'who asks')
     .option('--person <id>', 'the directory person, for the record')
     .action((o) => done(restoreCommand(io, o)));
+  program
+    .command('revoker')
+    .description("apply a system's revocation lists and restore requests, running a command once per entry; acks make it restartable")
+    .addOption(config())
+    .requiredOption('--system <name>', 'the system whose lists to apply')
+    .requiredOption('--exec <cmd>', 'command run once per entry: entry JSON on stdin, exit 0 applied, 3 already done (no shell; see docs/revoker.md)')
+    .option('--timeout <secs>', 'seconds one entry may take (default 60)')
+    .option('--concurrency <n>', 'entries run at once (default 1)')
+    .option('--ack-every <n>', 'rewrite ack.jsonl after this many entries (default 1)')
+    .action((o) => done(revokerCommand(io, o)));
   program
     .command('report')
     .description('the report for people: counts, trends and charts in one self-contained HTML page')
