@@ -5,7 +5,7 @@ import { UsageError } from '../core/errors.js';
 import { silentLogger } from '../core/log.js';
 import { BacktestRow } from '../detect/backtest.js';
 import { TtlSuggestion } from '../detect/suggest.js';
-import { jsonl, tempDir, writeFiles } from '../test/helpers.js';
+import { appConfig, jsonl, tempDir, writeFiles } from '../test/helpers.js';
 import { ingestCommand, type Io } from './commands.js';
 import { backtestCommand, parseTtls, suggestTtlCommand } from './ttl.js';
 
@@ -33,17 +33,7 @@ beforeAll(async () => {
       { principal: 'ann@corp.example', permission: 'report' },
     ]),
     'people.csv': 'id,email,team,manager,status\nann,ann@corp.example,eng,,active\nben,ben@corp.example,eng,ann,active\ncal,cal@corp.example,eng,ann,active\n',
-    'lapse.yaml': [
-      'store: ./lake',
-      'directory: { path: people.csv }',
-      'systems:',
-      '  app:',
-      '    connector: jsonl',
-      '    logs: [{ path: logs/ }]',
-      '    grants: { path: grants.jsonl }',
-      '    mapping: { time: ts, principal: user, permission: perm, outcome: { field: result, success: [ok] } }',
-      '',
-    ].join('\n'),
+    'lapse.yaml': appConfig(),
   });
   configPath = join(dir, 'lapse.yaml');
   expect(await ingestCommand(capture(), { config: configPath, asOf: AS_OF })).toBe(0);

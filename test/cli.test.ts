@@ -3,7 +3,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FindingsDocument, Manifest } from '../core/model.js';
-import { hashes, jsonl, lapse, tempDir, writeFiles } from './helpers.js';
+import { appConfig, hashes, jsonl, lapse, tempDir, writeFiles } from './helpers.js';
 
 /** End to end through the built CLI (`npm test` builds first), on a small generic world. */
 async function world(): Promise<string> {
@@ -23,22 +23,7 @@ async function world(): Promise<string> {
       { principal: 'cat@corp.example', permission: 'admin', granted_at: '2025-01-01' },
     ]),
     'people.csv': 'id,email,team,manager,status\nann,ann@corp.example,eng,,active\nben,ben@corp.example,eng,ann,active\ncat,cat@corp.example,eng,ann,active\n',
-    'lapse.yaml': [
-      'store: ./lake',
-      'directory: { path: people.csv }',
-      'systems:',
-      '  app:',
-      '    connector: jsonl',
-      '    logs: [{ path: logs/ }]',
-      '    grants: { path: grants.jsonl }',
-      '    mapping: { time: ts, principal: user, permission: perm, outcome: { field: result, success: [ok] } }',
-      'mode: enforce',
-      'guards: { max_revoke_fraction: 0.9 }',
-      'actions:',
-      '  - { type: revocation_list, target: ./out/revocations }',
-      '  - { type: ticket_preview, dir: ./out/tickets }',
-      '',
-    ].join('\n'),
+    'lapse.yaml': appConfig('mode: enforce', 'guards: { max_revoke_fraction: 0.9 }', 'actions:', '  - { type: revocation_list, target: ./out/revocations }', '  - { type: ticket_preview, dir: ./out/tickets }'),
   });
   return dir;
 }

@@ -28,6 +28,22 @@ export async function writeFiles(root: string, files: Record<string, string>): P
 
 export const jsonl = (rows: unknown[]) => `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
 
+/** The config of the small test world: one `app` system read from logs/ as JSONL, then the given lines. */
+export function appConfig(...more: string[]): string {
+  return [
+    'store: ./lake',
+    'directory: { path: people.csv }',
+    'systems:',
+    '  app:',
+    '    connector: jsonl',
+    '    logs: [{ path: logs/ }]',
+    '    grants: { path: grants.jsonl }',
+    '    mapping: { time: ts, principal: user, permission: perm, outcome: { field: result, success: [ok] } }',
+    ...more,
+    '',
+  ].join('\n');
+}
+
 /** A config from an object, validated by the real schema, with paths relative to `baseDir`. */
 export function config(baseDir: string, raw: Record<string, unknown>): Config {
   return parseConfig(JSON.stringify(raw), join(baseDir, 'lapse.json'), buildConfigSchema());
