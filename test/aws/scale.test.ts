@@ -126,7 +126,7 @@ describe('scale-out on one queue', () => {
 });
 
 describe('the daily job on an S3 lake', () => {
-  test('run writes revocation lists to S3 with their checksum and tells the revoker queue', async () => {
+  test('run writes revocation lists to S3 with their checksum and tells the revoker queue; the revoker acks them there', async () => {
     const logs = await servers.createQueue('daily-logs');
     await servers.send(logs, bodies);
     const revoker = await servers.createQueue('app-revoker');
@@ -162,5 +162,13 @@ describe('the daily job on an S3 lake', () => {
     const again = await lapse(['run', '--config', 'lapse.yaml', '--as-of', DAY], dir).done;
     expect(again.code).toBe(0);
     expect(again.out).toMatch(/unchanged/);
-  }, 60_000);
+    // The revoker reads the same list from S3 and acks it there; a second pass finds nothing to do.
+    const revoked = await lapse(['revoker', '--config', 'lapse.yaml', '--system', 'app', '--exec', 'true'], dir).done;
+    expect(revoked.code, revoked.out + revoked.err).toBe(0);
+    const acks = (await target.readText(latest.manifest.replace('manifest.json', 'ack.jsonl')))!.trim().split('\n').map((l) => JSON.parse(l));
+    expect(acks.map((a) => a.status)).toEqual(Array(manifest.count).fill('applied'));
+    const twice = await lapse(['revoker', '--config', 'lapse.yaml', '--system', 'app', '--exec', 'false'], dir).done;
+    expect(twice.code).toBe(0);
+    expect(twice.out).toMatch(/already acknowledged/);
+  }, 90_000);
 });
