@@ -46,7 +46,7 @@ export class S3Lake implements Lake {
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly client: S3Client;
-  private root: string | undefined;
+  private root: Promise<string> | undefined;
   private readonly cache = new Map<string, Cached>();
   /** ETags seen by the last listing, so a cached download is reused without asking again. */
   private readonly listed = new Map<string, string>();
@@ -196,9 +196,12 @@ export class S3Lake implements Lake {
     return path;
   }
 
-  /** One local directory per process for downloads and staging; removed by `cleanup`. */
-  private async localRoot(): Promise<string> {
-    this.root ??= await mkdtemp(join(tmpdir(), 'lapse-s3-'));
+  /**
+   * One local directory per process for downloads and staging; removed by `cleanup`. The promise is
+   * kept, not its value, so concurrent downloads share the directory instead of each making one.
+   */
+  private localRoot(): Promise<string> {
+    this.root ??= mkdtemp(join(tmpdir(), 'lapse-s3-'));
     return this.root;
   }
 
@@ -223,7 +226,7 @@ export class S3Lake implements Lake {
     const root = this.root;
     this.root = undefined;
     this.cache.clear();
-    if (root) await rm(root, { recursive: true, force: true });
+    if (root) await rm(await root, { recursive: true, force: true });
   }
 }
 

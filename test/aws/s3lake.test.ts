@@ -80,6 +80,18 @@ describe('S3Lake against s3rver', () => {
     await Promise.all([lake.cleanup(), reader.cleanup(), fresh.cleanup()]);
   });
 
+  test('concurrent downloads share one local directory, and cleanup removes it', async () => {
+    const lake = new S3Lake('s3://lake/many', { aws: servers.aws });
+    const keys = Array.from({ length: 12 }, (_, i) => `day=2026-06-${String(i + 1).padStart(2, '0')}/part.parquet`);
+    await Promise.all(keys.map((k) => lake.writeText(k, k)));
+    const reader = new S3Lake('s3://lake/many', { aws: servers.aws });
+    const paths = await reader.localPaths(keys);
+    const root = paths[0]!.slice(0, paths[0]!.indexOf('/day='));
+    expect(paths).toEqual(keys.map((k) => join(root, k)));
+    await reader.cleanup();
+    await expect(readFile(paths[0]!)).rejects.toThrow(/ENOENT/);
+  });
+
   test('server-side encryption is requested on every write', async () => {
     const kms = new S3Lake('s3://lake/enc', { aws: servers.aws, sse: { type: 'aws:kms', kms_key_id: 'alias/lapse' } });
     await kms.writeText('a.json', '{}');
