@@ -16,29 +16,27 @@ const OLDEST = sqlFile(import.meta.url, 'oldest.sql');
 /** How many rows the "top" sections show. */
 export const LIMITS = { teams: 15, permissions: 12, oldest: 15, restores: 10, guard_runs: 30 } as const;
 
-export interface TrendRow {
-  as_of: Day;
-  system: string;
+/** Findings counted by lifecycle: flagged (new, open, reappeared), and of those new, held, revocable; exempted; resolved. */
+export interface FindingCounts {
   flagged: number;
   new: number;
   held: number;
   revocable: number;
   exempted: number;
   resolved: number;
+}
+
+export interface TrendRow extends FindingCounts {
+  as_of: Day;
+  system: string;
   guard_held: number;
   revoked: number;
   restored: number;
 }
 
-export interface SystemKindRow {
+export interface SystemKindRow extends FindingCounts {
   system: string;
   kind: string;
-  flagged: number;
-  new: number;
-  held: number;
-  revocable: number;
-  exempted: number;
-  resolved: number;
 }
 
 export interface TeamRow {
