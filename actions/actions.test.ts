@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { ActionContext } from './_shared/define.js';
@@ -74,6 +74,10 @@ describe('revocation_list', () => {
     await runActions(enforce, { ...DOC, as_of: '2026-06-29', run_id: '2026-06-29-bbbbbbbb' }, { dryRun: false });
     const latest = JSON.parse(await readFile(join(dir, 'out/lists/aws/latest.json'), 'utf8'));
     expect(latest).toMatchObject({ as_of: '2026-06-30', manifest: 'aws/2026-06-30/2026-06-30-aaaaaaaa/manifest.json' });
+    // A run stopped after the manifest but before latest.json: the re-run of the same list completes it.
+    await rm(join(dir, 'out/lists/aws/latest.json'));
+    await runActions(enforce, DOC, { dryRun: false });
+    expect(JSON.parse(await readFile(join(dir, 'out/lists/aws/latest.json'), 'utf8'))).toEqual(latest);
   });
 });
 

@@ -24,7 +24,11 @@ export async function writeList(target: Lake, list: ListToWrite): Promise<boolea
   const body = list.entries.map((e) => JSON.stringify(e)).join('\n') + (list.entries.length ? '\n' : '');
   const sha = sha256(body);
   const existing = await target.readText(`${dir}manifest.json`);
-  if (existing && Manifest.parse(JSON.parse(existing)).sha256 === sha) return false;
+  if (existing && Manifest.parse(JSON.parse(existing)).sha256 === sha) {
+    // Already written; a run stopped before latest.json is completed by the re-run.
+    if (list.kind === 'revocations') await pointLatest(target, list);
+    return false;
+  }
   const manifest: Manifest = {
     schema_version: 1,
     kind: list.kind,
@@ -48,7 +52,11 @@ export async function writeList(target: Lake, list: ListToWrite): Promise<boolea
 async function pointLatest(target: Lake, list: ListToWrite): Promise<void> {
   const key = `${list.system}/latest.json`;
   const current = await target.readText(key);
-  if (current && (JSON.parse(current) as { as_of: string }).as_of > list.as_of) return;
-  const latest = { schema_version: 1, system: list.system, as_of: list.as_of, run_id: list.run_id, manifest: `${listDir(list)}manifest.json` };
+  const manifest = `${listDir(list)}manifest.json`;
+  if (current) {
+    const now = JSON.parse(current) as { as_of: string; manifest: string };
+    if (now.as_of > list.as_of || now.manifest === manifest) return;
+  }
+  const latest = { schema_version: 1, system: list.system, as_of: list.as_of, run_id: list.run_id, manifest };
   await target.writeText(key, `${JSON.stringify(latest, null, 2)}\n`);
 }
