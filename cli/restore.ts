@@ -26,7 +26,7 @@ export interface RestoreOptions {
  */
 export async function restoreCommand(io: Io, o: RestoreOptions): Promise<number> {
   return withContext(o.config, io, false, async (ctx) => {
-    if (!ctx.config.systems[o.system]) {
+    if (!Object.hasOwn(ctx.config.systems, o.system)) {
       throw new UsageError(`--system ${o.system}: not configured; configured: ${Object.keys(ctx.config.systems).join(', ')}`);
     }
     const action = ctx.config.actions.find((a) => a.type === 'revocation_list');

@@ -27,7 +27,7 @@ export async function revokerCommand(io: Io, o: RevokerCommandOptions): Promise<
   const concurrency = positiveInt('--concurrency', o.concurrency, 1);
   const ackEvery = positiveInt('--ack-every', o.ackEvery, 1);
   const config = await readConfig(o.config);
-  if (!config.systems[o.system]) {
+  if (!Object.hasOwn(config.systems, o.system)) {
     throw new UsageError(`--system ${o.system}: not configured in ${o.config}; configured: ${Object.keys(config.systems).join(', ')}`);
   }
   const action = config.actions.find((a) => a.type === 'revocation_list');

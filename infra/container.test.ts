@@ -185,6 +185,7 @@ describe('the container image, as a clean production install', () => {
         );
       }
       await servers.put(bucket, 'lapse.yaml', 'store: ./lake\n');
+      await servers.put(bucket, 'relative/lapse.yaml', 'store: ./lake\ndirectory: { path: people.csv }\nsystems: {}\n');
     }, 60_000);
 
     afterAll(async () => {
@@ -207,6 +208,7 @@ describe('the container image, as a clean production install', () => {
       ['a missing config', `s3://${bucket}/config/nope.yaml`, 2, `--config s3://${bucket}/config/nope.yaml: no such object (the folder s3://${bucket}/config/ holds 385 objects)`],
       ['a config at the bucket root', `s3://${bucket}/lapse.yaml`, 2, 'put the config in a folder of its own'],
       ['a folder, not a file', `s3://${bucket}/config/`, 2, 'expected s3://bucket/prefix/<config file>'],
+      ['a lake inside the bundle (removed when the command ends)', `s3://${bucket}/relative/lapse.yaml`, 2, 'store: ./lake is inside the config bundle'],
     ])('refuses %s', async (_name, uri, code, message) => {
       const r = await entrypoint(['run', '--config', uri], servers.env);
       expect(r.code).toBe(code);

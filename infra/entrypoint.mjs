@@ -4,8 +4,10 @@
 // config bundle: the config, the directory, grants snapshots) into TMPDIR, with lapse's own S3 code
 // (default credential chain, AWS_ENDPOINT_URL_S3, retries), so relative paths in the config resolve the
 // way they do on disk. Every command (run, ingest, doctor, revoker, report, …) goes through here.
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative, isAbsolute } from 'node:path';
+import { readConfig } from '../dist/cli/config.js';
 import { main } from '../dist/cli/main.js';
+import { resolvePath } from '../dist/core/config.js';
 import { EXIT, messageOf } from '../dist/core/errors.js';
 import { createLogger } from '../dist/core/log.js';
 import { openStore } from '../dist/core/store.js';
@@ -61,6 +63,23 @@ async function download(uri, bundle, objects, name, log) {
 
 class UsageFailure extends Error {}
 
+/**
+ * The bundle is a temporary copy, removed when the command ends: the lake and every output must live
+ * elsewhere (s3:// or an absolute path on a volume), or the lake and lists would vanish with it.
+ */
+async function refuseWritesInside(configPath) {
+  const config = await readConfig(configPath);
+  const root = dirname(configPath);
+  const places = [['store', config.store], ...config.actions.flatMap((a, i) => ['target', 'dir'].filter((k) => typeof a[k] === 'string').map((k) => [`actions[${i}].${k}`, a[k]]))];
+  for (const [field, value] of places) {
+    if (value.startsWith('s3://')) continue;
+    const rel = relative(root, resolvePath(config, value));
+    if (!rel.startsWith('..') && !isAbsolute(rel)) {
+      throw new UsageFailure(`${field}: ${value} is inside the config bundle, a temporary copy removed when the command ends; use s3://… or an absolute path on a volume`);
+    }
+  }
+}
+
 async function entrypoint(argv) {
   const args = argv.slice(2);
   const log = createLogger();
@@ -68,6 +87,8 @@ async function entrypoint(argv) {
     // A stopped task exits with the conventional code. Every write lapse makes is a whole object and the
     // ledger is the commit point, so stopping mid-run leaves nothing half-visible (a re-run resumes).
     process.once(signal, () => {
+      // A command with its own handler (the revoker finishes and acks what it started) stops itself.
+      if (process.listenerCount(signal) > 0) return;
       log.warn({ component: 'entrypoint', signal }, 'stopped by signal');
       process.exit(code);
     });
@@ -80,6 +101,13 @@ async function entrypoint(argv) {
   } catch (err) {
     process.stderr.write(`lapse: ${messageOf(err)}\n`);
     return err instanceof UsageFailure ? EXIT.usage : EXIT.failed;
+  }
+  try {
+    await refuseWritesInside(fetched.path);
+  } catch (err) {
+    await fetched.bundle.cleanup();
+    process.stderr.write(`lapse: ${messageOf(err)}\n`);
+    return EXIT.usage;
   }
   const local = [...args];
   local[config.index] = config.prefix + fetched.path;

@@ -102,6 +102,7 @@ function toItem(man: Manifest, line: string): ListItem | string {
   const r = RestoreEntry.safeParse(json);
   if (!r.success) return `not a restore entry: ${z.prettifyError(r.error).replace(/\n/g, ' ')}`;
   if (r.data.system !== man.system) return `entry for system ${r.data.system} on a ${man.system} list`;
+  if (r.data.restore_id !== man.run_id) return `restore ${r.data.restore_id} on the list of restore ${man.run_id}`;
   return { key: r.data.restore_id, finding_id: r.data.finding_id, restore_id: r.data.restore_id, line };
 }
 

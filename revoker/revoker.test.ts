@@ -144,6 +144,9 @@ describe('runRevoker', () => {
     // A list for another run, re-signed: the line names its run.
     await writeList(target, { ...revocations('2026-06-30', 'run1', []), entries: [revocation('ann', 'run9')] });
     expect((await runRevoker(target, opts)).lists[0]!.detail).toMatch(/revocations\.jsonl line 1: entry of run run9 on the list of run run1$/);
+    // A restore request copied under another request's folder.
+    await writeList(target, { system: 'app', as_of: '2026-06-30', run_id: 'r_1', kind: 'restores', entries: [restore('ann', 'r_9')], held_reason: null });
+    expect((await runRevoker(target, opts)).lists.find((l) => l.dir === 'app/2026-06-30/r_1/')!.detail).toMatch(/restores\.jsonl line 1: restore r_9 on the list of restore r_1$/);
   });
 
   test('applies restores and the newest revocation list in order; older revocation lists are superseded', async () => {

@@ -107,6 +107,8 @@ describe('examples/revokers/okta.mjs', () => {
 
 describe('examples/revokers/github.mjs', () => {
   const collaborators = new Set(['corp/api/ann', 'corp/web/ann']);
+  /** Access through a team: GET says collaborator, DELETE of the direct collaborator changes nothing. */
+  const throughTeam = new Set(['corp/ops/ann']);
   let gh: Awaited<ReturnType<typeof fake>>;
   beforeAll(async () => {
     gh = await fake((req, _body, res) => {
@@ -115,7 +117,7 @@ describe('examples/revokers/github.mjs', () => {
       if (req.headers['x-github-api-version'] !== '2022-11-28') return json(res, 400, { message: 'no API version' });
       if (m[2] === 'locked') return json(res, 403, { message: 'Must have admin rights to Repository.' });
       const key = `${m[1]}/${m[2]}/${m[3]}`;
-      if (req.method === 'GET') return res.writeHead(collaborators.has(key) ? 204 : 404).end();
+      if (req.method === 'GET') return res.writeHead(collaborators.has(key) || throughTeam.has(key) ? 204 : 404).end();
       if (req.method === 'DELETE') return void (collaborators.delete(key), res.writeHead(204).end());
       if (req.method === 'PUT') return void (collaborators.add(key), json(res, 201, { id: 1, permissions: 'write' }));
       return json(res, 405, {});
@@ -130,6 +132,7 @@ describe('examples/revokers/github.mjs', () => {
     expect(await run('revoke', 'ann', 'repo/corp/api')).toEqual({ outcome: 'done', detail: 'removed ann from corp/api' });
     expect(gh.seen.map((s) => `${s.method} ${s.url} ${s.auth}`)).toEqual([
       'GET /api/v3/repos/corp/api/collaborators/ann Bearer gh-token', 'DELETE /api/v3/repos/corp/api/collaborators/ann Bearer gh-token',
+      'GET /api/v3/repos/corp/api/collaborators/ann Bearer gh-token',
     ]);
     expect(collaborators.has('corp/api/ann')).toBe(false);
     expect(await run('revoke', 'ann', 'repo/corp/api')).toEqual({ outcome: 'already', detail: 'ann is not a collaborator on corp/api' });
@@ -143,6 +146,10 @@ describe('examples/revokers/github.mjs', () => {
 
   test('API errors and entries it cannot handle fail with the reason', async () => {
     expect(await run('revoke', 'ann', 'repo/corp/locked')).toEqual({ outcome: 'failed', detail: 'exit 1: checking ann on corp/locked: HTTP 403 Must have admin rights to Repository.' });
+    expect(await run('revoke', 'ann', 'repo/corp/ops')).toEqual({
+      outcome: 'failed',
+      detail: "exit 1: ann still has access to corp/ops after removal: it comes from a team or the organisation's base permission; remove it there",
+    });
     expect(await run('revoke', 'ann', 'org/corp')).toEqual({ outcome: 'failed', detail: 'exit 1: permission org/corp: not a GitHub repository (repo/<org>/<repo>)' });
     expect(await run('delete', 'ann', 'repo/corp/api')).toEqual({ outcome: 'failed', detail: 'exit 1: LAPSE_ACTION=delete: expected revoke or restore' });
   });

@@ -76,6 +76,11 @@ async function main() {
     }
     const res = await github('DELETE', path);
     if (!res.ok) throw await failure(res, `removing ${entry.principal} from ${repo}`);
+    // Access through a team or the organisation's base permission survives removing the collaborator.
+    const after = await github('GET', path);
+    if (after.status === 204) {
+      throw new Error(`${entry.principal} still has access to ${repo} after removal: it comes from a team or the organisation's base permission; remove it there`);
+    }
     console.log(`removed ${entry.principal} from ${repo}`);
     return 0;
   }
