@@ -44,7 +44,9 @@ resource "aws_ecs_task_definition" "lapse" {
       command                = concat(["run", "--config", local.config_uri], var.extra_args)
       user                   = "1000:1000"
       readonlyRootFilesystem = true
-      mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
+      # An init process reaps what a revoker command's timeout leaves behind (node is not an init).
+      linuxParameters = { initProcessEnabled = true }
+      mountPoints     = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
       environment = [
         { name = "AWS_REGION", value = local.region },
         { name = "LAPSE_LOG_LEVEL", value = var.log_level },
