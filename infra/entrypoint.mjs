@@ -118,4 +118,4 @@ async function entrypoint(argv) {
   }
 }
 
-process.exitCode = await entrypoint(process.argv);
+process.exit(await entrypoint(process.argv));

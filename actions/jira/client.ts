@@ -206,7 +206,11 @@ export class JiraApi {
   }
 }
 
-/** jira.js 6 has no request timeout; a request that outlives it counts as a network timeout (sent, maybe acted on). */
+/**
+ * jira.js 6 has no request timeout and takes no abort signal: a request that outlives this is abandoned
+ * (not cancelled) and counts as a network timeout, sent and maybe acted on. Only idempotent requests are
+ * resent after one; the CLI exits when done, so an abandoned socket cannot keep the job alive.
+ */
 async function withTimeout<T>(request: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
