@@ -10,6 +10,8 @@ import { EXIT, messageOf } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { Io } from './commands.js';
 import { readConfig } from './config.js';
+import { credentialsFrom, JiraApi, JiraError } from '../actions/jira/client.js';
+import { JiraOptions } from '../actions/jira/options.js';
 import { revocationList } from '../actions/revocation_list/action.js';
 
 /**
@@ -51,6 +53,7 @@ export async function doctorCommand(io: Io, o: { config: string }): Promise<numb
   }
   await doctor.location('lake', config.store, config.aws.sse);
   for (const action of config.actions) {
+    if (action.type === 'jira') await jira(JiraOptions.parse(action), say);
     if (action.type !== 'revocation_list') continue;
     const a = revocationList.options.parse(action);
     await doctor.location('revocation lists', a.target, a.sse ?? config.aws.sse);
@@ -60,6 +63,21 @@ export async function doctorCommand(io: Io, o: { config: string }): Promise<numb
   const warned = checks.filter((c) => c.status === 'warn').length;
   io.out(`${failed ? `${failed} problem(s)` : 'no problems'}${warned ? `, ${warned} warning(s)` : ''}\n`);
   return failed ? EXIT.failed : EXIT.ok;
+}
+
+/** The jira action's credentials from the environment, and its project as that account sees it (one request, no retries). */
+async function jira(options: JiraOptions, say: (c: Check) => void): Promise<void> {
+  const what = `jira ${options.project}`;
+  try {
+    const credentials = credentialsFrom(options, process.env);
+    const api = new JiraApi({ ...options, retry: { ...options.retry, max_retries: 0 } }, credentials, createLogger('silent'));
+    const project = await api.project(options.project);
+    if (!project) return say({ status: 'FAIL', what, detail: `${options.url}: project ${options.project} does not exist, or ${credentials.email} cannot browse it` });
+    say({ status: 'ok', what, detail: `${options.url}: signed in as ${credentials.email}; project ${project.key} (${project.name}) visible` });
+  } catch (err) {
+    const rejected = err instanceof JiraError && err.failure.status === 401 ? ': the email or API token is rejected' : '';
+    say({ status: 'FAIL', what, detail: `${options.url}: ${messageOf(err)}${rejected}` });
+  }
 }
 
 /** IAM actions of the calls doctor makes, to name the missing permission. */

@@ -174,6 +174,17 @@ export class JiraApi {
     return CommentsPage.parse(res).comments;
   }
 
+  /** The project tickets go to, as the account sees it (lapse doctor): null when it does not exist or is not visible. */
+  async project(key: string): Promise<{ key: string; name: string } | null> {
+    try {
+      const p = await this.call(`read project ${key}`, () => this.client.projects.getProject({ projectIdOrKey: key }));
+      return z.object({ key: z.string(), name: z.string().default('') }).parse(p);
+    } catch (err) {
+      if (err instanceof JiraError && err.failure.status === 404) return null;
+      throw err;
+    }
+  }
+
   async findUsers(query: string): Promise<JiraUser[]> {
     return Users.parse(await this.call('user search', () => this.client.userSearch.findUsers({ query, maxResults: 20 })));
   }

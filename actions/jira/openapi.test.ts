@@ -26,6 +26,7 @@ describe('vendored OpenAPI subset', () => {
         'POST /rest/api/3/issue/{issueIdOrKey}/transitions doTransition',
         'POST /rest/api/3/search/jql searchAndReconsileIssuesUsingJqlPost',
         'GET /rest/api/3/user/search findUsers',
+        'GET /rest/api/3/project/{projectIdOrKey} getProject',
       ].sort(),
     );
     expect(spec['x-lapse-vendored'].operations).toEqual([...OPERATIONS]);

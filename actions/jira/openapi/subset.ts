@@ -17,6 +17,7 @@ export const OPERATIONS = [
   'POST /rest/api/3/issue/{issueIdOrKey}/transitions', // doTransition
   'POST /rest/api/3/search/jql', // searchAndReconsileIssuesUsingJqlPost (Atlassian's spelling)
   'GET /rest/api/3/user/search', // findUsers
+  'GET /rest/api/3/project/{projectIdOrKey}', // getProject (lapse doctor)
 ] as const;
 
 /** Schemas for issue fields (free-form in IssueBean.fields) and for 429/5xx bodies, kept besides the referenced ones. */

@@ -234,6 +234,10 @@ export class JiraStub {
         return this.search(req.body as SearchBody);
       case 'findUsers':
         return this.findUsers(req.query);
+      case 'getProject':
+        return [this.project.key, this.project.id].includes(req.params['projectIdOrKey'] ?? '')
+          ? { status: 200, body: { ...this.project, self: `https://stub.atlassian.net/rest/api/3/project/${this.project.id}` } }
+          : err(404, ['No project could be found with key or id.']);
       default:
         return err(501, [`stub: ${req.op} is not implemented`]);
     }
