@@ -1,46 +1,17 @@
 -- Replays the stored history under candidate TTLs: how many grants each would have revoked, and how many
 -- of those revocations a later use proves wrong (the regret). One pass over the history; the model is
 -- in docs/ttl.md. A TTL of T revokes after more than T days without use (as evaluate.sql judges).
--- Inputs: lapse_active_days (aggregate/history.sql); lapse_grants, lapse_people, lapse_sources
---         (aggregate/load.sql); lapse_system_rules, lapse_permission_rules, lapse_protected (detect/rules.ts);
+-- Inputs: lapse_gaps, lapse_subjects, lapse_subject_ids, lapse_permission_ids (detect/gaps.sql);
+--         lapse_grants, lapse_people, lapse_sources (aggregate/load.sql); lapse_system_rules,
+--         lapse_permission_rules, lapse_protected (detect/rules.ts);
 --         lapse_backtest_ttls(scenario INTEGER, ttl INTEGER) (detect/backtest.ts): ttl NULL = each
 --         grant's configured TTL (permission rule, else system, else $default_ttl).
 -- Parameters: $default_ttl (INTEGER).
 -- Output: one row per (scenario, system) and per scenario over all systems (system NULL).
 WITH
--- Native ids → subjects (a person, or 'principal:<id>') through lapse_resolve, as evaluate.sql does.
-principals AS (
-  SELECT system, principal FROM lapse_active_days
-  UNION
-  SELECT system, principal FROM lapse_grants
-),
-resolved AS (
-  SELECT n.system, n.principal, coalesce(r.person, 'principal:' || lower(n.principal)) AS subject
-  FROM principals n
-  LEFT JOIN lapse_resolve r ON r.system = n.system AND r.native = lower(n.principal)
-),
--- Integer ids for subjects and permissions, so the pass over every row sorts and groups small keys.
-subject_ids AS (SELECT subject, row_number() OVER () AS sid FROM (SELECT DISTINCT subject FROM resolved)),
-subjects AS (SELECT r.system, r.principal, i.sid FROM resolved r JOIN subject_ids i USING (subject)),
-permission_ids AS (
-  SELECT system, permission, row_number() OVER () AS pid
-  FROM (SELECT DISTINCT system, permission FROM lapse_active_days UNION SELECT system, permission FROM lapse_grants)
-),
--- Several native ids of one person used on one day give several rows, hence gaps of 0: not gaps.
-days AS (
-  SELECT p.pid, s.sid, a.day
-  FROM lapse_active_days a
-  JOIN subjects s ON s.system = a.system AND s.principal = a.principal
-  JOIN permission_ids p ON p.system = a.system AND p.permission = a.permission
-),
--- The one window over every row: the days since the pair's previous active day.
-gaps AS (
-  SELECT pid, sid, day, date_diff('day', lag(day) OVER (PARTITION BY pid, sid ORDER BY day), day) AS gap
-  FROM days
-),
 used AS (
   SELECT pid, sid, min(day) AS first_use, max(day) AS last_use, max(gap) AS max_gap
-  FROM gaps
+  FROM lapse_gaps
   GROUP BY ALL
 ),
 -- Held grants start at granted_at, else the first snapshot that showed them, never before the logs began.
@@ -49,8 +20,8 @@ held AS (
          min(greatest(coalesce(g.granted_at, g.first_seen), src.first_day)) AS start,
          bool_or(lower(g.principal) IN (SELECT value FROM lapse_protected)) AS protected_principal
   FROM lapse_grants g
-  JOIN subjects s ON s.system = g.system AND s.principal = g.principal
-  JOIN permission_ids p ON p.system = g.system AND p.permission = g.permission
+  JOIN lapse_subjects s ON s.system = g.system AND s.principal = g.principal
+  JOIN lapse_permission_ids p ON p.system = g.system AND p.permission = g.permission
   JOIN lapse_sources src ON src.system = g.system
   GROUP BY ALL
 ),
@@ -69,8 +40,8 @@ judged AS (
            OR coalesce(lower(pe.id) IN (SELECT value FROM lapse_protected), false)
            OR coalesce(lower(pe.email) IN (SELECT value FROM lapse_protected), false) AS excluded
   FROM pairs p
-  JOIN permission_ids pi USING (pid)
-  JOIN subject_ids si USING (sid)
+  JOIN lapse_permission_ids pi USING (pid)
+  JOIN lapse_subject_ids si USING (sid)
   JOIN lapse_sources src ON src.system = pi.system
   LEFT JOIN lapse_people pe ON pe.id = si.subject
   LEFT JOIN lapse_system_rules sr ON sr.system = pi.system
@@ -79,7 +50,7 @@ judged AS (
 -- Gap lengths per permission: each gap longer than the TTL is one revocation, then a use.
 hist AS (
   SELECT g.pid, g.gap, count(*) AS n
-  FROM gaps g
+  FROM lapse_gaps g
   SEMI JOIN (SELECT pid, sid FROM judged WHERE NOT excluded) k USING (pid, sid)
   WHERE g.gap > 0
   GROUP BY ALL
@@ -87,7 +58,7 @@ hist AS (
 gap_regrets AS (
   SELECT t.scenario, p.system, sum(h.n) FILTER (WHERE h.gap > coalesce(t.ttl, pr.ttl_days, sr.ttl_days, $default_ttl)) AS regrets
   FROM hist h
-  JOIN permission_ids p USING (pid)
+  JOIN lapse_permission_ids p USING (pid)
   CROSS JOIN lapse_backtest_ttls t
   LEFT JOIN lapse_system_rules sr ON sr.system = p.system
   LEFT JOIN lapse_permission_rules pr ON pr.system = p.system AND pr.permission = p.permission

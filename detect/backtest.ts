@@ -3,7 +3,7 @@ import type { StageContext } from '../core/context.js';
 import type { Day } from '../core/days.js';
 import { sqlFile } from '../core/db.js';
 import { UsageError } from '../core/errors.js';
-import { resolveIdentities } from './resolve.js';
+import { stageGaps } from './gaps.js';
 import { loadRules } from './rules.js';
 
 const BACKTEST = sqlFile(import.meta.url, 'backtest.sql');
@@ -68,7 +68,7 @@ export async function backtest(ctx: StageContext, asOf: Day, ttls: BacktestTtl[]
     { scenario: 'INTEGER', ttl: 'INTEGER' },
     scenarios.map((t, scenario) => ({ scenario, ttl: t === 'configured' ? null : t })),
   );
-  await resolveIdentities(ctx);
+  await stageGaps(ctx);
   const rows = (await ctx.db.all(BACKTEST, { default_ttl: ctx.config.defaults.ttl_days })).map((r) => SqlRow.parse(r));
   const out = scenarios.flatMap((ttl, scenario) => {
     const mine = rows.filter((r) => r.scenario === scenario);

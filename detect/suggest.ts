@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { StageContext } from '../core/context.js';
 import type { Day } from '../core/days.js';
 import { sqlFile } from '../core/db.js';
-import { resolveIdentities } from './resolve.js';
+import { stageGaps } from './gaps.js';
 import { loadRules } from './rules.js';
 
 const SUGGEST = sqlFile(import.meta.url, 'suggest.sql');
@@ -106,7 +106,7 @@ export type RhythmStats = z.infer<typeof RhythmStats>;
 export async function suggestTtl(ctx: StageContext, asOf: Day): Promise<TtlSuggestion[]> {
   const started = Date.now();
   await loadRules(ctx, asOf);
-  await resolveIdentities(ctx);
+  await stageGaps(ctx);
   const rows = await ctx.db.all(SUGGEST, {
     default_ttl: ctx.config.defaults.ttl_days,
     episode_gap_days: SUGGEST_RULES.episode_gap_days,
