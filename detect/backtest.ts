@@ -37,18 +37,8 @@ export const BacktestRow = z.object({
 });
 export type BacktestRow = z.infer<typeof BacktestRow>;
 
-const SqlRow = z.object({
-  scenario: z.number().int(),
-  system: z.string().nullable(),
-  grants: z.number().int(),
-  excluded: z.number().int(),
-  revocations: z.number().int(),
-  regrets: z.number().int(),
-  not_used_again: z.number().int(),
-  grants_affected: z.number().int(),
-  grants_regretted: z.number().int(),
-  flagged_now: z.number().int(),
-});
+/** A row of backtest.sql: a BacktestRow before its TTL is named and its rate computed. */
+const SqlRow = BacktestRow.omit({ ttl: true, regret_rate: true }).extend({ scenario: z.number().int() });
 
 const EMPTY = {
   grants: 0, excluded: 0, revocations: 0, regrets: 0, not_used_again: 0, grants_affected: 0, grants_regretted: 0, flagged_now: 0,

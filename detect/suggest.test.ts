@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadHistory } from '../aggregate/index.js';
 import { addDays } from '../core/days.js';
 import { ingest } from '../ingest/index.js';
-import { config, jsonl, stageContext, tempDir, writeFiles } from '../test/helpers.js';
+import { appSystem, config, jsonl, stageContext, tempDir, writeFiles } from '../test/helpers.js';
 import { decide, suggestTtl, type RhythmStats, type TtlSuggestion } from './suggest.js';
 
 const AS_OF = '2026-06-30';
@@ -87,14 +87,7 @@ async function world() {
     directory: { path: 'people.csv' },
     defaults: { ttl_days: 90, max_source_lag_days: 2 },
     systems: {
-      app: {
-        connector: 'jsonl',
-        logs: [{ path: 'logs/' }],
-        grants: { path: 'grants.jsonl' },
-        ttl_days: 60,
-        mapping: { time: 'ts', principal: 'user', permission: 'perm', outcome: { field: 'result', success: ['ok'] } },
-        permissions: { close: { ttl_days: 120 }, breakglass: { emergency_only: true } },
-      },
+      app: appSystem({ ttl_days: 60, permissions: { close: { ttl_days: 120 }, breakglass: { emergency_only: true } } }),
     },
   });
   const ctx = await stageContext(cfg);

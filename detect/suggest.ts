@@ -38,7 +38,8 @@ export const SUGGEST_RULES = {
 } as const;
 
 /** One TTL suggestion: per (team, system, permission), plus one over all teams per (system, permission). */
-export const TtlSuggestion = z.object({
+/** Who a suggestion is about, and how many of them: shared by the SQL's rows and the suggestions. */
+const RhythmGroup = z.object({
   system: z.string(),
   permission: z.string(),
   /** `all`: everyone who holds or used the permission (TTLs are configured per permission); `team`: one
@@ -53,6 +54,9 @@ export const TtlSuggestion = z.object({
   repeat_users: z.number().int(),
   /** Gaps (days between consecutive active days of one person) in the group. */
   gaps: z.number().int(),
+});
+
+export const TtlSuggestion = RhythmGroup.extend({
   median_gap_days: z.number().nullable(),
   p95_gap_days: z.number().nullable(),
   /** The 95th percentile over repeat users of each one's longest gap: the basis of the suggestion. */
@@ -75,16 +79,8 @@ export const TtlSuggestion = z.object({
 export type TtlSuggestion = z.infer<typeof TtlSuggestion>;
 
 /** A row of suggest.sql, validated as it is read back. */
-export const RhythmStats = z.object({
-  system: z.string(),
-  permission: z.string(),
-  scope: z.enum(['all', 'team', 'no_team']),
-  team: z.string().nullable(),
-  holders: z.number().int(),
-  users: z.number().int(),
-  repeat_users: z.number().int(),
+export const RhythmStats = RhythmGroup.extend({
   episodic_users: z.number().int(),
-  gaps: z.number().int(),
   median_gap: z.number().nullable(),
   p95_gap: z.number().nullable(),
   p95_longest_gap: z.number().nullable(),

@@ -28,6 +28,17 @@ export async function writeFiles(root: string, files: Record<string, string>): P
 
 export const jsonl = (rows: unknown[]) => `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
 
+/** The `app` system of the small test world as a config object: JSONL logs under logs/, grants.jsonl. */
+export function appSystem(more: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    connector: 'jsonl',
+    logs: [{ path: 'logs/' }],
+    grants: { path: 'grants.jsonl' },
+    mapping: { time: 'ts', principal: 'user', permission: 'perm', outcome: { field: 'result', success: ['ok'] } },
+    ...more,
+  };
+}
+
 /** The config of the small test world: one `app` system read from logs/ as JSONL, then the given lines. */
 export function appConfig(...more: string[]): string {
   return [

@@ -4,7 +4,7 @@ import { addDays } from '../core/days.js';
 import type { Finding, FindingsDocument } from '../core/model.js';
 import { detect } from '../detect/index.js';
 import { ingest } from '../ingest/index.js';
-import { config, jsonl, stageContext, tempDir, writeFiles } from './helpers.js';
+import { appSystem, config, jsonl, stageContext, tempDir, writeFiles } from './helpers.js';
 
 /**
  * A small company for detect tests: five people in two teams, one `app` system whose logs have a
@@ -54,13 +54,7 @@ export async function world(opts: {
     directory: { path: 'people.csv' },
     defaults: { ttl_days: 90, max_source_lag_days: 2 },
     systems: {
-      app: {
-        connector: 'jsonl',
-        logs: [{ path: 'logs/' }],
-        grants: { path: 'grants.jsonl' },
-        mapping: { time: 'ts', principal: 'user', permission: 'perm', outcome: { field: 'result', success: ['ok'] } },
-        permissions: { quarterly: { ttl_days: 120 }, breakglass: { emergency_only: true } },
-      },
+      app: appSystem({ permissions: { quarterly: { ttl_days: 120 }, breakglass: { emergency_only: true } } }),
     },
     protected_principals: ['svc-backup'],
     guards: { max_revoke_fraction: 1, max_revoke_count: 500 },
