@@ -1,12 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Db } from '../core/db.js';
-import { tempDir } from '../test/helpers.js';
+import { ingest } from '../ingest/index.js';
+import { config, jsonl, stageContext, tempDir, writeFiles } from '../test/helpers.js';
 import type { Connector } from './_shared/define.js';
 import { parseFiles } from './_shared/parse.js';
+import { connectors } from './index.js';
 
 /**
  * Property tests shared by every connector that reads JSON lines: truncated, garbled and
@@ -105,5 +108,64 @@ describe.each(LINE_BASED)('connector %s under hostile input', (id) => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+/** The first golden input of a connector (un-gzipped), its file name without `.gz`, and its options. */
+function goldenInput(id: string): { name: string; text: string; options: Record<string, unknown> } {
+  for (const c of readdirSync(join(GOLDEN, id)).sort()) {
+    const caseDir = join(GOLDEN, id, c);
+    const input = readdirSync(caseDir).sort().find((f) => f.startsWith('input'));
+    if (!input) continue;
+    const bytes = readFileSync(join(caseDir, input));
+    const opt = join(caseDir, 'options.json');
+    return {
+      name: input.replace(/\.gz$/, ''),
+      text: (input.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8'),
+      options: existsSync(opt) ? JSON.parse(readFileSync(opt, 'utf8')) : {},
+    };
+  }
+  throw new Error(`no golden input for ${id}`);
+}
+
+/** A gzip of the input, made long, cut in the middle of its stream (a copy interrupted, a disk full). */
+function truncatedGzip(text: string): Buffer {
+  const long = text.endsWith('\n') ? text : `${text}\n`;
+  const gz = gzipSync(long.repeat(Math.ceil(200_000 / long.length)));
+  return gz.subarray(0, Math.floor(gz.length / 2));
+}
+
+describe.each([...connectors.keys()].sort())('connector %s with a truncated .gz', (id) => {
+  test('lapse parse quarantines the file whole', async () => {
+    const { name, text, options } = goldenInput(id);
+    const file = join(dir, `cut-${id}-${name}.gz`);
+    await writeFile(file, truncatedGzip(text));
+    const rows = await parseFiles(db, connectors.get(id)!, 'cut', options, [file]);
+    expect(rows.map((r) => [r.record, r.drop_reason?.split(':')[0], r.quarantine])).toEqual([[null, 'unreadable_file', true]]);
+  });
+
+  test('ingest quarantines it and goes on with the rest of the batch', async () => {
+    const { name, text, options } = goldenInput(id);
+    const root = await tempDir(`lapse-cut-${id}-`);
+    await writeFiles(root, {
+      [`logs/good-${name}`]: text,
+      'grants.jsonl': jsonl([{ principal: 'nobody', permission: 'nothing' }]),
+      'people.csv': 'id,email,team,manager,status,aliases\nu1,u1@corp.example,eng,,active,\n',
+    });
+    await writeFile(join(root, `logs/cut-${name}.gz`), truncatedGzip(text));
+    const cfg = config(root, {
+      directory: { path: 'people.csv' },
+      systems: { sys: { connector: id, logs: [{ path: 'logs/' }], grants: { path: 'grants.jsonl' }, ...options } },
+    });
+    const ctx = await stageContext(cfg);
+    try {
+      const report = (await ingest(ctx, '2026-06-30')).logs[0]!;
+      const good = await parseFiles(db, connectors.get(id)!, 'cut', options, [join(root, `logs/good-${name}`)]);
+      expect(report.files).toBe(2);
+      expect(report.quarantined['unreadable_file']).toBe(1);
+      expect(report.uses).toBe(good.filter((r) => r.drop_reason === null).length);
+    } finally {
+      ctx.close();
+    }
   });
 });

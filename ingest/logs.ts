@@ -8,6 +8,7 @@ import { sha256File, shortId } from '../core/hash.js';
 import { layout } from '../core/layout.js';
 import { messageOf } from '../core/errors.js';
 import { connectorById, type Connector } from '../connectors/index.js';
+import { brokenGzip } from '../connectors/_shared/gzip.js';
 import { expandPath, type LocalFile } from './files.js';
 import { loadLedger, statKey } from './ledger.js';
 import { ingestRemote } from './sources/index.js';
@@ -113,7 +114,10 @@ async function ingestBatch(
   const batchId = shortId('b', ...objects.map((o) => o.object_id).sort());
   const paths = objects.map((o) => o.path);
   await db.run(`CREATE OR REPLACE TEMP TABLE lapse_batch (${BATCH_COLUMNS})`);
-  const unreadable = await summarize(ctx, system, connector, connector.options.parse(sys), paths);
+  // A broken .gz would be read up to its cut without a word: it is quarantined whole instead.
+  const broken = await brokenGzip(paths);
+  const readable = paths.filter((p) => !broken.has(p));
+  const unreadable = [...broken, ...(readable.length ? await summarize(ctx, system, connector, connector.options.parse(sys), readable) : [])];
   for (const [file, error] of unreadable) {
     ctx.log.warn({ stage: 'ingest', system, file, error }, 'unreadable file quarantined');
     await db.run(

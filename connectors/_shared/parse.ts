@@ -1,5 +1,6 @@
 import type { Db } from '../../core/db.js';
 import type { Connector } from './define.js';
+import { brokenGzip } from './gzip.js';
 import { SETUP_SQL } from './sql.js';
 
 /** One input record after its connector ran: an event (drop_reason null) or a counted drop. */
@@ -31,7 +32,8 @@ export async function parseFiles(
 ): Promise<ParsedRecord[]> {
   await db.run(SETUP_SQL);
   const parsed = connector.options.parse(options ?? {});
-  const query = await connector.events({ system, options: parsed, files, db });
+  const broken = await brokenGzip(files);
+  const query = await connector.events({ system, options: parsed, files: files.filter((f) => !broken.has(f)), db });
   try {
     const rows = await db.all<ParsedRecord>(
       `WITH lapse_events AS (${query.sql})
@@ -41,7 +43,9 @@ export async function parseFiles(
       query.params,
     );
     await fillRaw(connector, rows);
-    return rows;
+    // A broken .gz is one unreadable record, as ingest quarantines it; rows stay in file order.
+    for (const [file, error] of broken) rows.push(unreadable(file, error));
+    return broken.size ? rows.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) : rows;
   } finally {
     await query.cleanup?.();
   }
@@ -57,4 +61,11 @@ async function fillRaw(connector: Connector, rows: ParsedRecord[]): Promise<void
     const texts = await connector.readRecords(file, list.map((r) => r.record!));
     for (const r of list) r.raw = texts.get(r.record!) ?? null;
   }
+}
+
+function unreadable(file: string, error: string): ParsedRecord {
+  return {
+    file, record: null, sub: null, time: null, principal: null, permission: null, action: null, resource: null,
+    event_id: null, drop_reason: `unreadable_file: ${error}`, quarantine: true, raw: null,
+  };
 }
