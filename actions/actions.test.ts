@@ -7,7 +7,7 @@ import { buildTickets } from './_shared/ticket.js';
 import { silentLogger } from '../core/log.js';
 import { LocalLake } from '../core/store.js';
 import type { Finding, FindingsDocument } from '../core/model.js';
-import { config, tempDir } from '../test/helpers.js';
+import { config, tempDir, writeFiles } from '../test/helpers.js';
 
 function finding(over: Partial<Finding>): Finding {
   return {
@@ -99,5 +99,29 @@ describe('ticket_preview', () => {
     const outcomes = await runActions(ctx, DOC, { dryRun: false });
     expect(outcomes[1]).toMatchObject({ state: 'failed', error: expect.stringMatching(/not written by lapse/) });
     expect(await readFile(join(dir, 'out/tickets/notes.txt'), 'utf8')).toBe('mine');
+  });
+
+  test("an earlier version's directory loses only its Markdown previews; a hand-edited list cannot reach outside", async () => {
+    const { dir, ctx } = await setup('report');
+    await writeFiles(join(dir, 'out/tickets'), {
+      '.lapse-preview': 'Written by lapse ticket_preview\n',
+      'index.md': 'old index',
+      'aws/old@corp.example.md': 'old ticket',
+      'revocations/aws/2026-06-29/r1/manifest.json': '{}',
+      'revocations/aws/2026-06-29/r1/ack.jsonl': '{}\n',
+    });
+    expect((await runActions(ctx, DOC, { dryRun: false }))[1]!.state).toBe('applied');
+    const left = await readdir(join(dir, 'out/tickets'), { recursive: true });
+    expect(left).not.toContain('.lapse-preview');
+    expect(left).not.toContain('aws/old@corp.example.md');
+    expect(left).toEqual(expect.arrayContaining(['revocations/aws/2026-06-29/r1/manifest.json', 'revocations/aws/2026-06-29/r1/ack.jsonl', 'index.md']));
+
+    await writeFile(join(dir, 'outside.txt'), 'keep');
+    const owned = JSON.parse(await readFile(join(dir, 'out/tickets/.lapse-ticket-preview.json'), 'utf8'));
+    owned.files.push('../../outside.txt', join(dir, 'outside.txt'));
+    await writeFile(join(dir, 'out/tickets/.lapse-ticket-preview.json'), JSON.stringify(owned));
+    expect((await runActions(ctx, { ...DOC, findings: [] }, { dryRun: false }))[1]!.state).toBe('applied');
+    expect(await readFile(join(dir, 'outside.txt'), 'utf8')).toBe('keep');
+    expect(await readdir(join(dir, 'out/tickets'))).not.toContain('aws');
   });
 });

@@ -1,15 +1,11 @@
-import { readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { z } from 'zod';
 import { resolvePath } from '../../core/config.js';
-import { ActionError } from '../../core/errors.js';
 import { LocalLake } from '../../core/store.js';
 import { defineAction } from '../_shared/define.js';
 import { buildTickets, GroupBy, type Ticket } from '../_shared/ticket.js';
 import { ticketMarkdown } from './markdown.js';
-
-/** Marks a directory as lapse's own, so replacing its previews never deletes someone else's files. */
-const MARKER = '.lapse-preview';
+import { previousFiles, removeOwned, writeOwned } from './owned.js';
 
 /**
  * Writes each ticket lapse would open as a Markdown file (one per group, default (person, system)),
@@ -24,7 +20,7 @@ export const ticketPreview = defineAction({
   title: 'Ticket preview (Markdown)',
   effect: 'report',
   options: z.object({
-    dir: z.string().min(1).describe('Directory for the Markdown tickets; replaced on each run.'),
+    dir: z.string().min(1).describe("Directory for the Markdown tickets; each run replaces the files the previous one wrote, and nothing else."),
     group_by: GroupBy,
   }),
   async plan(_ctx, doc, options) {
@@ -35,11 +31,17 @@ export const ticketPreview = defineAction({
   },
   async apply(ctx, plan, options) {
     const dir = resolvePath(ctx.config, options.dir);
-    await clearPreviews(dir);
+    const entries = await readdir(dir).catch(() => []);
+    const previous = await previousFiles(dir, entries.length === 0);
+    const files = [...plan.tickets.map(fileOf), 'index.md'];
     const out = new LocalLake(dir);
-    await out.writeText(MARKER, 'Written by lapse ticket_preview; this directory is replaced on each run.\n');
+    // Listed before writing, so a run stopped halfway still names every file for the next one to remove.
+    await writeOwned(out, plan.run_id, [...previous, ...files]);
     for (const t of plan.tickets) await out.writeText(fileOf(t), ticketMarkdown(t));
     await out.writeText('index.md', index(plan.as_of, plan.run_id, plan.tickets));
+    const keep = new Set(files);
+    await removeOwned(dir, previous.filter((f) => !keep.has(f)));
+    await writeOwned(out, plan.run_id, files);
     await out.cleanup();
     return { lines: [`${plan.tickets.length} tickets → ${dir}`] };
   },
@@ -53,13 +55,4 @@ function fileOf(t: Ticket): string {
 function index(asOf: string, runId: string, tickets: Ticket[]): string {
   const lines = tickets.map((t) => `- [${t.summary.replace('[lapse] ', '')}](${fileOf(t)}) — ${t.rows.length} grants`);
   return [`# lapse tickets as of ${asOf}`, '', `Run \`${runId}\`: ${tickets.length} tickets.`, '', ...lines, ''].join('\n');
-}
-
-async function clearPreviews(dir: string): Promise<void> {
-  const entries = await readdir(dir).catch(() => undefined);
-  if (!entries || entries.length === 0) return;
-  if (!(await stat(join(dir, MARKER)).catch(() => undefined))) {
-    throw new ActionError(`ticket_preview: ${dir} is not empty and was not written by lapse; choose another dir`);
-  }
-  await Promise.all(entries.map((e) => rm(join(dir, e), { recursive: true, force: true })));
 }
