@@ -124,4 +124,20 @@ describe('ticket_preview', () => {
     expect(await readFile(join(dir, 'outside.txt'), 'utf8')).toBe('keep');
     expect(await readdir(join(dir, 'out/tickets'))).not.toContain('aws');
   });
+
+  test('long and colliding names: one readable, bounded file per ticket, the same on every run', async () => {
+    const { dir, ctx } = await setup('report');
+    const names = ['a/b', 'a_b', 'zoë', 'zoé', 'Ann', 'ann', `${'x'.repeat(5000)}@corp.example`, '..'];
+    const doc = { ...DOC, guards: [], findings: names.map((p, i) => finding({ finding_id: `f_${i}`, principal: p, person: null, email: null })) };
+    expect((await runActions(ctx, doc, { dryRun: false }))[1]).toMatchObject({ state: 'applied' });
+    const files = (await readdir(join(dir, 'out/tickets/aws'))).sort();
+    expect(files).toHaveLength(names.length);
+    expect(new Set(files.map((f) => f.toLowerCase())).size).toBe(names.length); // apart even where case is not
+    for (const f of files) expect(Buffer.byteLength(f)).toBeLessThanOrEqual(120);
+    expect(files).toEqual(expect.arrayContaining([expect.stringMatching(/^a_b-[0-9a-f]{12}\.md$/), expect.stringMatching(/^zo_-[0-9a-f]{12}\.md$/)]));
+    expect(files.some((f) => f.startsWith('.'))).toBe(false);
+    expect(await readFile(join(dir, 'out/tickets/aws', files.find((f) => f.startsWith('x'))!), 'utf8')).toContain('x'.repeat(5000));
+    await runActions(ctx, doc, { dryRun: false });
+    expect((await readdir(join(dir, 'out/tickets/aws'))).sort()).toEqual(files);
+  });
 });

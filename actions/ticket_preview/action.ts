@@ -47,9 +47,18 @@ export const ticketPreview = defineAction({
   },
 });
 
+/** Readable characters of a subject kept in its file name (a file name holds at most 255 bytes). */
+const NAME_CHARS = 80;
+
+/**
+ * `<system>/<readable subject>-<12 hex of the ticket's fingerprint>.md`. The subject is cut to ASCII
+ * letters, digits and `@._-`, so names could collide (`a/b` and `a_b`, `zoë` and `zoé`, `Ann` and `ann` on a
+ * case-insensitive disk, two long names alike in their first 80 characters); the fingerprint, a hash of the
+ * unsanitised group, keeps them apart and is stable across runs. System names are folder-safe by the schema.
+ */
 function fileOf(t: Ticket): string {
-  const safe = (s: string) => s.replace(/[^A-Za-z0-9@._-]+/g, '_');
-  return `${safe(t.system)}/${safe(t.subject)}.md`;
+  const readable = t.subject.replace(/[^A-Za-z0-9@._-]+/g, '_').replace(/^\./, '_').slice(0, NAME_CHARS);
+  return `${t.system}/${readable}-${t.fingerprint.replace(/^lapse-/, '').slice(0, 12)}.md`;
 }
 
 function index(asOf: string, runId: string, tickets: Ticket[]): string {
