@@ -1,7 +1,8 @@
 import { addDays, isDay, today } from '../core/days.js';
 import { UsageError } from '../core/errors.js';
-import { activeOn, addExemption, listExemptions, revokeExemption } from '../core/exemptions.js';
+import { activeOn, addExemption, listExemptions, revokeExemption, unknownGrant, type GrantRef } from '../core/exemptions.js';
 import type { Io } from './commands.js';
+import type { CliContext } from './context.js';
 import { withContext } from './commands.js';
 
 /** The longest an exemption may run: access kept without use should be looked at again within a year. */
@@ -21,6 +22,7 @@ export interface ExemptOptions {
   all?: boolean;
   revoke?: string;
   json?: boolean;
+  force?: boolean;
 }
 
 /**
@@ -60,23 +62,34 @@ export async function exemptCommand(io: Io, o: ExemptOptions): Promise<number> {
       throw new UsageError(`--until ${until}: must be between today and ${MAX_DAYS} days from now (exemptions expire, by design)`);
     }
     const owner = need(o.owner, '--owner');
-    const e = await addExemption(ctx.lake, {
-      system,
-      permission: need(o.permission, '--permission'),
-      principal: o.principal ?? null,
-      person: o.person ?? null,
-      owner,
-      reason: need(o.reason, '--reason'),
-      until,
-      created_by: o.requestedBy ?? owner,
-      source: 'cli',
-    });
+    const reason = need(o.reason, '--reason');
+    const createdBy = o.requestedBy === undefined ? owner : need(o.requestedBy, '--requested-by');
+    const grant = { system, permission: need(o.permission, '--permission'), principal: optional(o.principal, '--principal'), person: optional(o.person, '--person') };
+    await checkKnown(ctx, io, grant, !!o.force, 'record the exemption');
+    const e = await addExemption(ctx.lake, { ...grant, owner, reason, until, created_by: createdBy, source: 'cli' });
     io.out(`exemption ${e.exemption_id}: ${e.system} ${e.permission} ${e.principal ?? `person ${e.person}`} until ${e.until} (owner ${e.owner})\n`);
     return 0;
   });
 }
 
-function need(value: string | undefined, flag: string): string {
-  if (!value || !value.trim()) throw new UsageError(`${flag} is required`);
+/** An audit field: required, and never empty or blank (it is what the record is for). */
+export function need(value: string | undefined, flag: string): string {
+  if (value === undefined) throw new UsageError(`${flag} is required`);
+  if (!value.trim()) throw new UsageError(`${flag} is empty: it is recorded in the audit trail, so say it`);
   return value.trim();
+}
+
+function optional(value: string | undefined, flag: string): string | null {
+  return value === undefined ? null : need(value, flag);
+}
+
+/**
+ * Refuses a grant the lake has never seen (a typo would be recorded and cover or restore nothing),
+ * unless `force`: then it warns and goes on.
+ */
+export async function checkKnown(ctx: CliContext, io: Io, grant: GrantRef, force: boolean, what: string): Promise<void> {
+  const unknown = await unknownGrant(ctx, grant);
+  if (!unknown) return;
+  if (!force) throw new UsageError(`${unknown}; check for a typo, or pass --force to ${what} anyway`);
+  io.out(`warning: ${unknown}; going on (--force)\n`);
 }

@@ -92,6 +92,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--all', 'with --list: expired and revoked ones too')
     .option('--revoke <id>', 'withdraw an exemption')
     .option('--json', 'with --list: print JSON')
+    .option('--force', 'record it even if the lake has never seen this grant or person (a typo covers nothing)')
     .action((o) => done(exemptCommand(io, o)));
   program
     .command('restore')
@@ -103,6 +104,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption('--reason <text>', 'why it is needed')
     .requiredOption('--requested-by <who>', 'who asks')
     .option('--person <id>', 'the directory person, for the record')
+    .option('--force', 'request it even if the lake has never seen this grant (no snapshot row, use or revocation)')
     .action((o) => done(restoreCommand(io, o)));
   program
     .command('revoker')

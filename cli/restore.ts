@@ -8,6 +8,7 @@ import { openTarget, revocationList } from '../actions/revocation_list/action.js
 import { listDir, writeList } from '../actions/revocation_list/layout.js';
 import type { Io } from './commands.js';
 import { withContext } from './commands.js';
+import { checkKnown, need } from './exempt.js';
 
 export interface RestoreOptions {
   config: string;
@@ -17,6 +18,7 @@ export interface RestoreOptions {
   reason: string;
   requestedBy: string;
   person?: string;
+  force?: boolean;
 }
 
 /**
@@ -31,13 +33,19 @@ export async function restoreCommand(io: Io, o: RestoreOptions): Promise<number>
     }
     const action = ctx.config.actions.find((a) => a.type === 'revocation_list');
     if (!action) throw new UsageError('restore needs a revocation_list action in the config: its target is where the revoker reads');
-    const finding_id = findingId(o.system, o.principal, o.permission);
+    const principal = need(o.principal, '--principal');
+    const permission = need(o.permission, '--permission');
+    const reason = need(o.reason, '--reason');
+    const requestedBy = need(o.requestedBy, '--requested-by');
+    const person = o.person === undefined ? null : need(o.person, '--person');
+    await checkKnown(ctx, io, { system: o.system, principal, permission, person: null }, !!o.force, 'request the re-grant');
+    const finding_id = findingId(o.system, principal, permission);
     const revoked = (await listRevocations(ctx.lake)).filter((r) => r.finding_id === finding_id).at(-1);
     const requested_at = new Date().toISOString();
     const restore_id = shortId('r', finding_id, requested_at);
     const entry = RestoreEntry.parse({
-      restore_id, system: o.system, principal: o.principal, permission: o.permission, person: o.person ?? null,
-      finding_id, reason: o.reason, requested_by: o.requestedBy, requested_at, revoked_in_run: revoked?.run_id ?? null,
+      restore_id, system: o.system, principal, permission, person,
+      finding_id, reason, requested_by: requestedBy, requested_at, revoked_in_run: revoked?.run_id ?? null,
     });
     const target = openTarget(ctx.config, revocationList.options.parse(action));
     const list = { system: o.system, as_of: today(), run_id: restore_id, kind: 'restores' as const, entries: [entry], held_reason: null };
@@ -46,7 +54,7 @@ export async function restoreCommand(io: Io, o: RestoreOptions): Promise<number>
     const where = `${target.uri}/${listDir(list)}restores.jsonl`;
     await recordRestore(ctx.lake, { ...entry, list: where });
     io.out(
-      `restore ${restore_id} requested for ${o.principal} ${o.permission} on ${o.system} → ${where}\n` +
+      `restore ${restore_id} requested for ${principal} ${permission} on ${o.system} → ${where}\n` +
         (revoked ? `  undoes lapse's revocation in run ${revoked.run_id} (${revoked.as_of}): counted as regret\n` : '  no lapse revocation of this grant is on record\n'),
     );
     return 0;

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { Day } from './model.js';
+import type { StageContext } from './context.js';
 import { shortId } from './hash.js';
+import { layout } from './layout.js';
+import { listRevocations } from './records.js';
 import type { Lake } from './store.js';
 
 /**
@@ -81,4 +84,63 @@ export async function listExemptions(lake: Lake): Promise<ExemptionState[]> {
 /** Whether an exemption applies on a day: created by then, not expired, not revoked by then. */
 export function activeOn(e: ExemptionState, day: string): boolean {
   return e.created_at.slice(0, 10) <= day && day <= e.until && !(e.revoked && e.revoked.revoked_at.slice(0, 10) <= day);
+}
+
+/** A grant as a command names it: by native principal, or by directory person (all their principals). */
+export interface GrantRef {
+  system: string;
+  /** An exact permission, or `*` for any. */
+  permission: string;
+  principal: string | null;
+  person: string | null;
+}
+
+/**
+ * What the lake has never seen of a grant, or null when it knows it: a principal (or permission) is
+ * known when a grants snapshot, a daily usage summary or a revocation record of the system names it;
+ * a person when a directory snapshot lists their id. Any day counts: a typo is what this catches,
+ * not a grant that has since gone. Principals match case-insensitively, as in detect.
+ */
+export async function unknownGrant(ctx: StageContext, g: GrantRef): Promise<string | null> {
+  const permission = g.permission === '*' ? '' : g.permission;
+  if (g.person !== null) {
+    if (!(await seenPerson(ctx, g.person))) return `person ${g.person} is in no directory snapshot`;
+    if (permission && !(await seenOnSystem(ctx, g.system, '', permission))) {
+      return `permission ${permission} was never granted, used or revoked on ${g.system}`;
+    }
+    return null;
+  }
+  const principal = g.principal ?? '';
+  if (await seenOnSystem(ctx, g.system, principal, permission)) return null;
+  return permission
+    ? `no grant of ${permission} to ${principal} on ${g.system} is known: no grants snapshot row, no use and no revocation record`
+    : `principal ${principal} is unknown on ${g.system}: no grants snapshot row, no use and no revocation record`;
+}
+
+/** Whether a grants snapshot, usage summary or revocation record of the system matches ('' matches any). */
+async function seenOnSystem(ctx: StageContext, system: string, principal: string, permission: string): Promise<boolean> {
+  const match = (p: string, q: string) => (!principal || p.toLowerCase() === principal.toLowerCase()) && (!permission || q === permission);
+  if ((await listRevocations(ctx.lake)).some((r) => r.system === system && match(r.principal, r.permission))) return true;
+  for (const prefix of [`${layout.grants}system=${system}/`, `${layout.usage}system=${system}/`]) {
+    const keys = (await ctx.lake.list(prefix)).map((o) => o.key).filter((k) => k.endsWith('.parquet'));
+    if (keys.length === 0) continue;
+    const hit = await ctx.db.one(
+      `SELECT 1 AS hit FROM read_parquet($files, union_by_name = true)
+       WHERE ($principal = '' OR lower(principal) = lower($principal)) AND ($permission = '' OR permission = $permission)
+       LIMIT 1`,
+      { files: await ctx.lake.localPaths(keys), principal, permission },
+    );
+    if (hit) return true;
+  }
+  return false;
+}
+
+async function seenPerson(ctx: StageContext, person: string): Promise<boolean> {
+  const keys = (await ctx.lake.list(layout.directory)).map((o) => o.key).filter((k) => k.endsWith('.parquet'));
+  if (keys.length === 0) return false;
+  const hit = await ctx.db.one(
+    'SELECT 1 AS hit FROM read_parquet($files, union_by_name = true) WHERE lower(id) = lower($person) LIMIT 1',
+    { files: await ctx.lake.localPaths(keys), person },
+  );
+  return hit !== undefined;
 }

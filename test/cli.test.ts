@@ -121,6 +121,7 @@ describe('lapse exempt, restore and the history in explain', () => {
 
   test('exempt: add, list, revoke, and refuse what is not time-limited', async () => {
     const dir = await world();
+    expect(lapse(['ingest', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir).code).toBe(0);
     const until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
     const add = lapse(
       ['exempt', '--config', 'lapse.yaml', '--system', 'app', '--permission', 'admin', '--principal', 'cat@corp.example',
