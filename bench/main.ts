@@ -1,8 +1,9 @@
 import { benchDetect } from './detect.js';
 import { benchIngest } from './ingest.js';
+import { benchQuality } from './quality.js';
 
-/** `npm run bench -- <name> [options]`: ingest (issue #3), detect (issue #5). Runs every benchmark without a name. */
-const BENCHES: Record<string, (args: string[]) => Promise<void>> = { ingest: benchIngest, detect: benchDetect };
+/** `npm run bench -- <name> [options]`: ingest, detect, quality. Runs every benchmark without a name. */
+const BENCHES: Record<string, (args: string[]) => Promise<void>> = { ingest: benchIngest, detect: benchDetect, quality: benchQuality };
 
 const [name, ...args] = process.argv.slice(2);
 const chosen = name && !name.startsWith('-') ? [name] : Object.keys(BENCHES);
