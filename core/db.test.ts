@@ -43,3 +43,28 @@ describe('lapse_time', () => {
     expect(row?.t ?? null).toBe(iso);
   });
 });
+
+describe('Db.run scripts', () => {
+  test('a `;` or `--` inside a literal, a quoted identifier or a comment splits nothing', async () => {
+    await db.run(
+      `-- a comment; with a semicolon at its end;
+CREATE TEMP TABLE s AS SELECT 'a--b;\n' AS x, $y AS "we--ird;
+";
+/* block; comment;
+*/ INSERT INTO s VALUES ('c''--;\n', $z);
+INSERT INTO s VALUES ($$dollar--;\n$$, 'e'); -- trailing
+`,
+      { y: 'y--;\n', z: "z'" },
+    );
+    expect(await db.all('SELECT x, "we--ird;\n" AS y FROM s ORDER BY x')).toEqual([
+      { x: 'a--b;\n', y: 'y--;\n' },
+      { x: "c'--;\n", y: "z'" },
+      { x: 'dollar--;\n', y: 'e' },
+    ]);
+  });
+
+  test('each statement gets only the parameters it names; a missing one is an error', async () => {
+    expect(await db.run('CREATE TEMP TABLE p AS SELECT $a AS a;\nINSERT INTO p VALUES ($b)', { a: '1', b: '2', c: 'unused' })).toBe(1);
+    await expect(db.run('SELECT $missing', { other: 'x' })).rejects.toThrow();
+  });
+});

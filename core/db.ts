@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBType, type DuckDBValue,
+} from '@duckdb/node-api';
 
 export type Params = Record<string, DuckDBValue | string[]>;
 export type Row = Record<string, unknown>;
@@ -27,16 +29,24 @@ export class Db {
   }
 
   /**
-   * Runs SQL; a script of several statements (each ending with `;` at the end of a line) runs one
-   * statement at a time, each bound with just the parameters it names. Returns the rows the (last)
-   * statement changed or wrote.
+   * Runs SQL; a script of several statements runs one statement at a time, each bound with just the
+   * parameters it names. DuckDB's own parser splits the script, so a `;` or `--` inside a string literal,
+   * a quoted identifier or a comment is what it is. Returns the rows the (last) statement changed or wrote.
    */
   async run(sql: string, params?: Params): Promise<number> {
     if (!params) return (await this.conn.run(sql)).rowsChanged;
+    const script = await this.conn.extractStatements(sql);
     let changed = 0;
-    for (const statement of statements(sql)) {
-      const p = only(params, statement);
-      changed = (await this.conn.run(statement, bind(p), types(p))).rowsChanged;
+    // Each statement is prepared only once the ones before it ran: it may read a table they create.
+    for (let i = 0; i < script.count; i++) {
+      const statement = await script.prepare(i);
+      try {
+        const p = only(params, statement);
+        statement.bind(bind(p), types(p));
+        changed = (await statement.run()).rowsChanged;
+      } finally {
+        statement.destroySync();
+      }
     }
     return changed;
   }
@@ -86,16 +96,10 @@ export class Db {
   }
 }
 
-/** Splits a script on `;` at line ends, after dropping `--` comments (a `;` in a comment ends nothing). */
-function statements(sql: string): string[] {
-  return `${sql.replace(/--[^\n]*/g, '')}\n`
-    .split(/;[ \t]*\n/)
-    .map((s) => s.trim())
-    .filter((s) => s.replace(/--[^\n]*/g, '').trim() !== '');
-}
-
-function only(params: Params, statement: string): Params {
-  return Object.fromEntries(Object.entries(params).filter(([k]) => new RegExp(`\\$${k}\\b`).test(statement)));
+/** The parameters a prepared statement names (DuckDB refuses to bind others). */
+function only(params: Params, statement: DuckDBPreparedStatement): Params {
+  const names = new Set(Array.from({ length: statement.parameterCount }, (_, i) => statement.parameterName(i + 1)));
+  return Object.fromEntries(Object.entries(params).filter(([k]) => names.has(k)));
 }
 
 /** Lists are VARCHAR[] (an empty list has no item type of its own). */

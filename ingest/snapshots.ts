@@ -77,7 +77,7 @@ async function previousSnapshot(ctx: StageContext, system: string, day: Day): Pr
     .sort((a, b) => (a.day < b.day ? 1 : -1))[0];
   if (!earlier) return { day, previous: null, previousDay: null, previousHasFirstSeen: false };
   const [path] = await ctx.lake.localPaths([earlier.key]);
-  const columns = await ctx.db.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${sqlString(path!)})`);
+  const columns = await ctx.db.all<{ column_name: string }>('DESCRIBE SELECT * FROM read_parquet($path)', { path: path! });
   return { day, previous: path!, previousDay: earlier.day, previousHasFirstSeen: columns.some((c) => c.column_name === 'first_seen') };
 }
 
@@ -124,8 +124,8 @@ async function formatFor(file: string, source: Pick<Partial<GrantsSource>, 'form
 
 function withFirstSeen(rows: string, f: FirstSeen): string {
   if (!f.previous) return `SELECT *, $day::DATE AS first_seen FROM (${rows})`;
-  const seen = f.previousHasFirstSeen ? 'first_seen' : `${sqlString(f.previousDay!)}::DATE AS first_seen`;
-  const prev = `SELECT principal, permission, ${seen} FROM read_parquet(${sqlString(f.previous)})`;
+  const seen = f.previousHasFirstSeen ? 'first_seen' : '$previous_day::DATE AS first_seen';
+  const prev = `SELECT principal, permission, ${seen} FROM read_parquet($previous)`;
   return `SELECT g.*, coalesce(p.first_seen, $day::DATE) AS first_seen FROM (${rows}) g LEFT JOIN (${prev}) p USING (principal, permission)`;
 }
 
@@ -153,6 +153,8 @@ async function snapshot(ctx: StageContext, spec: SnapshotSpec): Promise<Snapshot
   const rowsSql = `SELECT ${spec.select} FROM lapse_snapshot WHERE bad IS NULL ${group}`;
   await db.run(`COPY (${spec.firstSeen ? withFirstSeen(rowsSql, spec.firstSeen) : rowsSql} ORDER BY ALL) TO ${sqlString(out)} (FORMAT parquet)`, {
     ...(spec.firstSeen && { day: spec.firstSeen.day }),
+    ...(spec.firstSeen?.previous && { previous: spec.firstSeen.previous }),
+    ...(spec.firstSeen?.previous && !spec.firstSeen.previousHasFirstSeen && { previous_day: spec.firstSeen.previousDay! }),
   });
   const rows = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM read_parquet($out)`, { out }))?.n ?? 0;
   await lake.putFile(spec.key, out);

@@ -39,22 +39,30 @@ export function mappingFields(m: Mapping): string[] {
 }
 
 /**
- * SQL expressions for the mapped values, given how to read one field as VARCHAR.
- * A template yields NULL when any of its fields is missing, so a half-built name never becomes a permission.
+ * SQL expressions for the mapped values, given how to read one field as VARCHAR, and the parameters they
+ * use: a template's literal parts and the success values are bound (`$mapping_0`, …), never spliced into
+ * the SQL text. A template yields NULL when any of its fields is missing, so a half-built name never
+ * becomes a permission.
  */
 export function mappingExprs(m: Mapping, field: (name: string) => string) {
+  const params: Record<string, string> = {};
+  const bound = (text: string): string => {
+    const name = `mapping_${Object.keys(params).length}`;
+    params[name] = text;
+    return `$${name}::VARCHAR`;
+  };
   const value = (v: string | undefined): string => {
     if (v === undefined) return 'NULL::VARCHAR';
     const parts = v.split(PLACEHOLDER);
     if (parts.length === 1) return `nullif(trim(${field(v)}), '')`;
     // split() alternates literal, field, literal, …
-    const pieces = parts.map((p, i) => (i % 2 ? `nullif(trim(${field(p)}), '')` : `'${p.replaceAll("'", "''")}'`));
+    const pieces = parts.map((p, i) => (i % 2 ? `nullif(trim(${field(p)}), '')` : bound(p)));
     return `(${pieces.join(' || ')})`;
   };
   const success = m.outcome
-    ? `lower(${field(m.outcome.field)}) IN (${m.outcome.success.map((s) => `'${s.toLowerCase().replaceAll("'", "''")}'`).join(', ')})`
+    ? `lower(${field(m.outcome.field)}) IN (${m.outcome.success.map((s) => bound(s.toLowerCase())).join(', ')})`
     : 'true';
-  return {
+  const exprs = {
     time: value(m.time),
     principal: value(m.principal),
     permission: value(m.permission),
@@ -64,15 +72,17 @@ export function mappingExprs(m: Mapping, field: (name: string) => string) {
     // A record without the outcome field counts as a use: the field may be absent on success.
     success: m.outcome ? `(${field(m.outcome.field)} IS NULL OR ${success})` : 'true',
   };
+  return { exprs, params };
 }
 
 /**
  * The normalising SELECT shared by the generic connectors, over a relation `mapped` with columns
- * file, ord, raw, bad (a malformed-record reason or NULL) and the value expressions' inputs.
+ * file, ord, raw, bad (a malformed-record reason or NULL) and the value expressions' inputs; with the
+ * parameters it binds.
  */
-export function normalizeSql(m: Mapping, field: (name: string) => string, from: string): string {
-  const e = mappingExprs(m, field);
-  return `SELECT file, ord, NULL::BIGINT AS sub, t AS time, principal, permission, action, resource, event_id,
+export function normalizeSql(m: Mapping, field: (name: string) => string, from: string): { sql: string; params: Record<string, string> } {
+  const { exprs: e, params } = mappingExprs(m, field);
+  const sql = `SELECT file, ord, NULL::BIGINT AS sub, t AS time, principal, permission, action, resource, event_id,
   CASE
     WHEN bad IS NOT NULL THEN bad
     WHEN time_text IS NULL THEN 'missing_time'
@@ -92,4 +102,5 @@ FROM (
     FROM ${from}
   )
 )`;
+  return { sql, params };
 }

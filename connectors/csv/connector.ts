@@ -29,8 +29,9 @@ export const csv = defineConnector({
     const fields = mappingFields(options.mapping);
     await stageRecords(db, ROWS, files, fields, 'csv', options.delimiter);
     const index = new Map(fields.map((f, i) => [f, i + 1]));
+    const normalized = normalizeSql(options.mapping, (name) => `v[${index.get(name)}]`, ROWS);
     return {
-      sql: normalizeSql(options.mapping, (name) => `v[${index.get(name)}]`, ROWS),
+      ...normalized,
       cleanup: () => db.run(`DROP TABLE IF EXISTS ${ROWS}`),
     };
   },

@@ -32,7 +32,8 @@ export const jsonl = defineConnector({
         CASE WHEN json_type(rec) = 'OBJECT' THEN json_extract_string(rec, $paths) END AS v
       FROM (${scan.sql})
     )`;
-    return { sql: normalizeSql(options.mapping, field, from), params: { ...scan.params, paths: fields.map(jsonPath) } };
+    const normalized = normalizeSql(options.mapping, field, from);
+    return { sql: normalized.sql, params: { ...scan.params, ...normalized.params, paths: fields.map(jsonPath) } };
   },
   readRecords: readJsonLines,
 });
