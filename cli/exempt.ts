@@ -1,8 +1,8 @@
-import { addDays, isDay, today } from '../core/days.js';
+import { addDays, isDay } from '../core/days.js';
 import { UsageError } from '../core/errors.js';
-import { activeOn, addExemption, listExemptions, revokeExemption, unknownGrant, type GrantRef } from '../core/exemptions.js';
+import { activeOn, addExemption, listExemptions, revokeExemption, startsOn, unknownGrant, type GrantRef } from '../core/exemptions.js';
 import type { Io } from './commands.js';
-import type { CliContext } from './context.js';
+import { asOfDay, type CliContext } from './context.js';
 import { withContext } from './commands.js';
 
 /** The longest an exemption may run: access kept without use should be looked at again within a year. */
@@ -23,6 +23,7 @@ export interface ExemptOptions {
   revoke?: string;
   json?: boolean;
   force?: boolean;
+  asOf?: string;
 }
 
 /**
@@ -30,14 +31,17 @@ export interface ExemptOptions {
  * an audit trail. `--list` shows them; `--revoke ID` withdraws one.
  */
 export async function exemptCommand(io: Io, o: ExemptOptions): Promise<number> {
+  const asOf = asOfDay(o.asOf);
   return withContext(o.config, io, false, async (ctx) => {
     if (o.list) {
       const all = await listExemptions(ctx.lake);
-      const shown = o.all ? all : all.filter((e) => activeOn(e, today()) || e.created_at.slice(0, 10) > today());
+      const shown = o.all ? all : all.filter((e) => activeOn(e, asOf) || startsOn(e) > asOf);
       if (o.json) io.out(`${JSON.stringify(shown, null, 2)}\n`);
       else if (shown.length === 0) io.out(o.all ? 'no exemptions recorded\n' : 'no active exemptions (--all shows expired and revoked ones)\n');
       for (const e of o.json ? [] : shown) {
-        const state = e.revoked ? `revoked ${e.revoked.revoked_at.slice(0, 10)} by ${e.revoked.revoked_by}` : e.until < today() ? 'expired' : 'active';
+        const state = e.revoked
+          ? `revoked ${e.revoked.revoked_at.slice(0, 10)} by ${e.revoked.revoked_by}`
+          : e.until < asOf ? 'expired' : startsOn(e) > asOf ? `starts ${startsOn(e)}` : 'active';
         const who = e.principal ?? `person ${e.person}`;
         io.out(`${e.exemption_id}  ${state.padEnd(8)} ${e.system} ${e.permission} ${who} until ${e.until} — owner ${e.owner}: ${e.reason}\n`);
       }
@@ -58,16 +62,18 @@ export async function exemptCommand(io: Io, o: ExemptOptions): Promise<number> {
     if (!o.principal === !o.person) throw new UsageError('give exactly one of --principal (a native id) or --person (a directory id)');
     const until = need(o.until, '--until');
     if (!isDay(until)) throw new UsageError(`--until ${until}: expected a UTC day as YYYY-MM-DD`);
-    if (until < today() || until > addDays(today(), MAX_DAYS)) {
-      throw new UsageError(`--until ${until}: must be between today and ${MAX_DAYS} days from now (exemptions expire, by design)`);
+    if (until < asOf || until > addDays(asOf, MAX_DAYS)) {
+      const from = o.asOf === undefined ? 'today' : `the as-of day ${asOf}`;
+      const to = o.asOf === undefined ? 'from now' : 'after it';
+      throw new UsageError(`--until ${until}: must be between ${from} and ${MAX_DAYS} days ${to} (exemptions expire, by design)`);
     }
     const owner = need(o.owner, '--owner');
     const reason = need(o.reason, '--reason');
     const createdBy = o.requestedBy === undefined ? owner : need(o.requestedBy, '--requested-by');
     const grant = { system, permission: need(o.permission, '--permission'), principal: optional(o.principal, '--principal'), person: optional(o.person, '--person') };
     await checkKnown(ctx, io, grant, !!o.force, 'record the exemption');
-    const e = await addExemption(ctx.lake, { ...grant, owner, reason, until, created_by: createdBy, source: 'cli' });
-    io.out(`exemption ${e.exemption_id}: ${e.system} ${e.permission} ${e.principal ?? `person ${e.person}`} until ${e.until} (owner ${e.owner})\n`);
+    const e = await addExemption(ctx.lake, { ...grant, owner, reason, starts: asOf, until, created_by: createdBy, source: 'cli' });
+    io.out(`exemption ${e.exemption_id}: ${e.system} ${e.permission} ${e.principal ?? `person ${e.person}`} from ${asOf} until ${e.until} (owner ${e.owner})\n`);
     return 0;
   });
 }

@@ -26,6 +26,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(config())
     .addOption(asOf())
     .option('--dry-run', 'run every stage without side effects: nothing is written')
+    .option('--allow-blast-radius <system>', "let this run's list for SYSTEM through the blast-radius guard (repeatable; needs --reason; recorded)", (v: string, p: string[] = []) => [...p, v])
+    .option('--reason <text>', 'why, for --allow-blast-radius: once, or once per system in order', (v: string, p: string[] = []) => [...p, v])
     .action((o) => done(runCommand(io, o)));
   program
     .command('ingest')
@@ -47,6 +49,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(config())
     .addOption(asOf())
     .option('--dry-run', 'plan only: show what the actions would do')
+    .option('--allow-blast-radius <system>', "let this run's list for SYSTEM through the blast-radius guard (repeatable; needs --reason; recorded)", (v: string, p: string[] = []) => [...p, v])
+    .option('--reason <text>', 'why, for --allow-blast-radius: once, or once per system in order', (v: string, p: string[] = []) => [...p, v])
     .action((o) => done(actCommand(io, o)));
   program
     .command('explain')
@@ -80,6 +84,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('exempt')
     .description('record a time-limited exemption (owner, reason, expiry); --list shows them, --revoke withdraws one')
     .addOption(config())
+    .addOption(new Option('--as-of <day>', 'UTC day (YYYY-MM-DD) the exemption starts; --until and --list are judged from it'))
     .option('--system <name>', 'the system')
     .option('--permission <name>', "the permission, or '*' for every permission on the system")
     .option('--principal <id>', "the system's own id of who holds it…")

@@ -22,6 +22,8 @@ export const Exemption = z.object({
   person: z.string().nullable(),
   owner: z.string().min(1),
   reason: z.string().min(1),
+  /** First day the exemption applies: the day it was recorded as of (`lapse exempt --as-of`). Absent on old records: the day created. */
+  starts: Day.optional(),
   /** Last day the exemption applies (inclusive). */
   until: Day,
   created_at: z.string(),
@@ -49,7 +51,8 @@ export async function addExemption(lake: Lake, e: NewExemption, now = new Date()
   const exemption = Exemption.parse({
     ...e,
     created_at,
-    exemption_id: shortId('x', e.system, e.permission, e.principal ?? '', e.person ?? '', e.until, e.reason, created_at),
+    starts: e.starts ?? created_at.slice(0, 10),
+    exemption_id: shortId('x', e.system, e.permission, e.principal ?? '', e.person ?? '', e.until, e.reason, created_at, ...(e.starts ? [e.starts] : [])),
   });
   await lake.writeText(`${PREFIX}${exemption.exemption_id}.json`, `${JSON.stringify(exemption, null, 2)}\n`);
   return exemption;
@@ -81,9 +84,22 @@ export async function listExemptions(lake: Lake): Promise<ExemptionState[]> {
   return out.sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
 }
 
-/** Whether an exemption applies on a day: created by then, not expired, not revoked by then. */
+/** The first day an exemption applies. */
+export function startsOn(e: Exemption): string {
+  return e.starts ?? e.created_at.slice(0, 10);
+}
+
+/** Whether an exemption applies on a day: started by then, not expired, not revoked by then. */
 export function activeOn(e: ExemptionState, day: string): boolean {
-  return e.created_at.slice(0, 10) <= day && day <= e.until && !(e.revoked && e.revoked.revoked_at.slice(0, 10) <= day);
+  return inactiveReason(e, day) === null;
+}
+
+/** Why an exemption does not apply on a day (withdrawn, not yet started, expired), or null when it does. */
+export function inactiveReason(e: ExemptionState, day: string): string | null {
+  if (e.revoked && e.revoked.revoked_at.slice(0, 10) <= day) return `withdrawn on ${e.revoked.revoked_at.slice(0, 10)} by ${e.revoked.revoked_by}`;
+  if (startsOn(e) > day) return `starts ${startsOn(e)}, after the as-of day ${day}`;
+  if (e.until < day) return `expired after its last day, ${e.until}`;
+  return null;
 }
 
 /** A grant as a command names it: by native principal, or by directory person (all their principals). */

@@ -1,5 +1,6 @@
 import type { StageContext } from '../core/context.js';
 import type { Day } from '../core/days.js';
+import { inactiveReason, listExemptions, type ExemptionState } from '../core/exemptions.js';
 import { evaluate } from './detect.js';
 
 export interface Explanation {
@@ -16,6 +17,10 @@ export interface Explanation {
   granted_at: string | null;
   /** For a grant too new to judge by TTL: 1 − the smoothed share of the team holding it (≥ threshold: anomaly). */
   cold_start_score: number | null;
+  /** The permission rule's description from the config (`permissions.<p>.description`), if any. */
+  description: string | null;
+  /** Why each exemption naming this grant does not apply as of the day (withdrawn, not started, expired, …). */
+  exemptions_not_applied: string[];
   reason: string;
 }
 
@@ -25,7 +30,7 @@ interface EvalRow {
   ttl_days: number; granted_at: string | null; first_day: string | null; newest_day: string | null;
   permission_ttl: boolean; observed_days: number; cold_score: number | null; periodic: boolean;
   team_size: number; team_holders: number; team_users: number; org_holders: number; team: string | null;
-  exemption_text: string | null;
+  exemption_id: string | null; exemption_text: string | null;
 }
 
 /**
@@ -39,7 +44,7 @@ export async function explain(ctx: StageContext, asOf: Day, who: string): Promis
             e.days_unused, e.ttl_days, e.granted_at::VARCHAR AS granted_at, s.first_day::VARCHAR AS first_day,
             s.newest_day::VARCHAR AS newest_day, coalesce(pr.ttl_days IS NOT NULL, false) AS permission_ttl,
             e.observed_days, e.cold_score, coalesce(pr.periodic, false) AS periodic,
-            e.team_size, e.team_holders, e.team_users, e.org_holders, e.team, e.exemption_text
+            e.team_size, e.team_holders, e.team_users, e.org_holders, e.team, e.exemption_id, e.exemption_text
      FROM lapse_eval e
      LEFT JOIN lapse_people p ON p.id = e.person
      LEFT JOIN lapse_sources s ON s.system = e.system
@@ -48,7 +53,17 @@ export async function explain(ctx: StageContext, asOf: Day, who: string): Promis
      ORDER BY e.system, e.permission, e.principal`,
     { who },
   );
-  return rows.map((r) => ({
+  const exemptions = await listExemptions(ctx.lake);
+  return rows.map((r) => explained(r, asOf, ctx.config.systems[r.system]?.permissions[r.permission]?.description ?? null, exemptions));
+}
+
+function explained(r: EvalRow, asOf: Day, description: string | null, exemptions: ExemptionState[]): Explanation {
+  const notApplied = r.kind === null ? [] : exemptions.flatMap((e) => {
+    const why = covers(e, r) ? whyNot(e, r, asOf) : null;
+    return why ? [`exemption ${e.exemption_id} does not apply: ${why}`] : [];
+  });
+  const more = [...notApplied, ...(description ? [`permission rule: ${description}`] : [])];
+  return {
     system: r.system,
     principal: r.principal,
     permission: r.permission,
@@ -61,8 +76,24 @@ export async function explain(ctx: StageContext, asOf: Day, who: string): Promis
     ttl_days: r.ttl_days,
     granted_at: r.granted_at,
     cold_start_score: r.cold_score === null ? null : Math.round(r.cold_score * 1000) / 1000,
-    reason: reason(r),
-  }));
+    description,
+    exemptions_not_applied: notApplied,
+    reason: [reason(r), ...more].join('; '),
+  };
+}
+
+/** Whether an exemption names this grant: its system, its permission (or `*`), its principal or person. */
+function covers(e: ExemptionState, r: EvalRow): boolean {
+  if (e.system !== r.system || (e.permission !== '*' && e.permission !== r.permission)) return false;
+  return e.principal !== null ? e.principal.toLowerCase() === r.principal.toLowerCase() : e.person !== null && e.person === r.person;
+}
+
+/** Why an exemption naming a flagged grant does not hold it back, or null when it does (or another one does). */
+function whyNot(e: ExemptionState, r: EvalRow, asOf: Day): string | null {
+  const inactive = inactiveReason(e, asOf);
+  if (inactive) return inactive;
+  if (r.kind === 'terminated') return 'the person is terminated, and exemptions never cover a leaver';
+  return null;
 }
 
 /** The cold-start evidence: who else on the team and in the company holds it. */

@@ -1,5 +1,5 @@
 import type { StageContext } from '../core/context.js';
-import { listExemptions } from '../core/exemptions.js';
+import { listExemptions, startsOn } from '../core/exemptions.js';
 import { layout } from '../core/layout.js';
 import { listRestores, listRevocations } from '../core/records.js';
 
@@ -69,7 +69,7 @@ export async function history(ctx: StageContext, who: string, person: string | n
     const mine = (e.person !== null && e.person === person) || (e.principal !== null && principals.has(e.principal.toLowerCase()));
     if (!mine) continue;
     const base = { system: e.system, permission: e.permission, principal: e.principal };
-    events.push({ ...base, day: e.created_at.slice(0, 10), event: 'exemption', detail: `${e.reason} (owner ${e.owner}, until ${e.until}, ${e.exemption_id})` });
+    events.push({ ...base, day: e.created_at.slice(0, 10), event: 'exemption', detail: `${e.reason} (owner ${e.owner}, ${startsOn(e)} to ${e.until}, ${e.exemption_id})` });
     if (e.revoked) events.push({ ...base, day: e.revoked.revoked_at.slice(0, 10), event: 'exemption_revoked', detail: `by ${e.revoked.revoked_by}: ${e.revoked.reason}` });
   }
   return events.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));

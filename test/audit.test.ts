@@ -1,5 +1,4 @@
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { appConfig, jsonl, lapse, tempDir, writeFiles } from './helpers.js';
 
