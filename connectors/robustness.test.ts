@@ -135,13 +135,24 @@ function truncatedGzip(text: string): Buffer {
   return gz.subarray(0, Math.floor(gz.length / 2));
 }
 
-describe.each([...connectors.keys()].sort())('connector %s with a truncated .gz', (id) => {
+describe.each([...connectors.keys()].sort())('connector %s with a truncated .gz or a name like a glob', (id) => {
   test('lapse parse quarantines the file whole', async () => {
     const { name, text, options } = goldenInput(id);
     const file = join(dir, `cut-${id}-${name}.gz`);
     await writeFile(file, truncatedGzip(text));
     const rows = await parseFiles(db, connectors.get(id)!, 'cut', options, [file]);
     expect(rows.map((r) => [r.record, r.drop_reason?.split(':')[0], r.quarantine])).toEqual([[null, 'unreadable_file', true]]);
+  });
+
+  test('a file named like a glob is read alone, once', async () => {
+    const { name, text, options } = goldenInput(id);
+    await writeFile(join(dir, `glob-${id}-A${name}`), text);
+    const file = join(dir, `glob-${id}-*${name}`);
+    await writeFile(file, text);
+    const alone = await parseFiles(db, connectors.get(id)!, 'glob', options, [join(dir, `glob-${id}-A${name}`)]);
+    const rows = await parseFiles(db, connectors.get(id)!, 'glob', options, [file]);
+    expect(rows.length).toBe(alone.length);
+    expect(new Set(rows.map((r) => r.file))).toEqual(new Set([file]));
   });
 
   test('ingest quarantines it and goes on with the rest of the batch', async () => {

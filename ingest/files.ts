@@ -10,18 +10,18 @@ export interface LocalFile {
 
 /**
  * The files a `path:` log source names: a file, a directory (read recursively, hidden files skipped)
- * or a glob. Sorted, so every run sees the same order. A file or directory that does not exist is an
- * error (a typo must not look like a quiet day); a glob matching nothing is just a day without files.
+ * or a glob. A path that exists is taken as it is, even when its name holds glob characters (`star*.jsonl`
+ * is that file, not every `star…`). Sorted, so every run sees the same order. A file or directory that
+ * does not exist is an error (a typo must not look like a quiet day); a glob matching nothing is just a
+ * day without files.
  */
 export async function expandPath(path: string): Promise<LocalFile[]> {
+  const st = await stat(path).catch(() => undefined);
   let paths: string[];
-  if (isDynamicPattern(path)) {
-    paths = await glob(path, { absolute: true, onlyFiles: true });
-  } else {
-    const st = await stat(path).catch(() => undefined);
-    if (!st) throw new SourceError(`log path ${path} does not exist`);
-    paths = st.isDirectory() ? await glob('**/*', { cwd: path, absolute: true, onlyFiles: true }) : [path];
-  }
+  if (st?.isDirectory()) paths = await glob('**/*', { cwd: path, absolute: true, onlyFiles: true });
+  else if (st) paths = [path];
+  else if (isDynamicPattern(path)) paths = await glob(path, { absolute: true, onlyFiles: true });
+  else throw new SourceError(`log path ${path} does not exist`);
   const files = await Promise.all(
     paths.sort().map(async (p) => {
       const st = await stat(p);

@@ -161,3 +161,40 @@ describe('unreadable files', () => {
     expect(again.logs[0]).toMatchObject({ already_ingested: 3 });
   });
 });
+
+describe('file names with glob characters', () => {
+  /** Pairs of a name with a glob character and a sibling its pattern would match. */
+  const NAMES = ['star*.jsonl', 'starA.jsonl', 'q?.jsonl', 'qa.jsonl', 'b[1].jsonl', 'b1.jsonl', 'c{x,y}.jsonl', 'cx.jsonl'];
+  const event = (i: number) => ({ ts: '2026-01-01T10:00:00Z', user: { name: 'alice' }, mount: 'kv', policy: `p${i}`, result: 'ok' });
+
+  test('every file is read once, under its own name', async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, {
+      ...Object.fromEntries(NAMES.map((n, i) => [`logs/app/${n}`, jsonl([event(i)])])),
+      'grants.jsonl': jsonl([{ principal: 'alice', permission: 'kv/p0' }]),
+      'people.csv': DIRECTORY,
+    });
+    const ctx = await stageContext(vaultConfig(dir));
+    close = () => ctx.close();
+    const report = await ingest(ctx, '2026-01-10');
+    expect(report.logs[0]).toMatchObject({ files: NAMES.length, records: NAMES.length, uses: NAMES.length });
+    const usage = await ctx.db.all<{ permission: string; uses: number }>(
+      'SELECT permission, sum(uses)::BIGINT AS uses FROM read_parquet($glob) GROUP BY ALL ORDER BY ALL',
+      { glob: join(dir, 'lake/usage_daily/**/*.parquet') },
+    );
+    expect(usage).toEqual(NAMES.map((_, i) => ({ permission: `kv/p${i}`, uses: 1 })).sort((a, b) => (a.permission < b.permission ? -1 : 1)));
+  });
+
+  test('a configured path that exists as a file is that file, even when it looks like a glob', async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, {
+      ...Object.fromEntries(NAMES.map((n, i) => [`logs/app/${n}`, jsonl([event(i)])])),
+      'grants.jsonl': jsonl([{ principal: 'alice', permission: 'kv/p0' }]),
+      'people.csv': DIRECTORY,
+    });
+    const ctx = await stageContext(vaultConfig(dir, 'logs/app/star*.jsonl'));
+    close = () => ctx.close();
+    const report = await ingest(ctx, '2026-01-10');
+    expect(report.logs[0]).toMatchObject({ files: 1, records: 1, uses: 1 });
+  });
+});

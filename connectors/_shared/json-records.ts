@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Db, Params } from '../../core/db.js';
-import { dealFiles } from './sql.js';
+import { dealFiles, literalPath } from './sql.js';
 
 /**
  * JSON records of vendor files, however they were delivered:
@@ -56,7 +56,7 @@ export async function jsonRecords(db: Db, files: string[], opts: JsonRecordsOpti
   dealFiles(lineFiles, await db.threads()).forEach((list, i) => {
     sources.push(`SELECT filename AS file, ordinality AS ord, NULL::BIGINT AS sub, json AS doc
       FROM ${scan(`$files${i}`, 'newline_delimited')} WITH ORDINALITY`);
-    params[`files${i}`] = list;
+    params[`files${i}`] = list.map(literalPath);
   });
   if (docFiles.length) {
     await db.run(`CREATE OR REPLACE TEMP TABLE ${table} (file VARCHAR, ord BIGINT, sub BIGINT, doc JSON)`);
@@ -84,13 +84,13 @@ function scan(files: string, format: 'newline_delimited' | 'unstructured' | 'arr
  */
 async function stageDocuments(db: Db, table: string, file: string, array: boolean): Promise<void> {
   const attempts = [
-    ...(array ? [`SELECT $file, 1, ordinality, json FROM ${scan('$file', 'array')} WITH ORDINALITY`] : []),
-    `SELECT $file, ordinality, NULL, json FROM ${scan('$file', 'unstructured')} WITH ORDINALITY`,
-    `SELECT $file, ordinality, NULL, json FROM ${scan('$file', 'newline_delimited')} WITH ORDINALITY`,
+    ...(array ? [`SELECT $file, 1, ordinality, json FROM ${scan('$path', 'array')} WITH ORDINALITY`] : []),
+    `SELECT $file, ordinality, NULL, json FROM ${scan('$path', 'unstructured')} WITH ORDINALITY`,
+    `SELECT $file, ordinality, NULL, json FROM ${scan('$path', 'newline_delimited')} WITH ORDINALITY`,
   ];
   for (const select of attempts) {
     try {
-      await db.run(`INSERT INTO ${table} ${select}`, { file });
+      await db.run(`INSERT INTO ${table} ${select}`, { file, path: literalPath(file) });
     } catch {
       continue;
     }

@@ -1,6 +1,6 @@
 import type { Db } from '../../core/db.js';
 import { sqlIdent } from '../../core/db.js';
-import { jsonLinesScan, jsonPath } from './sql.js';
+import { jsonLinesScan, jsonPath, literalPath } from './sql.js';
 
 /**
  * Stages tabular records (JSONL or CSV with a header) into a temp table
@@ -35,13 +35,13 @@ export async function stageRecords(
 }
 
 async function stageCsvFile(db: Db, table: string, file: string, fields: string[], delim: string): Promise<void> {
-  const reader = `read_csv($file, header = true, all_varchar = true, delim = $delim, quote = '"', escape = '"',
+  const reader = `read_csv($path, header = true, all_varchar = true, delim = $delim, quote = '"', escape = '"',
     store_rejects = true, rejects_table = 'lapse_csv_rejects', rejects_scan = 'lapse_csv_scans')`;
   // The rejects tables collect across scans: start each file with none.
   await db.run('DROP TABLE IF EXISTS lapse_csv_rejects; DROP TABLE IF EXISTS lapse_csv_scans');
   let columns: Set<string>;
   try {
-    const described = await db.all<{ column_name: string }>(`DESCRIBE SELECT * FROM ${reader}`, { file, delim });
+    const described = await db.all<{ column_name: string }>(`DESCRIBE SELECT * FROM ${reader}`, { path: literalPath(file), delim });
     columns = new Set(described.map((c) => c.column_name));
   } catch (err) {
     // The whole file is unreadable as CSV (binary, empty): one record says so.
@@ -55,7 +55,7 @@ async function stageCsvFile(db: Db, table: string, file: string, fields: string[
     `INSERT INTO ${table}
      SELECT $file, ordinality, regexp_replace(to_json(t)::VARCHAR, ',"ordinality":[0-9]+}$', '}'), NULL, [${values.join(', ')}]
      FROM (SELECT * FROM ${reader} WITH ORDINALITY) t`,
-    { file, delim },
+    { file, path: literalPath(file), delim },
   );
   await db.run(
     `INSERT INTO ${table}

@@ -32,7 +32,7 @@ CREATE OR REPLACE MACRO lapse_plausible(t) AS
  */
 export function jsonLinesScan(files: string[], threads: number, name = 'files'): { sql: string; params: Record<string, string[]> } {
   const lists = dealFiles(files, threads);
-  const params = Object.fromEntries(lists.map((l, i) => [`${name}${i}`, l]));
+  const params = Object.fromEntries(lists.map((l, i) => [`${name}${i}`, l.map(literalPath)]));
   const sql = lists.length
     ? lists
         .map((_, i) => `SELECT filename AS file, ordinality AS ord, json AS rec
@@ -41,6 +41,15 @@ FROM read_json_objects($${name}${i}, format = 'newline_delimited', ignore_errors
         .join('\nUNION ALL\n')
     : 'SELECT NULL::VARCHAR AS file, NULL::BIGINT AS ord, NULL::JSON AS rec WHERE false';
   return { sql, params };
+}
+
+/**
+ * A path DuckDB's readers take as that one file: they expand `*`, `?` and `[…]` in every path they are
+ * given, lists too, so `star*.jsonl` would also read `starA.jsonl`. Each of those characters becomes a
+ * one-character class (`[*]`); the reader's `filename` column still gives the real name.
+ */
+export function literalPath(path: string): string {
+  return path.replace(/[*?[]/g, '[$&]');
 }
 
 /** Files dealt round-robin into at most `n` non-empty lists. */

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { constants, gunzipSync } from 'node:zlib';
 import type { Db, Params } from '../../core/db.js';
-import { dealFiles } from '../_shared/sql.js';
+import { dealFiles, literalPath } from '../_shared/sql.js';
 
 /** Lines or documents longer than this fail the scan, so it is generous: a CloudTrail file is one line. */
 export const MAX_OBJECT_BYTES = 2 ** 30;
@@ -88,7 +88,7 @@ async function parsesAsDocuments(db: Db, file: string): Promise<boolean> {
   try {
     await db.all(
       `SELECT count(*) FROM read_json_objects($file, format = 'unstructured', maximum_object_size = ${MAX_OBJECT_BYTES})`,
-      { file },
+      { file: literalPath(file) },
     );
     return true;
   } catch {
@@ -108,7 +108,7 @@ export async function scanSql(db: Db, files: string[]): Promise<{ sql: string; p
   const params: Params = {};
   const scans = (kind: 'lines' | 'documents', format: string) => {
     dealFiles(layout[kind], threads).forEach((list, i) => {
-      params[`${kind}${i}`] = list;
+      params[`${kind}${i}`] = list.map(literalPath);
       parts.push(`SELECT filename AS file, ordinality AS ord, json AS rec, NULL::VARCHAR AS bad
         FROM read_json_objects($${kind}${i}, format = '${format}', ignore_errors = true, filename = true,
                                maximum_object_size = ${MAX_OBJECT_BYTES}) WITH ORDINALITY`);
