@@ -61,7 +61,11 @@ describe('revocation_list', () => {
     const lines = (await readFile(join(aws, 'revocations.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.finding_id, l.reason])).toEqual([['f_1', 'stale'], ['f_2', 'never_used']]);
     const okta = JSON.parse(await readFile(join(dir, 'out/lists/okta/2026-06-30/2026-06-30-aaaaaaaa/manifest.json'), 'utf8'));
-    expect(okta).toMatchObject({ held: true, count: 0, held_reason: 'blast_radius: would revoke 1 of 1 grants' });
+    expect(okta).toMatchObject({ held: true, count: 1, file: 'held.jsonl', held_reason: 'blast_radius: would revoke 1 of 1 grants', override: null });
+    // Written for review, never as a revocation list, and not recorded as revoked.
+    expect(JSON.parse(await readFile(join(dir, 'out/lists/okta/2026-06-30/2026-06-30-aaaaaaaa/held.jsonl'), 'utf8'))).toMatchObject({ finding_id: 'f_4' });
+    await expect(readFile(join(dir, 'out/lists/okta/2026-06-30/2026-06-30-aaaaaaaa/revocations.jsonl'))).rejects.toThrow();
+    expect(await readdir(join(dir, 'lake/records/revocations'))).toEqual(['system=aws']);
   });
 
   test('runs only in enforce mode; latest.json never moves back to an older day', async () => {

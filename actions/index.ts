@@ -3,13 +3,13 @@
  * Each action is a plugin: `plan` (no side effects) then `apply`, decided by the runner.
  */
 import { messageOf } from '../core/errors.js';
-import type { FindingsDocument } from '../core/model.js';
-import type { Action, ActionContext } from './_shared/define.js';
+import type { FindingsDocument, GuardOverride } from '../core/model.js';
+import { runFacts, type Action, type ActionContext } from './_shared/define.js';
 import { jira } from './jira/action.js';
 import { revocationList } from './revocation_list/action.js';
 import { ticketPreview } from './ticket_preview/action.js';
 
-export type { Action, ActionContext, ActionReport } from './_shared/define.js';
+export type { Action, ActionContext, ActionReport, RunFacts } from './_shared/define.js';
 
 /** Every action, in one explicit list. */
 const ALL = [revocationList, ticketPreview, jira] as unknown as Action[];
@@ -38,20 +38,25 @@ export interface ActionOutcome {
  * runs: never on `--dry-run`; enforce-only actions only in `mode: enforce`. A failing action is
  * reported and the others still run.
  */
-export async function runActions(ctx: ActionContext, doc: FindingsDocument, opts: { dryRun: boolean }): Promise<ActionOutcome[]> {
+export async function runActions(
+  ctx: ActionContext,
+  doc: FindingsDocument,
+  opts: { dryRun: boolean; overrides?: GuardOverride[] },
+): Promise<ActionOutcome[]> {
   const out: ActionOutcome[] = [];
+  const run = runFacts(ctx.config, opts.dryRun, opts.overrides);
   for (const cfg of ctx.config.actions) {
     const action = actions.get(cfg.type)!;
     const options = action.options.parse(cfg);
     const log = ctx.log.child({ action: action.id });
     try {
-      const plan = await action.plan({ ...ctx, log }, doc, options);
+      const plan = await action.plan({ ...ctx, log, run }, doc, options);
       if (opts.dryRun || (action.effect === 'enforce' && ctx.config.mode !== 'enforce')) {
         const state = opts.dryRun ? 'dry run' : 'mode report';
         out.push({ type: action.id, state, lines: action.describe(plan).lines });
         continue;
       }
-      out.push({ type: action.id, state: 'applied', lines: (await action.apply({ ...ctx, log }, plan, options)).lines });
+      out.push({ type: action.id, state: 'applied', lines: (await action.apply({ ...ctx, log, run }, plan, options)).lines });
     } catch (err) {
       log.error({ err }, 'action failed');
       out.push({ type: action.id, state: 'failed', lines: [], error: messageOf(err) });

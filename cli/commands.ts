@@ -1,9 +1,11 @@
 import { runActions } from '../actions/index.js';
 import { compact, loadAsOf } from '../aggregate/index.js';
-import { detect, explain, history, loadFindings } from '../detect/index.js';
+import { allowBlastRadius, detect, explain, history, loadFindings, overrideLine, recordOverrides, type AllowBlastRadius } from '../detect/index.js';
 import { ingest } from '../ingest/index.js';
 import { EXIT } from '../core/errors.js';
-import { StoreError } from '../core/errors.js';
+import { StoreError, UsageError } from '../core/errors.js';
+import type { Config } from '../core/config.js';
+import type { FindingsDocument } from '../core/model.js';
 import type { Logger } from '../core/log.js';
 import { asOfDay, openContext, type CliContext } from './context.js';
 import { actionsSummary, compactSummary, detectSummary, ingestSummary } from './summary.js';
@@ -26,18 +28,51 @@ export async function withContext<T>(configPath: string, io: Io, dryRun: boolean
 
 const print = (io: Io, lines: string[]) => io.out(`${lines.join('\n')}\n`);
 
-export async function runCommand(io: Io, o: { config: string; asOf?: string; dryRun?: boolean }): Promise<number> {
+/** `--allow-blast-radius SYSTEM` (repeatable) with `--reason R`: one reason for all, or one per system in order. */
+export interface OverrideFlags {
+  allowBlastRadius?: string[];
+  reason?: string[];
+}
+
+export async function runCommand(io: Io, o: { config: string; asOf?: string; dryRun?: boolean } & OverrideFlags): Promise<number> {
   const asOf = asOfDay(o.asOf);
   return withContext(o.config, io, !!o.dryRun, async (ctx) => {
+    const allows = overrideFlags(o, ctx.config);
     print(io, [`lapse run · as of ${asOf} · mode ${ctx.config.mode}${o.dryRun ? ' · DRY RUN (nothing is written)' : ''} · lake ${ctx.lake.uri}`]);
     print(io, ingestSummary(await ingest(ctx, asOf)));
     print(io, compactSummary(await compact(ctx)));
     await loadAsOf(ctx, asOf);
     const detection = await detect(ctx, asOf);
     print(io, detectSummary(detection));
-    const outcomes = await runActions(ctx, await detection.load(), { dryRun: !!o.dryRun });
-    print(io, actionsSummary(outcomes));
-    return finish(io, detection.guards.length > 0, outcomes.some((a) => a.state === 'failed'));
+    return act(io, ctx, await detection.load(), allows, !!o.dryRun);
+  });
+}
+
+/** Lets the allowed blast-radius holds through (recorded in the run record), runs the actions, and exits. */
+async function act(io: Io, ctx: CliContext, found: FindingsDocument, allows: AllowBlastRadius[], dryRun: boolean): Promise<number> {
+  const { doc, overrides, unused } = allowBlastRadius(found, allows);
+  await recordOverrides(ctx.lake, doc.as_of, overrides);
+  if (allows.length) print(io, ['overrides', ...overrides.map((x) => `  ${overrideLine(x)}`), ...unused.map((s) => `  --allow-blast-radius ${s}: no blast-radius hold on ${s} this run; nothing to allow`)]);
+  const outcomes = await runActions(ctx, doc, { dryRun, overrides });
+  print(io, actionsSummary(outcomes));
+  return finish(io, doc.guards.length > 0, outcomes.some((a) => a.state === 'failed'));
+}
+
+function overrideFlags(o: OverrideFlags, config: Config): AllowBlastRadius[] {
+  const systems = o.allowBlastRadius ?? [];
+  const reasons = (o.reason ?? []).map((r) => r.trim());
+  if (systems.length === 0 && reasons.length) throw new UsageError('--reason: only with --allow-blast-radius SYSTEM');
+  if (systems.length === 0) return [];
+  if (reasons.length === 0) throw new UsageError(`--allow-blast-radius ${systems.join(', ')}: needs --reason (why the list may go through; it is recorded)`);
+  if (reasons.length !== 1 && reasons.length !== systems.length) {
+    throw new UsageError(`--reason given ${reasons.length} times for ${systems.length} --allow-blast-radius systems: give one reason, or one per system`);
+  }
+  if (reasons.some((r) => r === '')) throw new UsageError('--reason: empty; say why the list may go through');
+  return systems.map((system, i) => {
+    if (!Object.hasOwn(config.systems, system)) {
+      throw new UsageError(`--allow-blast-radius ${system}: not a configured system; configured: ${Object.keys(config.systems).join(', ')}`);
+    }
+    return { system, reason: reasons.length === 1 ? reasons[0]! : reasons[i]! };
   });
 }
 
@@ -73,14 +108,13 @@ export async function detectCommand(io: Io, o: { config: string; asOf?: string; 
   });
 }
 
-export async function actCommand(io: Io, o: { config: string; asOf?: string; dryRun?: boolean }): Promise<number> {
+export async function actCommand(io: Io, o: { config: string; asOf?: string; dryRun?: boolean } & OverrideFlags): Promise<number> {
   return withContext(o.config, io, !!o.dryRun, async (ctx) => {
+    const allows = overrideFlags(o, ctx.config);
     const doc = await loadFindings(ctx, o.asOf === undefined ? undefined : asOfDay(o.asOf));
     if (!doc) throw new StoreError(`no findings in ${ctx.lake.uri}${o.asOf ? ` for ${o.asOf}` : ''}; run lapse detect first`);
     print(io, [`lapse act · findings as of ${doc.as_of} · run ${doc.run_id} · mode ${ctx.config.mode}`]);
-    const outcomes = await runActions(ctx, doc, { dryRun: !!o.dryRun });
-    print(io, actionsSummary(outcomes));
-    return finish(io, doc.guards.length > 0, outcomes.some((a) => a.state === 'failed'));
+    return act(io, ctx, doc, allows, !!o.dryRun);
   });
 }
 

@@ -90,6 +90,23 @@ export const GuardEntry = z.object({
 });
 export type GuardEntry = z.infer<typeof GuardEntry>;
 
+/** A blast-radius hold let through for one run (`--allow-blast-radius SYSTEM --reason R`): who, why, how much. */
+export const GuardOverride = z.object({
+  system: z.string(),
+  guard: z.literal('blast_radius'),
+  reason: z.string(),
+  /** The operating-system user who ran the command. */
+  by: z.string(),
+  at: z.string(),
+  run_id: z.string(),
+  as_of: Day,
+  /** Grants the list revokes, of `grants` held on the system: what the guard would have held. */
+  count: z.number(),
+  grants: z.number(),
+  fraction: z.number(),
+});
+export type GuardOverride = z.infer<typeof GuardOverride>;
+
 /** What detect knew about each system's log source. */
 export const SourceEntry = z.object({
   system: z.string(),
@@ -160,6 +177,8 @@ export const Manifest = z.object({
   sha256: z.string(),
   held: z.boolean(),
   held_reason: z.string().nullable(),
+  /** The blast-radius override that let this list through, if one did. */
+  override: GuardOverride.nullable().default(null),
 });
 export type Manifest = z.infer<typeof Manifest>;
 

@@ -53,13 +53,20 @@ export async function findLists(target: Lake, system: string): Promise<{ latest:
     const error =
       man.system !== system ? `manifest is for system ${man.system}, not ${system}`
       : m[2] !== man.as_of || m[3] !== man.run_id ? `manifest says ${man.as_of}/${man.run_id}, but it is stored under ${dir}`
-      : man.file !== `${man.kind}.jsonl` ? `manifest names file ${man.file}; a ${man.kind} list is ${man.kind}.jsonl`
+      : !fileOk(man) ? `manifest names file ${man.file}; a ${man.kind} list is ${man.kind}.jsonl${man.kind === 'revocations' ? ` (${HELD_FILE} when held)` : ''}`
       : null;
     lists.push({ dir, manifest: man, error });
   }
   lists.sort((a, b) => order(a).localeCompare(order(b)));
   return { latest, latestError, lists };
 }
+
+/**
+ * A held list keeps its entries in `held.jsonl`, for review only (lists held before lapse wrote them there
+ * name an empty `revocations.jsonl`); the worker never reads a held list's file.
+ */
+const HELD_FILE = 'held.jsonl';
+const fileOk = (m: Manifest) => m.file === `${m.kind}.jsonl` ? true : m.held && m.kind === 'revocations' && m.file === HELD_FILE;
 
 const order = (l: FoundList) => `${l.manifest?.as_of ?? ''}\u0000${l.manifest?.created_at ?? ''}\u0000${l.dir}`;
 

@@ -117,7 +117,7 @@ describe('runRevoker', () => {
     const { target, opts, calls } = await setup();
     await writeList(target, revocations('2026-06-28', 'run0', ['ann']));
     await writeList(target, { ...revocations('2026-06-29', 'run1', ['ben']), system: 'other' });
-    await writeList(target, revocations('2026-06-30', 'run2', [], 'blast_radius: 40 of 50 grants'));
+    await writeList(target, revocations('2026-06-30', 'run2', ['cat', 'dan'], 'blast_radius: 40 of 50 grants'));
     // Tamper: swap the principal; the manifest's sha256 no longer matches.
     const key = 'app/2026-06-28/run0/revocations.jsonl';
     await target.writeText(key, (await target.readText(key))!.replace('"ann"', '"boss"'));
@@ -128,7 +128,7 @@ describe('runRevoker', () => {
     expect(r.lists.map((l) => [l.dir, l.state, l.detail])).toEqual([
       ['app/2026-06-28/run0/', 'refused', expect.stringMatching(/revocations\.jsonl: sha256 \w+ does not match the manifest's \w+$/)],
       ['app/2026-06-29/run1/', 'refused', 'manifest is for system other, not app'],
-      ['app/2026-06-30/run2/', 'held', 'held by lapse: blast_radius: 40 of 50 grants; nothing to apply'],
+      ['app/2026-06-30/run2/', 'held', 'held by lapse: blast_radius: 40 of 50 grants; 2 entries for review only, none applied'],
     ]);
     expect(await calls()).toEqual([]);
     expect((await target.list('app/')).filter((o) => o.key.endsWith('ack.jsonl'))).toEqual([]);

@@ -71,8 +71,8 @@ export async function runRevoker(target: Lake, o: RevokerOptions): Promise<Revok
 async function handle(target: Lake, found: FoundList, latest: FoundList | undefined, o: RevokerOptions, log: Logger): Promise<ListReport | null> {
   const man = found.manifest;
   if (!man || found.error) return refuse(found.dir, man?.kind ?? null, found.error ?? 'unreadable manifest', log);
-  // A held list has nothing to apply; it is reported while it is the newest word on the system.
-  if (man.held) return found === latest ? blank(found.dir, man.kind, 'held', `held by lapse: ${man.held_reason ?? 'no reason given'}; nothing to apply`) : null;
+  // A held list is never applied: its entries are for review only. It is reported while it is the newest word on the system.
+  if (man.held) return found === latest ? blank(found.dir, man.kind, 'held', `held by lapse: ${man.held_reason ?? 'no reason given'}; ${man.count} entries for review only, none applied`) : null;
   const acks = await readAcks(target, found.dir);
   if (complete(acks, man.count)) return null;
   let superseded = false;

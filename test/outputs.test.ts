@@ -74,3 +74,67 @@ describe('ticket_preview replaces only its own files', () => {
     expect(await readFile(join(dir, 'out/tickets/index.md'), 'utf8')).toContain('0 tickets');
   });
 });
+
+describe('a list held by the blast-radius guard', () => {
+  const held = async (dir: string) => {
+    const day = join(dir, 'out/revocations/app/2026-06-30');
+    const [run] = await readdir(day);
+    const manifest = JSON.parse(await readFile(join(day, run!, 'manifest.json'), 'utf8'));
+    const body = await readFile(join(day, run!, manifest.file), 'utf8');
+    return { manifest, lines: body.split('\n').filter(Boolean).map((l) => JSON.parse(l)), run: run! };
+  };
+  const revoker = (dir: string) => lapse(['revoker', '--config', 'lapse.yaml', '--system', 'app', '--exec', `'${process.execPath}' revoke.mjs '${dir}'`], dir);
+  const grantsOf = async (dir: string) => (await readFile(join(dir, 'grants.jsonl'), 'utf8')).split('\n').filter(Boolean).length;
+
+  test('shows what it held, is never applied, and is let through per run by an audited --allow-blast-radius', async () => {
+    const dir = await world('  - { type: revocation_list, target: ./out/revocations }');
+    await writeFile(join(dir, 'lapse.yaml'), (await readFile(join(dir, 'lapse.yaml'), 'utf8')).replace('guards: { max_revoke_fraction: 0.9 }', 'guards: { max_revoke_fraction: 0.5 }'));
+    const run = lapse(['run', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir);
+    expect(run.code).toBe(3);
+    const h = await held(dir);
+    expect(h.manifest).toMatchObject({ held: true, count: 2, file: 'held.jsonl', held_reason: expect.stringMatching(/^blast_radius: would revoke 2 of 3 grants/) });
+    expect(h.lines.map((l) => l.principal).sort()).toEqual(['ben@corp.example', 'cat@corp.example']);
+    const r1 = revoker(dir);
+    expect(r1.code).toBe(0);
+    expect(r1.out).toMatch(/held/);
+    expect(await grantsOf(dir)).toBe(3); // nothing revoked
+
+    const bad = [
+      ['--allow-blast-radius', 'app'],
+      ['--allow-blast-radius', 'app', '--reason', ' '],
+      ['--allow-blast-radius', 'nope', '--reason', 'x'],
+      ['--reason', 'x'],
+    ];
+    for (const args of bad) {
+      const r = lapse(['act', '--config', 'lapse.yaml', '--as-of', '2026-06-30', ...args], dir);
+      expect([r.code, args]).toEqual([2, args]);
+      expect(r.err).toMatch(/--allow-blast-radius|--reason/);
+    }
+
+    const act = lapse(['act', '--config', 'lapse.yaml', '--as-of', '2026-06-30', '--allow-blast-radius', 'app', '--reason', 'reorg: access reviewed by IT'], dir);
+    expect(act.err).toBe('');
+    expect(act.code).toBe(0);
+    expect(act.out).toMatch(/blast_radius on app allowed by --allow-blast-radius: 2 of 3 grants \(66\.7%\); reason: reorg: access reviewed by IT/);
+    const allowed = { system: 'app', guard: 'blast_radius', reason: 'reorg: access reviewed by IT', run_id: h.run, as_of: '2026-06-30', count: 2, grants: 3 };
+    const a = await held(dir);
+    expect(a.run).toBe(h.run);
+    expect(a.manifest).toMatchObject({ held: false, held_reason: null, count: 2, file: 'revocations.jsonl', override: { ...allowed, fraction: expect.closeTo(2 / 3) } });
+    const record = JSON.parse(await readFile(join(dir, 'lake/runs/as_of=2026-06-30/run.json'), 'utf8'));
+    expect(record.overrides).toEqual([{ ...allowed, fraction: expect.closeTo(2 / 3), by: expect.any(String), at: expect.any(String) }]);
+    const r2 = revoker(dir);
+    expect(r2.code).toBe(0);
+    expect(await grantsOf(dir)).toBe(1);
+  });
+
+  test('lapse run takes the override too; another system or guard stays held', async () => {
+    const dir = await world('  - { type: revocation_list, target: ./out/revocations }');
+    await writeFile(join(dir, 'lapse.yaml'), (await readFile(join(dir, 'lapse.yaml'), 'utf8')).replace('guards: { max_revoke_fraction: 0.9 }', 'guards: { max_revoke_count: 1 }'));
+    const run = lapse(['run', '--config', 'lapse.yaml', '--as-of', '2026-06-30', '--allow-blast-radius', 'app', '--reason', 'one-off'], dir);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect((await held(dir)).manifest).toMatchObject({ held: false, count: 2, override: { reason: 'one-off', count: 2 } });
+    // The next day's run without the override holds again (nothing was revoked in between).
+    const next = lapse(['run', '--config', 'lapse.yaml', '--as-of', '2026-07-01'], dir);
+    expect(next.code).toBe(3);
+  });
+});

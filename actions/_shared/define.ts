@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
-import type { FindingsDocument } from '../../core/model.js';
+import type { FindingsDocument, GuardOverride } from '../../core/model.js';
 import type { Lake } from '../../core/store.js';
 
 export interface ActionContext {
@@ -9,7 +9,29 @@ export interface ActionContext {
   /** The lake, for action records (what was written, ticket keys). */
   lake: Lake;
   log: Logger;
+  /** What this run does, as the runner decided it (default: a real run of the config, no override). */
+  run?: RunFacts;
 }
+
+/**
+ * Facts about the run an action is part of, set by the runner: an action never reads `--dry-run` or the
+ * mode to decide whether to apply, but a ticket must tell its reader truthfully what happens next.
+ */
+export interface RunFacts {
+  mode: 'report' | 'enforce';
+  dry_run: boolean;
+  /** This run writes revocation lists: `mode: enforce`, a revocation_list action, and not a dry run. */
+  writes_lists: boolean;
+  /** Blast-radius holds let through for this run (`--allow-blast-radius`). */
+  overrides: GuardOverride[];
+}
+
+export function runFacts(config: Config, dryRun = false, overrides: GuardOverride[] = []): RunFacts {
+  const writes_lists = config.mode === 'enforce' && !dryRun && config.actions.some((a) => a.type === 'revocation_list');
+  return { mode: config.mode, dry_run: dryRun, writes_lists, overrides };
+}
+
+export const factsOf = (ctx: ActionContext): RunFacts => ctx.run ?? runFacts(ctx.config);
 
 /** What an action reports after planning or applying: short human lines for the run summary. */
 export interface ActionReport {

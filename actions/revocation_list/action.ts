@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { resolvePath, Sse, type Config } from '../../core/config.js';
-import { RevocationEntry, type Finding, type FindingsDocument } from '../../core/model.js';
+import { RevocationEntry, type Finding, type FindingsDocument, type GuardOverride } from '../../core/model.js';
 import { recordRevocations } from '../../core/records.js';
 import { writeList } from './layout.js';
 import { openStore, type Lake } from '../../core/store.js';
 import { isRevocable, revocationReason } from '../../core/findings.js';
-import { defineAction } from '../_shared/define.js';
+import { defineAction, factsOf } from '../_shared/define.js';
 import { notifyRevoker } from './notify.js';
 
 /** Guards that hold a whole system's list back (the others hold single findings, already excluded). */
@@ -14,8 +14,11 @@ const LIST_GUARDS = new Set(['blast_radius', 'source_freshness']);
 export interface SystemList {
   system: string;
   dir: string;
+  /** What the list revokes, or, when held, what it would have revoked (written for review, never applied). */
   entries: RevocationEntry[];
   held_reason: string | null;
+  /** The blast-radius override that let this list through, if one did. */
+  override: GuardOverride | null;
 }
 
 export interface RevocationPlan {
@@ -57,8 +60,8 @@ export const revocationList = defineAction({
       .optional()
       .describe('Tell revoker workers a list is ready.'),
   }),
-  async plan(_ctx, doc) {
-    return planLists(doc);
+  async plan(ctx, doc) {
+    return planLists(doc, factsOf(ctx).overrides);
   },
   describe(plan) {
     return { lines: plan.lists.map(describeList) };
@@ -69,6 +72,7 @@ export const revocationList = defineAction({
     for (const list of plan.lists) {
       const written = await writeList(target, {
         system: list.system, as_of: plan.as_of, run_id: plan.run_id, kind: 'revocations', entries: list.entries, held_reason: list.held_reason,
+        override: list.override,
       });
       await recordRevocations(ctx.lake, plan, list);
       lines.push(`${describeList(list)}${written ? '' : ' (unchanged)'} → ${target.uri}/${list.dir}`);
@@ -85,18 +89,24 @@ export function openTarget(config: Config, options: { target: string; sse?: Sse 
   return openStore(resolvePath(config, options.target), { aws: config.aws, sse: options.sse });
 }
 
-export function planLists(doc: FindingsDocument): RevocationPlan {
+/** The list of each system; `overrides` are the blast-radius holds this run lets through (already out of `doc.guards`). */
+export function planLists(doc: FindingsDocument, overrides: GuardOverride[] = []): RevocationPlan {
   const lists = doc.sources.map((s): SystemList => {
-    const guard = doc.guards.find((g) => g.system === s.system && LIST_GUARDS.has(g.guard));
-    const entries = guard ? [] : doc.findings.filter((f) => f.system === s.system && isRevocable(f, doc.as_of)).map((f) => entry(f, doc.run_id));
+    const guard = heldBy(doc, s.system);
     return {
       system: s.system,
       dir: `${s.system}/${doc.as_of}/${doc.run_id}/`,
-      entries,
+      entries: doc.findings.filter((f) => f.system === s.system && isRevocable(f, doc.as_of)).map((f) => entry(f, doc.run_id)),
       held_reason: guard ? `${guard.guard}: ${guard.detail}` : null,
+      override: guard ? null : (overrides.find((o) => o.system === s.system) ?? null),
     };
   });
   return { as_of: doc.as_of, run_id: doc.run_id, lists };
+}
+
+/** The guard holding a system's whole list back this run, if any. */
+export function heldBy(doc: FindingsDocument, system: string) {
+  return doc.guards.find((g) => g.system === system && LIST_GUARDS.has(g.guard));
 }
 
 function entry(f: Finding, run_id: string): RevocationEntry {
@@ -116,5 +126,7 @@ function entry(f: Finding, run_id: string): RevocationEntry {
 }
 
 function describeList(list: SystemList): string {
-  return list.held_reason ? `${list.system}: held (${list.held_reason})` : `${list.system}: ${list.entries.length} revocations`;
+  const n = list.entries.length;
+  if (list.held_reason) return `${list.system}: held, ${n} revocation${n === 1 ? '' : 's'} written for review only (${list.held_reason})`;
+  return `${list.system}: ${n} revocations${list.override ? ` (blast radius allowed: ${list.override.reason})` : ''}`;
 }
