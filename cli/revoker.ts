@@ -68,12 +68,41 @@ export function summary(r: RevokerReport): string[] {
   if (r.acknowledged) lines.push(`${r.acknowledged} list${r.acknowledged === 1 ? '' : 's'} already acknowledged`);
   if (r.lists.length === 0 && !r.stopped) lines.push('nothing to do');
   if (r.stopped) lines.push('stopped by a signal: what was not run waits for the next start');
+  if (r.gave_up) {
+    lines.push(
+      `gave up: the first ${r.gave_up.entries} entries all failed the same way (${clip(r.gave_up.reason)}); ` +
+        'the rest were not run and are not acked, so the next run retries them',
+    );
+  }
+  lines.push(...failureReasons(r));
   const failed = r.lists.reduce((n, l) => n + l.failed, 0);
   const refused = r.lists.filter((l) => l.state === 'refused').length;
-  if (failed || refused || r.stopped) {
-    lines.push(`exit 1: ${failed} entr${failed === 1 ? 'y' : 'ies'} failed, ${refused} list${refused === 1 ? '' : 's'} refused${r.stopped ? ', stopped' : ''}`);
+  if (failed || refused || r.stopped || r.gave_up) {
+    const why = `${r.stopped ? ', stopped' : ''}${r.gave_up ? ', gave up' : ''}`;
+    lines.push(`exit 1: ${failed} entr${failed === 1 ? 'y' : 'ies'} failed, ${refused} list${refused === 1 ? '' : 's'} refused${why}`);
   }
   return lines;
+}
+
+/** How many distinct failure reasons the summary shows; the ack files and the JSON log have them all. */
+const SHOWN_REASONS = 3;
+
+/** The most frequent failure reasons across the lists, with counts: why entries failed, on stdout. */
+function failureReasons(r: RevokerReport): string[] {
+  const counts = new Map<string, number>();
+  for (const l of r.lists) for (const [reason, n] of Object.entries(l.failures)) counts.set(reason, (counts.get(reason) ?? 0) + n);
+  if (counts.size === 0) return [];
+  const top = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, SHOWN_REASONS);
+  const more = counts.size - top.length;
+  return [
+    `failed entries by reason${more ? ` (the ${top.length} most frequent of ${counts.size}; all are in ack.jsonl)` : ''}:`,
+    ...top.map(([reason, n]) => `${String(n).padStart(6)}  ${clip(reason)}`),
+  ];
+}
+
+/** A failure detail on one summary line, its end kept as in the ack (ack.jsonl keeps up to 1000 characters). */
+function clip(text: string, max = 200): string {
+  return text.length <= max ? text : `…${text.slice(text.length - max + 1)}`;
 }
 
 function describe(l: ListReport): string {

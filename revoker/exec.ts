@@ -105,3 +105,39 @@ function killGroup(pid: number | undefined): void {
     // Already gone.
   }
 }
+
+/** Entries that, failing the same way from the first one, make the revoker give up: the cause is not the entries. */
+export const GIVE_UP_AFTER = 5;
+
+/**
+ * Watches a revoker run's outcomes and aborts its signal when the first `after` entries all failed with
+ * the same detail (a missing token, a wrong URL): running the rest would fail alike. One entry that did
+ * not fail, or failed otherwise, and the watch stands down for the run.
+ */
+export class FailureWatch {
+  private readonly controller = new AbortController();
+  private reason: string | null = null;
+  private alike = 0;
+  private mixed = false;
+
+  constructor(private readonly after = GIVE_UP_AFTER) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  record(failed: boolean, detail: string): void {
+    if (this.mixed || this.controller.signal.aborted) return;
+    if (!failed || (this.reason !== null && detail !== this.reason)) {
+      this.mixed = true;
+      return;
+    }
+    this.reason = detail;
+    if (++this.alike >= this.after) this.controller.abort();
+  }
+
+  /** The shared failure it gave up on, with how many entries failed so, or null while it has not. */
+  gaveUp(): { reason: string; entries: number } | null {
+    return this.controller.signal.aborted && this.reason !== null ? { reason: this.reason, entries: this.alike } : null;
+  }
+}

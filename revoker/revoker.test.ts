@@ -7,6 +7,7 @@ import { silentLogger } from '../core/log.js';
 import { LocalLake } from '../core/store.js';
 import { tempDir } from '../test/helpers.js';
 import { Ack } from './acks.js';
+import { summary } from '../cli/revoker.js';
 import { runRevoker, splitCommand, type RevokerOptions } from './index.js';
 
 /**
@@ -245,5 +246,38 @@ describe('runRevoker', () => {
     const r = await runRevoker(target, { ...opts, argv: ['/nonexistent/revoke-app'] });
     expect(r.lists[0]).toMatchObject({ failed: 1 });
     expect((await acksOf(target, 'app/2026-06-30/run1/'))[0]!.detail).toMatch(/^cannot run \/nonexistent\/revoke-app: spawn \/nonexistent\/revoke-app ENOENT/);
+  });
+});
+
+describe('failures: the reasons are shown, and the worker gives up when every entry fails alike', () => {
+  test('the first 5 entries failing the same way stop the run; the rest are not acked and the next run retries them', async () => {
+    const { target, opts, calls } = await setup();
+    const broken = Array.from({ length: 8 }, (_, i) => `broken-${i}`);
+    await writeList(target, revocations('2026-06-30', 'run1', broken));
+    await writeList(target, { system: 'app', as_of: '2026-07-01', run_id: 'r_1', kind: 'restores', entries: [restore('broken-x', 'r_1')], held_reason: null });
+    const r = await runRevoker(target, opts);
+    expect(r.gave_up).toEqual({ reason: expect.stringMatching(/x token lacks apps\.manage$/), entries: 5 });
+    expect(await calls()).toHaveLength(5);
+    expect(r.lists).toEqual([expect.objectContaining({ failed: 5, left: 3 })]);
+    expect(await acksOf(target, 'app/2026-06-30/run1/')).toHaveLength(5);
+    const text = summary(r).join('\n');
+    expect(text).toMatch(/gave up: the first 5 entries all failed the same way \(…x+ token lacks apps\.manage\); the rest were not run and are not acked, so the next run retries them/);
+    expect(text).toMatch(/failed entries by reason:\n\s+5  …x+ token lacks apps\.manage\n/);
+    expect(text).toMatch(/exit 1: 5 entries failed, 0 lists refused, gave up$/);
+
+    const again = await runRevoker(target, { ...opts, giveUpAfter: 100 });
+    expect(again.gave_up).toBeUndefined();
+    expect((await calls()).slice(5).map((c) => c['principal'])).toEqual([...broken, 'broken-x']);
+  });
+
+  test('one entry that works (or fails otherwise) and the worker runs every entry; the reasons are counted', async () => {
+    const { target, opts, calls } = await setup();
+    await writeList(target, revocations('2026-06-30', 'run1', ['flaky-a', ...Array.from({ length: 6 }, (_, i) => `broken-${i}`), 'ann']));
+    const r = await runRevoker(target, opts);
+    expect(r.gave_up).toBeUndefined();
+    expect(await calls()).toHaveLength(8);
+    const text = summary(r).join('\n');
+    expect(text).toMatch(/failed entries by reason:\n\s+6  …x+ token lacks apps\.manage\n\s+1  exit 2: HTTP 503$/m);
+    expect(text).not.toMatch(/gave up/);
   });
 });

@@ -2,7 +2,7 @@ import type { Logger } from '../core/log.js';
 import type { Manifest } from '../core/model.js';
 import type { Lake } from '../core/store.js';
 import { AckWriter, FINAL, complete, readAcks, type Ack } from './acks.js';
-import { runEntry } from './exec.js';
+import { FailureWatch, runEntry } from './exec.js';
 import { before, findLists, readVerified, type FoundList, type ListItem } from './lists.js';
 
 export interface RevokerOptions {
@@ -16,6 +16,8 @@ export interface RevokerOptions {
   log: Logger;
   /** Once aborted (SIGTERM), no new entry starts: running ones finish and are acked, the rest wait for the next start. */
   signal?: AbortSignal;
+  /** Give up when this many entries, from the first, all failed the same way (default GIVE_UP_AFTER). */
+  giveUpAfter?: number;
 }
 
 export type ListState = 'applied' | 'held' | 'refused' | 'superseded' | 'unpublished';
@@ -32,8 +34,10 @@ export interface ListReport {
   skipped: number;
   /** Entries acknowledged by an earlier run, not run again. */
   done_before: number;
-  /** Entries not started because the worker was asked to stop. */
+  /** Entries not started because the worker was asked to stop (or gave up). */
   left: number;
+  /** Failed entries by their detail (the command's exit and the end of its output). */
+  failures: Record<string, number>;
 }
 
 export interface RevokerReport {
@@ -43,6 +47,8 @@ export interface RevokerReport {
   acknowledged: number;
   /** True when the worker was asked to stop (signal): what it did not reach waits for the next start. */
   stopped: boolean;
+  /** Set when the first entries all failed the same way and the worker started no more (see FailureWatch). */
+  gave_up?: { reason: string; entries: number };
 }
 
 /**
@@ -55,20 +61,26 @@ export async function runRevoker(target: Lake, o: RevokerOptions): Promise<Revok
   const log = o.log.child({ component: 'revoker', system: o.system });
   const { latest, latestError, lists } = await findLists(target, o.system);
   const report: RevokerReport = { system: o.system, lists: [], acknowledged: 0, stopped: false };
+  const watch = new FailureWatch(o.giveUpAfter);
+  const run = { ...o, signal: o.signal ? AbortSignal.any([o.signal, watch.signal]) : watch.signal };
   if (latestError) report.lists.push(blank(`${o.system}/latest.json`, null, 'refused', latestError));
   const latestList = lists.find((l) => l.dir === latest);
   if (latest && !latestList) report.lists.push(blank(`${o.system}/latest.json`, null, 'refused', `names ${latest}manifest.json, which is missing`));
   for (const found of lists) {
-    if (o.signal?.aborted) break;
-    const r = await handle(target, found, latestList, o, log);
+    if (run.signal.aborted) break;
+    const r = await handle(target, found, latestList, run, watch, log);
     if (r) report.lists.push(r);
     else report.acknowledged++;
   }
   report.stopped = !!o.signal?.aborted;
+  const gaveUp = watch.gaveUp();
+  if (gaveUp) report.gave_up = gaveUp;
   return report;
 }
 
-async function handle(target: Lake, found: FoundList, latest: FoundList | undefined, o: RevokerOptions, log: Logger): Promise<ListReport | null> {
+async function handle(
+  target: Lake, found: FoundList, latest: FoundList | undefined, o: RevokerOptions, watch: FailureWatch, log: Logger,
+): Promise<ListReport | null> {
   const man = found.manifest;
   if (!man || found.error) return refuse(found.dir, man?.kind ?? null, found.error ?? 'unreadable manifest', log);
   // A held list is never applied: its entries are for review only. It is reported while it is the newest word on the system.
@@ -99,6 +111,8 @@ async function handle(target: Lake, found: FoundList, latest: FoundList | undefi
     else if (ack.status === 'applied') r.applied++;
     else if (ack.status === 'failed') r.failed++;
     else r.skipped++;
+    if (ack.status === 'failed') r.failures[ack.detail] = (r.failures[ack.detail] ?? 0) + 1;
+    if (!superseded) watch.record(ack.status === 'failed', ack.detail);
     await writer.record(ack);
   });
   await writer.flush();
@@ -143,7 +157,7 @@ function refuse(dir: string, kind: Manifest['kind'] | null, detail: string, log:
 }
 
 function blank(dir: string, kind: Manifest['kind'] | null, state: ListState, detail: string): ListReport {
-  return { dir, kind, state, detail, applied: 0, already: 0, failed: 0, skipped: 0, done_before: 0, left: 0 };
+  return { dir, kind, state, detail, applied: 0, already: 0, failed: 0, skipped: 0, done_before: 0, left: 0, failures: {} };
 }
 
 /** Runs `fn` over `items` with at most `n` at a time, in list order; starts none once `signal` is aborted. */
