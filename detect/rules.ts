@@ -1,5 +1,7 @@
 import type { Config } from '../core/config.js';
-import type { Day } from '../core/days.js';
+import { isDay, type Day } from '../core/days.js';
+import { sqlIdent, type Db } from '../core/db.js';
+import { LapseError } from '../core/errors.js';
 import { latestDecisions } from '../core/decisions.js';
 import { activeOn, listExemptions } from '../core/exemptions.js';
 import type { StageContext } from '../core/context.js';
@@ -11,12 +13,14 @@ import type { StageContext } from '../core/context.js';
  */
 export async function loadRules({ db, config, lake }: StageContext, asOf: Day): Promise<void> {
   const systems = Object.entries(config.systems);
-  await db.tableFromRows(
+  await loadTable(
+    db,
     'lapse_system_rules',
     { system: 'VARCHAR', ttl_days: 'INTEGER', max_lag_days: 'INTEGER' },
     systems.map(([system, s]) => ({ system, ttl_days: s.ttl_days ?? null, max_lag_days: s.max_source_lag_days ?? null })),
   );
-  await db.tableFromRows(
+  await loadTable(
+    db,
     'lapse_permission_rules',
     { system: 'VARCHAR', permission: 'VARCHAR', ttl_days: 'INTEGER', emergency_only: 'BOOLEAN', periodic: 'BOOLEAN' },
     systems.flatMap(([system, s]) =>
@@ -25,9 +29,10 @@ export async function loadRules({ db, config, lake }: StageContext, asOf: Day): 
       })),
     ),
   );
-  await db.tableFromRows('lapse_protected', { value: 'VARCHAR' }, protectedValues(config));
+  await loadTable(db, 'lapse_protected', { value: 'VARCHAR' }, protectedValues(config));
   const exemptions = (await listExemptions(lake)).filter((e) => activeOn(e, asOf));
-  await db.tableFromRows(
+  await loadTable(
+    db,
     'lapse_exemptions',
     { exemption_id: 'VARCHAR', system: 'VARCHAR', permission: 'VARCHAR', principal: 'VARCHAR', person: 'VARCHAR', owner: 'VARCHAR', reason: 'VARCHAR', until: 'DATE' },
     exemptions.map(({ exemption_id, system, permission, principal, person, owner, reason, until }) => ({
@@ -35,7 +40,8 @@ export async function loadRules({ db, config, lake }: StageContext, asOf: Day): 
     })),
   );
   const decisions = await latestDecisions(lake, asOf);
-  await db.tableFromRows(
+  await loadTable(
+    db,
     'lapse_decisions',
     { finding_id: 'VARCHAR', decision: 'VARCHAR' },
     [...decisions.values()].map((d) => ({ finding_id: d.finding_id, decision: d.decision })),
@@ -44,4 +50,40 @@ export async function loadRules({ db, config, lake }: StageContext, asOf: Day): 
 
 function protectedValues(config: Config): { value: string }[] {
   return config.protected_principals.map((p) => ({ value: p.toLowerCase() }));
+}
+
+/** What a JSON value must be for its column to hold it exactly (from_json turns a misfit into NULL or rounds it). */
+const FITS: Record<string, (v: unknown) => boolean> = {
+  VARCHAR: (v) => typeof v === 'string',
+  INTEGER: (v) => Number.isInteger(v) && Math.abs(v as number) <= 2 ** 31 - 1,
+  BOOLEAN: (v) => typeof v === 'boolean',
+  DATE: (v) => typeof v === 'string' && isDay(v),
+};
+
+/**
+ * Loads rows into a temp table, typed the same on both sides: a value its column cannot hold stops the
+ * run, where from_json would load NULL (a NULL TTL falls back to another TTL) or round it.
+ */
+async function loadTable(db: Db, table: string, columns: Record<string, string>, rows: Record<string, unknown>[]): Promise<void> {
+  const present = Object.fromEntries(Object.keys(columns).map((c) => [c, 0]));
+  for (const row of rows) {
+    for (const [column, type] of Object.entries(columns)) {
+      const value = row[column];
+      if (value === null || value === undefined) continue;
+      const fits = FITS[type];
+      if (!fits) throw new LapseError('internal', `${table}.${column}: no check for type ${type}`);
+      if (!fits(value)) {
+        throw new LapseError('internal', `${table}.${column}: ${JSON.stringify(value)} is not a ${type} (in ${JSON.stringify(row)})`);
+      }
+      present[column]! += 1;
+    }
+  }
+  await db.tableFromRows(table, columns, rows);
+  // And the engine agrees: as many values came out as went in.
+  const counts = await db.one<Record<string, number>>(
+    `SELECT ${Object.keys(columns).map((c) => `count(${sqlIdent(c)})::INTEGER AS ${sqlIdent(c)}`).join(', ')} FROM ${sqlIdent(table)}`,
+  );
+  for (const [column, n] of Object.entries(present)) {
+    if (counts?.[column] !== n) throw new LapseError('internal', `${table}.${column}: ${n} values loaded as ${counts?.[column] ?? 0}`);
+  }
 }
