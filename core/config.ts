@@ -3,6 +3,9 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { fieldName, inputPath, inputS3, locationsOf, outputLocation, overlaps } from './locations.js';
+
+export { S3Uri, outputDir, outputLocation } from './locations.js';
 
 /**
  * The base of the config schema: what every run needs, whatever plugins are registered.
@@ -10,24 +13,39 @@ import { ConfigError } from './errors.js';
  * plugin lists are, so adding a plugin never touches this file.
  */
 
-const days = (what: string) => z.number().int().positive().describe(what);
+/**
+ * Every number is bounded to what it can sensibly mean, well inside what DuckDB's INTEGER holds, so
+ * a typo is refused here, naming the field, and never reaches SQL as a value that turns into NULL.
+ */
+const MAX_TTL_DAYS = 3650;
+const ttlDays = (what: string) =>
+  z.number().int().positive().max(MAX_TTL_DAYS, `at most ${MAX_TTL_DAYS} days: a TTL of more than ten years is surely a typo`).describe(what);
+const lagDays = () => z.number().int().nonnegative().max(365, 'at most 365 days: a source silent for longer than a year is not fresh');
+const count = (max: number, why: string) => z.number().int().max(max, `at most ${max.toLocaleString('en-US')}: ${why}`);
 
+/** A system name becomes a lake folder, a partition value and a file name: short, and safe in all three. */
 export const SystemName = z
   .string()
-  .regex(/^[a-z][a-z0-9_-]*$/, 'must be lower-case letters, digits, - or _ (it names lake folders)');
+  .max(64, 'at most 64 characters (a system name names lake folders, partition values and files)')
+  .regex(/^[a-z][a-z0-9_-]*$/, 'must be lower-case letters, digits, - or _, starting with a letter (it names lake folders)');
 
-/** `s3://bucket` or `s3://bucket/prefix`: a bucket name as S3 allows it, then any key prefix. */
-export const S3Uri = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'expected s3://bucket/prefix');
+/** A permission or principal as the config names it: compared with what logs and grants say. */
+const Name = (what: string) =>
+  z
+    .string()
+    .max(1024, `at most 1024 characters: a longer ${what} is surely pasted by mistake`)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, `a ${what} holds no control characters (line breaks, tabs)`)
+    .regex(/\S/, `a ${what} is not empty or blank`);
 
 /** Keys that only an `sqs:` source takes. */
 const SQS_KEYS = ['wait_time_secs', 'visibility_timeout_secs', 'max_messages', 'max_seconds', 'batch_messages'] as const;
 
 export const LogSource = z
   .strictObject({
-    path: z.string().min(1).optional().describe('A local file, a directory (read recursively) or a glob; .gz is read transparently.'),
-    s3: S3Uri.optional().describe(
+    path: inputPath('A local file, a directory (read recursively) or a glob; .gz is read transparently.', 'file, directory or glob').optional(),
+    s3: inputS3(
       'An S3 prefix (s3://bucket/prefix/): every object under it; objects already in the ledger (same ETag and size) are skipped without downloading.',
-    ),
+    ).optional(),
     sqs: z
       .url({ protocol: /^https?$/ })
       .optional()
@@ -40,8 +58,14 @@ export const LogSource = z
       .max(43200)
       .optional()
       .describe('sqs: how long received messages stay hidden; extended every third of it while their objects are processed (default 60).'),
-    max_messages: z.number().int().positive().optional().describe('sqs: stop after this many messages in one run (default: until the queue is empty).'),
-    max_seconds: z.number().int().positive().optional().describe('sqs: stop receiving after this many seconds (default: until the queue is empty).'),
+    max_messages: count(10_000_000, 'a run works through at most ten million messages')
+      .positive()
+      .optional()
+      .describe('sqs: stop after this many messages in one run (default: until the queue is empty).'),
+    max_seconds: count(86_400, 'a daily run receives for at most a day')
+      .positive()
+      .optional()
+      .describe('sqs: stop receiving after this many seconds (default: until the queue is empty).'),
     batch_messages: z
       .number()
       .int()
@@ -63,7 +87,7 @@ export const LogSource = z
 export type LogSource = z.infer<typeof LogSource>;
 
 export const GrantsSource = z.strictObject({
-  path: z.string().min(1).describe('The grants snapshot: JSONL or CSV with principal, permission, granted_at?, via?.'),
+  path: inputPath('The grants snapshot: a local JSONL or CSV file with principal, permission, granted_at?, via?.'),
   format: z
     .enum(['jsonl', 'csv', 'native'])
     .optional()
@@ -72,7 +96,7 @@ export const GrantsSource = z.strictObject({
 export type GrantsSource = z.infer<typeof GrantsSource>;
 
 export const PermissionRule = z.strictObject({
-  ttl_days: days('TTL for this permission (e.g. a quarterly task: 120).').optional(),
+  ttl_days: ttlDays('TTL for this permission (e.g. a quarterly task: 120).').optional(),
   emergency_only: z
     .boolean()
     .default(false)
@@ -90,17 +114,14 @@ export const systemBaseShape = {
   connector: z.string().describe('Connector id, e.g. aws_cloudtrail, jsonl.'),
   logs: z.array(LogSource).default([]).describe('Permission-use log sources.'),
   grants: GrantsSource.describe('Who holds what today: the system\'s grants snapshot.'),
-  ttl_days: days('TTL for this system; overrides defaults.ttl_days.').optional(),
-  max_source_lag_days: z.number().int().nonnegative().optional().describe('Overrides defaults.max_source_lag_days.'),
-  permissions: z.record(z.string(), PermissionRule).default({}).describe('Per-permission rules, keyed by permission name.'),
+  ttl_days: ttlDays('TTL for this system; overrides defaults.ttl_days.').optional(),
+  max_source_lag_days: lagDays().optional().describe('Overrides defaults.max_source_lag_days.'),
+  permissions: z.record(Name('permission name'), PermissionRule).default({}).describe('Per-permission rules, keyed by permission name.'),
 };
 
 const Defaults = z.strictObject({
-  ttl_days: days('A grant unused for more than this many days is stale.').default(90),
-  max_source_lag_days: z
-    .number()
-    .int()
-    .nonnegative()
+  ttl_days: ttlDays('A grant unused for more than this many days is stale.').default(90),
+  max_source_lag_days: lagDays()
     .default(2)
     .describe('A source whose newest event is older than this is silent: its system gets no findings.'),
 });
@@ -112,11 +133,17 @@ const Guards = z.strictObject({
     .max(1)
     .default(0.2)
     .describe('Hold a system\'s revocation list when it would revoke more than this share of its grants.'),
-  max_revoke_count: z.number().int().nonnegative().default(500).describe('…or more than this many grants.'),
+  max_revoke_count: count(10_000_000, 'more than any system holds; use max_revoke_fraction: 1 to lift the guard')
+    .nonnegative()
+    .default(500)
+    .describe('…or more than this many grants.'),
 });
 
 const Engine = z.strictObject({
-  threads: z.number().int().positive().optional().describe('DuckDB worker threads (default: all cores).'),
+  threads: count(1024, 'more threads than any machine has cores')
+    .positive()
+    .optional()
+    .describe('DuckDB worker threads (default: all cores).'),
   memory_limit: z
     .string()
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size like 1GB or 512MiB')
@@ -125,9 +152,7 @@ const Engine = z.strictObject({
 });
 
 const ColdStart = z.strictObject({
-  min_team_size: z
-    .number()
-    .int()
+  min_team_size: count(10_000, 'a prior that large drowns every team in the company-wide rate')
     .positive()
     .default(5)
     .describe('Weight of the company-wide rate in a team\'s smoothed share (a Bayesian prior): small teams lean on it.'),
@@ -140,9 +165,7 @@ const ColdStart = z.strictObject({
 });
 
 const Lifecycle = z.strictObject({
-  grace_days: z
-    .number()
-    .int()
+  grace_days: count(365, 'more than a year of notice before a revocation is surely a typo')
     .nonnegative()
     .default(0)
     .describe('Notify first: a stale or never-used finding goes on a revocation list only once flagged this many days.'),
@@ -178,14 +201,14 @@ export type AwsConfig = z.infer<typeof Aws>;
 /** Builds the config schema around the given system and action schemas. */
 export function configSchema<S extends z.ZodType, A extends z.ZodType>(system: S, action: A) {
   return z.strictObject({
-    store: z.string().default('./lapse-data').describe('The lake: a local directory or s3://bucket/prefix.'),
+    store: outputLocation('The lake: a local directory or s3://bucket/prefix.').default('./lapse-data'),
     directory: z
-      .strictObject({ path: z.string().min(1).describe('People: CSV or JSONL (id, email, team, manager, status, aliases?, start_date?).') })
+      .strictObject({ path: inputPath('People: a local CSV or JSONL file (id, email, team, manager, status, aliases?, start_date?).') })
       .describe('The directory: joins identities across systems; gives teams and managers.'),
     defaults: Defaults.default({ ttl_days: 90, max_source_lag_days: 2 }).describe('Applies to every system unless it overrides.'),
     systems: z.record(SystemName, system).describe('Access-controlled systems, keyed by a name you choose.'),
     protected_principals: z
-      .array(z.string().min(1))
+      .array(Name('principal'))
       .default([])
       .describe('Principals, emails or person ids never flagged (break-glass and service accounts).'),
     mode: z.enum(['report', 'enforce']).default('report').describe('report: tickets only; enforce: revocation lists too.'),
@@ -237,12 +260,22 @@ export function parseConfig(text: string, file: string, schema: z.ZodType): Conf
   }
   const result = schema.safeParse(raw ?? {});
   if (!result.success) throw new ConfigError(`${file}: invalid config\n${formatIssues(result.error.issues)}`);
-  return { ...(result.data as Omit<Config, 'base_dir'>), base_dir: dirname(resolve(file)) };
+  const baseDir = dirname(resolve(file));
+  // Relative paths are relative to the config file, so outputs are compared once its folder is known.
+  const clashes = overlaps(locationsOf(schema, result.data), baseDir);
+  if (clashes.length) throw new ConfigError(`${file}: invalid config\n${formatIssues(clashes)}`);
+  return { ...(result.data as Omit<Config, 'base_dir'>), base_dir: baseDir };
 }
 
+type Issue = { path: readonly PropertyKey[]; message: string; code?: string; issues?: readonly Issue[] };
+
 /** One line per problem: `systems.aws.ttl_days: expected number, received string`. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((i) => `  ${i.path.length ? i.path.map(String).join('.') : '(top level)'}: ${i.message}`)
-    .join('\n');
+export function formatIssues(issues: readonly Issue[]): string {
+  return issues.map((i) => `  ${fieldName(i.path)}: ${messageOf(i)}`).join('\n');
+}
+
+/** A bad key of a map (a system or permission name) says what is wrong with it, not just "Invalid key". */
+function messageOf(issue: Issue): string {
+  if (issue.code !== 'invalid_key' || !issue.issues?.length) return issue.message;
+  return `invalid name: ${issue.issues.map((i) => i.message).join('; ')}`;
 }

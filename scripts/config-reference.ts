@@ -22,6 +22,7 @@ type Schema = {
   oneOf?: Schema[];
   minimum?: number;
   maximum?: number;
+  exclusiveMinimum?: number;
 };
 
 const json = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Schema;
@@ -34,7 +35,22 @@ function typeOf(s: Schema): string {
   if (s.type === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object' && !s.properties) {
     return `map of name → ${typeOf(s.additionalProperties)}`;
   }
-  return Array.isArray(s.type) ? s.type.join(' \\| ') : (s.type ?? 'any');
+  return `${Array.isArray(s.type) ? s.type.join(' \\| ') : (s.type ?? 'any')}${range(s)}`;
+}
+
+/** ` (1–3,650)`, ` (≥ 0)`, ` (> 0, ≤ 600)`: the bounds the schema sets (an integer's safe range is no bound). */
+function range(s: Schema): string {
+  const bound = (n: number | undefined) => (n !== undefined && Math.abs(n) < Number.MAX_SAFE_INTEGER ? n : undefined);
+  const int = s.type === 'integer';
+  const above = bound(s.exclusiveMinimum);
+  const lo = bound(s.minimum) ?? (int && above !== undefined ? above + 1 : undefined);
+  const hi = bound(s.maximum);
+  const n = (x: number) => x.toLocaleString('en-US');
+  const low = lo !== undefined ? n(lo) : undefined;
+  if (low !== undefined && hi !== undefined) return ` (${low}–${n(hi)})`;
+  const parts = [low !== undefined ? `≥ ${low}` : !int && above !== undefined ? `> ${n(above)}` : undefined, hi !== undefined ? `≤ ${n(hi)}` : undefined];
+  const text = parts.filter(Boolean).join(', ');
+  return text ? ` (${text})` : '';
 }
 
 function rows(s: Schema, prefix: string, out: string[]): void {
@@ -66,6 +82,19 @@ export function configReference(): string {
     '',
     'A config file is YAML or JSON. Unknown keys are errors; every error names the path of the field.',
     'Relative paths are relative to the config file.',
+    '',
+    '- **Paths**: an empty path, or a URI of a scheme lapse does not read (`http://`, `file://`), is refused. The',
+    '  `store` and a `revocation_list` `target` take a local directory or `s3://bucket/prefix`; other paths are local',
+    '  (a log source on S3 is `s3:`).',
+    '- **Outputs never overlap**: the `store`, each `ticket_preview` `dir` and each `revocation_list` `target` are',
+    '  refused when one is the same as, or inside, another (an action that replaces its files must never reach',
+    '  another\'s); the `directory`, grants and log paths are refused inside an output, or holding one. S3 prefixes',
+    '  are compared by path segment: `s3://b/lake` and `s3://b/lake2` are apart.',
+    '- **Names**: a system name is lower-case letters, digits, `-` and `_`, starting with a letter, at most 64',
+    '  characters (it names lake folders, partition values and files). Permission names and protected principals',
+    '  are at most 1024 characters, without control characters.',
+    '- **Numbers** are bounded to what they can mean (the type column gives the range): a TTL of more than 3650 days',
+    '  is refused as a typo.',
     '',
     '## Top level',
     '',

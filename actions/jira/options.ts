@@ -32,10 +32,11 @@ const DEFAULT_RESOLUTIONS: Record<string, Outcome> = {
 const Retry = z
   .strictObject({
     max_retries: z.number().int().min(0).max(10).default(5).describe('Retries of one request after a 429, a 5xx or a network error.'),
-    base_delay_ms: z.number().int().min(1).default(1000).describe('First backoff delay; it doubles on each retry (with jitter).'),
+    base_delay_ms: z.number().int().min(1).max(60_000).default(1000).describe('First backoff delay; it doubles on each retry (with jitter).'),
     max_delay_secs: z
       .number()
       .positive()
+      .max(3600)
       .default(120)
       .describe('Longest single wait; a Retry-After asking for longer fails the action instead (the next run retries).'),
   })

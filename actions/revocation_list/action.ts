@@ -1,15 +1,13 @@
 import { z } from 'zod';
-import { resolvePath, Sse, type Config } from '../../core/config.js';
+import { outputLocation, resolvePath, Sse, type Config } from '../../core/config.js';
 import { RevocationEntry, type Finding, type FindingsDocument, type GuardOverride } from '../../core/model.js';
 import { recordRevocations } from '../../core/records.js';
 import { writeList } from './layout.js';
 import { openStore, type Lake } from '../../core/store.js';
 import { isRevocable, revocationReason } from '../../core/findings.js';
 import { defineAction, factsOf } from '../_shared/define.js';
+import { heldBy } from '../_shared/held.js';
 import { notifyRevoker } from './notify.js';
-
-/** Guards that hold a whole system's list back (the others hold single findings, already excluded). */
-const LIST_GUARDS = new Set(['blast_radius', 'source_freshness']);
 
 export interface SystemList {
   system: string;
@@ -48,7 +46,7 @@ export const revocationList = defineAction({
   title: 'Revocation lists',
   effect: 'enforce',
   options: z.object({
-    target: z.string().min(1).describe('Where lists go: a local directory or s3://bucket/prefix.'),
+    target: outputLocation('Where lists go: a local directory or s3://bucket/prefix.'),
     sse: Sse.optional().describe('s3 target: server-side encryption of the lists (default: aws.sse, else the bucket default).'),
     notify: z
       .strictObject({
@@ -92,7 +90,7 @@ export function openTarget(config: Config, options: { target: string; sse?: Sse 
 /** The list of each system; `overrides` are the blast-radius holds this run lets through (already out of `doc.guards`). */
 export function planLists(doc: FindingsDocument, overrides: GuardOverride[] = []): RevocationPlan {
   const lists = doc.sources.map((s): SystemList => {
-    const guard = heldBy(doc, s.system);
+    const guard = heldBy(doc.guards, s.system);
     return {
       system: s.system,
       dir: `${s.system}/${doc.as_of}/${doc.run_id}/`,
@@ -102,11 +100,6 @@ export function planLists(doc: FindingsDocument, overrides: GuardOverride[] = []
     };
   });
   return { as_of: doc.as_of, run_id: doc.run_id, lists };
-}
-
-/** The guard holding a system's whole list back this run, if any. */
-export function heldBy(doc: FindingsDocument, system: string) {
-  return doc.guards.find((g) => g.system === system && LIST_GUARDS.has(g.guard));
 }
 
 function entry(f: Finding, run_id: string): RevocationEntry {

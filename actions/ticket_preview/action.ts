@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { z } from 'zod';
-import { resolvePath } from '../../core/config.js';
+import { outputDir, resolvePath } from '../../core/config.js';
 import { LocalLake } from '../../core/store.js';
 import { defineAction } from '../_shared/define.js';
 import { buildTickets, GroupBy, type Ticket } from '../_shared/ticket.js';
@@ -20,7 +20,7 @@ export const ticketPreview = defineAction({
   title: 'Ticket preview (Markdown)',
   effect: 'report',
   options: z.object({
-    dir: z.string().min(1).describe("Directory for the Markdown tickets; each run replaces the files the previous one wrote, and nothing else."),
+    dir: outputDir("A local directory for the Markdown tickets; each run replaces the files the previous one wrote, and nothing else."),
     group_by: GroupBy,
   }),
   async plan(_ctx, doc, options) {
