@@ -32,6 +32,12 @@ export interface Lake {
 
 const TMP = '.tmp';
 
+/** ENOENT, or ENOTDIR for a directory replaced meanwhile: the entry is no longer there. */
+function gone(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
 /** The embedded default: a directory on local disk. */
 export class LocalLake implements Lake {
   private readonly scratchDirs: string[] = [];
@@ -46,27 +52,47 @@ export class LocalLake implements Lake {
     return join(this.root, ...key.split('/'));
   }
 
+  /**
+   * Every file under `prefix`. Other workers add and remove files meanwhile (compaction removes the
+   * shards it merged, runs remove their scratch): an entry gone between the listing and its stat was
+   * never there, as on S3.
+   */
   async list(prefix: string): Promise<LakeObject[]> {
     const base = this.path(prefix);
-    let entries;
+    let st;
     try {
-      entries = await readdir(base, { recursive: true, withFileTypes: true });
+      st = await stat(base);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return [];
-      // A prefix that is a whole key lists that one object, as on S3.
-      if (code === 'ENOTDIR') return [{ key: prefix, size: (await stat(base)).size }];
+      if (gone(err)) return [];
       throw new StoreError(`cannot list ${base}: ${(err as Error).message}`, { cause: err });
     }
+    // A prefix that is a whole key lists that one object, as on S3.
+    if (!st.isDirectory()) return st.isFile() ? [{ key: prefix, size: st.size }] : [];
     const out: LakeObject[] = [];
-    for (const e of entries) {
-      if (!e.isFile()) continue;
-      const full = join(e.parentPath, e.name);
-      const key = relative(this.root, full).split(sep).join('/');
-      if (key.startsWith(`${TMP}/`)) continue;
-      out.push({ key, size: (await stat(full)).size });
-    }
+    await this.walk(base, out);
     return out.sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+
+  private async walk(dir: string, out: LakeObject[]): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if (gone(err)) return;
+      throw new StoreError(`cannot list ${dir}: ${(err as Error).message}`, { cause: err });
+    }
+    await Promise.all(
+      entries.map(async (e) => {
+        const full = join(dir, e.name);
+        if (e.isDirectory()) {
+          if (dir !== this.root || e.name !== TMP) await this.walk(full, out);
+          return;
+        }
+        if (!e.isFile()) return;
+        const size = await stat(full).then((s) => s.size, (err) => (gone(err) ? undefined : Promise.reject(err)));
+        if (size !== undefined) out.push({ key: relative(this.root, full).split(sep).join('/'), size });
+      }),
+    );
   }
 
   async readText(key: string): Promise<string | undefined> {

@@ -10,8 +10,24 @@ export interface Ledger {
 
 export const statKey = (uri: string, size: number, mtime_ms: number) => `${uri}|${size}|${mtime_ms}`;
 
-export async function loadLedger({ lake, db }: Pick<StageContext, 'lake' | 'db'>, system: string): Promise<Ledger> {
-  const keys = (await lake.list(`${layout.objects}system=${system}/`)).map((o) => o.key);
+/**
+ * Reads the ledger. Another worker's compaction may remove a ledger file between the listing and the
+ * read (its rows are in the merged file by then), so a read that fails while the listing changed is
+ * tried again on a fresh listing.
+ */
+export async function loadLedger(ctx: Pick<StageContext, 'lake' | 'db'>, system: string): Promise<Ledger> {
+  for (let attempt = 1; ; attempt++) {
+    const keys = (await ctx.lake.list(`${layout.objects}system=${system}/`)).map((o) => o.key);
+    try {
+      return await readLedger(ctx, keys);
+    } catch (err) {
+      const now = new Set((await ctx.lake.list(`${layout.objects}system=${system}/`)).map((o) => o.key));
+      if (attempt >= 5 || keys.every((k) => now.has(k))) throw err;
+    }
+  }
+}
+
+async function readLedger({ lake, db }: Pick<StageContext, 'lake' | 'db'>, keys: string[]): Promise<Ledger> {
   const ledger: Ledger = { ids: new Set(), byStat: new Map() };
   if (keys.length === 0) return ledger;
   const rows = await db.all<{ object_id: string; uri: string; size: number; mtime_ms: number }>(

@@ -20,17 +20,7 @@ export interface RemoteReport {
 /** Downloads run this many at a time. */
 export const PARALLEL_DOWNLOADS = 8;
 
-/**
- * The ids the ledger holds. Another worker's compaction may remove a ledger file between the listing
- * and the read (its rows are in the merged file by then), so a failed read is retried on a fresh listing.
- */
+/** The ids the ledger holds (loadLedger reads again when a compaction changed it meanwhile). */
 export async function loadLedgerRetrying(ctx: StageContext, system: string): Promise<Set<string>> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return (await loadLedger(ctx, system)).ids;
-    } catch (err) {
-      if (attempt >= 3) throw err;
-      ctx.log.debug({ stage: 'ingest', system, attempt, err }, 'ledger changed while read; reading again');
-    }
-  }
+  return (await loadLedger(ctx, system)).ids;
 }
