@@ -3,13 +3,19 @@ import { access, constants, mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { isDynamicPattern } from 'tinyglobby';
+import { glob, isDynamicPattern } from 'tinyglobby';
 import { awsErrorCode, awsMessage, credentialProblem, isAccessDenied, parseS3Uri, queueArn, s3Client, sqsClient } from '../core/aws.js';
 import { resolvePath, type Config, type Sse } from '../core/config.js';
+import { daysBetween, type Day } from '../core/days.js';
+import { Db } from '../core/db.js';
 import { EXIT, messageOf } from '../core/errors.js';
+import { layout, partition } from '../core/layout.js';
+import { GuardEntry } from '../core/model.js';
+import { openStore, type Lake } from '../core/store.js';
 import { createLogger } from '../core/log.js';
 import type { Io } from './commands.js';
 import { readConfig } from './config.js';
+import { asOfDay } from './context.js';
 import { credentialsFrom, JiraApi, JiraError } from '../actions/jira/client.js';
 import { JiraOptions } from '../actions/jira/options.js';
 import { revocationList } from '../actions/revocation_list/action.js';
@@ -27,7 +33,8 @@ interface Check {
   detail: string;
 }
 
-export async function doctorCommand(io: Io, o: { config: string }): Promise<number> {
+export async function doctorCommand(io: Io, o: { config: string; asOf?: string }): Promise<number> {
+  const asOf = asOfDay(o.asOf);
   const checks: Check[] = [];
   const say = (c: Check) => {
     checks.push(c);
@@ -52,6 +59,7 @@ export async function doctorCommand(io: Io, o: { config: string }): Promise<numb
     }
   }
   await doctor.location('lake', config.store, config.aws.sse);
+  await lakeState(config, asOf, say);
   for (const action of config.actions) {
     if (action.type === 'jira') await jira(JiraOptions.parse(action), say);
     if (action.type !== 'revocation_list') continue;
@@ -61,8 +69,63 @@ export async function doctorCommand(io: Io, o: { config: string }): Promise<numb
   }
   const failed = checks.filter((c) => c.status === 'FAIL').length;
   const warned = checks.filter((c) => c.status === 'warn').length;
-  io.out(`${failed ? `${failed} problem(s)` : 'no problems'}${warned ? `, ${warned} warning(s)` : ''}\n`);
+  const warnings = `${warned} warning(s): what the next run will hold or skip (see warn above)`;
+  io.out(`${failed ? `${failed} problem(s)${warned ? `, ${warnings}` : ''}` : warned ? `no failures, ${warnings}` : 'no problems'}\n`);
   return failed ? EXIT.failed : EXIT.ok;
+}
+
+/**
+ * What the lake says the next run will hold, as of a day: a system whose newest ingested event is older
+ * than its max_source_lag_days (source_freshness holds it), a system with no grants snapshot (nothing to
+ * judge), and the guards the newest run record on or before the day held. Read-only.
+ */
+async function lakeState(config: Config, asOf: Day, say: (c: Check) => void): Promise<void> {
+  let lake: Lake | undefined;
+  let db: Db | undefined;
+  try {
+    lake = openStore(resolvePath(config, config.store), { aws: config.aws, log: createLogger('silent') });
+    const ledger = (await lake.list(layout.objects)).map((o) => o.key).filter((k) => k.endsWith('.parquet'));
+    if (ledger.length === 0) return say({ status: 'ok', what: 'lake', detail: `${lake.uri}: nothing ingested yet; source freshness is checked once lapse ingest has run` });
+    db = await Db.open({ threads: 1 });
+    const newest = new Map(
+      (
+        await db.all<{ system: string; newest: string }>(
+          `SELECT system, max(last_seen)::DATE::VARCHAR AS newest FROM read_parquet($files, hive_partitioning = true, union_by_name = true)
+           WHERE first_seen IS NOT NULL AND first_seen::DATE <= $as_of::DATE GROUP BY system`,
+          { files: await lake.localPaths(ledger), as_of: asOf },
+        )
+      ).map((r) => [r.system, r.newest]),
+    );
+    const snapshots = (await lake.list(layout.grants)).map((o) => o.key);
+    for (const [name, sys] of Object.entries(config.systems)) {
+      const lag = sys.max_source_lag_days ?? config.defaults.max_source_lag_days;
+      const day = newest.get(name);
+      const what = `${name} freshness`;
+      if (!day) say({ status: 'warn', what, detail: `no event ingested on or before ${asOf}: source_freshness will hold ${name} (nothing can be judged unused)` });
+      else if (daysBetween(day, asOf) > lag) {
+        say({ status: 'warn', what, detail: `newest event ${day}, ${daysBetween(day, asOf)} days before ${asOf} (max_source_lag_days ${lag}): source_freshness will hold ${name}` });
+      } else say({ status: 'ok', what, detail: `newest event ${day}, within ${lag} day(s) of ${asOf}` });
+      const held = snapshots.some((k) => partition(k, 'system') === name && (partition(k, 'day') ?? '') <= asOf);
+      if (!held) say({ status: 'warn', what: `${name} grants snapshot`, detail: `none in the lake on or before ${asOf}: no grant of ${name} is judged until lapse ingest reads one` });
+    }
+    await lastRun(lake, asOf, say);
+  } catch (err) {
+    say({ status: 'warn', what: 'lake', detail: `cannot read what the lake holds: ${messageOf(err)}` });
+  } finally {
+    db?.close();
+    await lake?.cleanup();
+  }
+}
+
+/** The guards the newest run record on or before `asOf` held: the next run is likely to hold them again. */
+async function lastRun(lake: Lake, asOf: Day, say: (c: Check) => void): Promise<void> {
+  const days = (await lake.list(layout.runs)).map((o) => partition(o.key, 'as_of')).filter((d): d is string => !!d && d <= asOf).sort();
+  const day = days.at(-1);
+  if (!day) return;
+  const run = JSON.parse((await lake.readText(layout.runOf(day))) ?? '{}') as { guards?: unknown[] };
+  for (const g of (run.guards ?? []).flatMap((g) => GuardEntry.safeParse(g).data ?? [])) {
+    say({ status: 'warn', what: `${g.system} last run`, detail: `the run as of ${day} held ${g.held} (${g.guard}): ${g.detail}` });
+  }
 }
 
 /** The jira action's credentials from the environment, and its project as that account sees it (one request, no retries). */
@@ -101,10 +164,17 @@ class Doctor {
 
   async localFile(what: string, path: string, mayBeDir = false): Promise<void> {
     const full = resolvePath(this.config, path);
-    if (mayBeDir && isDynamicPattern(full)) return this.say({ status: 'ok', what, detail: `${full} (a glob; matching nothing is a quiet day)` });
     const st = await stat(full).catch(() => undefined);
+    if (mayBeDir && !st && isDynamicPattern(full)) {
+      const n = (await glob(full, { absolute: true, onlyFiles: true })).length;
+      if (n === 0) return this.say({ status: 'warn', what, detail: `${full}: the glob matches no file: nothing will be ingested from it` });
+      return this.say({ status: 'ok', what, detail: `${full}: a glob matching ${n} file(s)` });
+    }
     if (!st) return this.say({ status: 'FAIL', what, detail: `${full} does not exist` });
     if (st.isDirectory() && !mayBeDir) return this.say({ status: 'FAIL', what, detail: `${full} is a directory, not a file` });
+    if (st.isDirectory() && (await glob('**/*', { cwd: full, onlyFiles: true })).length === 0) {
+      return this.say({ status: 'warn', what, detail: `${full}: the directory holds no file: nothing will be ingested from it` });
+    }
     try {
       await access(full, constants.R_OK);
       this.say({ status: 'ok', what, detail: `${full} readable` });

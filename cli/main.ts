@@ -64,6 +64,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('doctor')
     .description('checks config, sources, sinks and credentials, and says what is wrong')
     .addOption(config())
+    .addOption(new Option('--as-of <day>', 'UTC day (YYYY-MM-DD) source freshness and the last run are judged against (default: today)'))
     .action((o) => done(doctorCommand(io, o)));
   program
     .command('suggest-ttl')
