@@ -94,13 +94,12 @@ export async function evaluate(ctx: StageContext, asOf: Day): Promise<void> {
   const { db, config } = ctx;
   await loadRules(ctx, asOf);
   await resolveIdentities(ctx);
-  // lapse_eval is a view, and a view takes no parameters: the threshold (a validated number) is inlined.
-  const sql = EVALUATE.replaceAll('$anomaly_threshold', String(Number(config.cold_start.anomaly_threshold)));
-  await db.run(sql, {
+  await db.run(EVALUATE, {
     as_of: asOf,
     default_ttl: config.defaults.ttl_days,
     default_lag: config.defaults.max_source_lag_days,
     min_team_size: config.cold_start.min_team_size,
+    anomaly_threshold: config.cold_start.anomaly_threshold,
   });
 }
 

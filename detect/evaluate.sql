@@ -7,8 +7,8 @@
 --         ttl_days, emergency_only, periodic), lapse_protected(value), lapse_exemptions(exemption_id, system,
 --         permission, principal, person, owner, reason, until) — the ones active on the as-of day —
 --         (detect/rules.ts).
--- Parameters: $as_of (DATE), $default_ttl, $default_lag, $min_team_size (INTEGER); $anomaly_threshold
---             (DOUBLE) is inlined by detect.ts, as views take no parameters.
+-- Parameters: $as_of (DATE), $default_ttl, $default_lag, $min_team_size (INTEGER), $anomaly_threshold
+--             (DOUBLE; applied in lapse_baseline, a table, as the view lapse_eval takes no parameters).
 -- Output: lapse_eval, a view with one row per grant, over lapse_judged and lapse_baseline.
 
 -- Last use per (system, person or unresolved principal, permission): one human's several ids count as one.
@@ -84,6 +84,7 @@ org_stats AS (
 ),
 team_sizes AS (SELECT team, count(*) AS size FROM lapse_people WHERE status = 'active' GROUP BY team),
 org_size AS (SELECT count(*) AS size FROM lapse_people WHERE status = 'active')
+SELECT *, cold_score >= $anomaly_threshold AS anomalous FROM (
 SELECT c.system, c.principal, c.permission,
   coalesce(ts.size, 0) AS team_size, coalesce(t.holders, 0) AS team_holders, coalesce(t.users, 0) AS team_users,
   coalesce(o.holders, 0) AS org_holders,
@@ -97,14 +98,15 @@ FROM candidates c
 CROSS JOIN org_size os
 LEFT JOIN team_sizes ts ON ts.team = c.team
 LEFT JOIN team_stats t ON t.system = c.system AND t.permission = c.permission AND t.team = c.team
-LEFT JOIN org_stats o ON o.system = c.system AND o.permission = c.permission;
+LEFT JOIN org_stats o ON o.system = c.system AND o.permission = c.permission
+);
 
 -- A view: lifecycle reads its findings, sources its counts, explain one person's rows; each reads it
 -- once, so the ten-million-row result is never stored twice.
 CREATE OR REPLACE TEMP VIEW lapse_eval AS
 WITH flagged AS (
   SELECT j.* EXCLUDE (ttl_kind), b.team_size, b.team_holders, b.team_users, b.org_holders, b.cold_score,
-    coalesce(j.ttl_kind, CASE WHEN b.cold_score >= $anomaly_threshold THEN 'cold_start_anomaly' END) AS kind
+    coalesce(j.ttl_kind, CASE WHEN b.anomalous THEN 'cold_start_anomaly' END) AS kind
   FROM lapse_judged j LEFT JOIN lapse_baseline b USING (system, principal, permission)
 ),
 -- Exemptions that cover a grant (by its principal or its person), the longest-running first. Matched
