@@ -18,6 +18,7 @@ import type { Sse } from './config.js';
 import { StoreError } from './errors.js';
 import type { Logger } from './log.js';
 import type { Lake, LakeObject } from './store.js';
+import { removeOnSignal } from './scratch.js';
 
 export interface S3LakeOptions {
   aws: AwsSettings;
@@ -47,6 +48,7 @@ export class S3Lake implements Lake {
   private readonly prefix: string;
   private readonly client: S3Client;
   private root: Promise<string> | undefined;
+  private release: () => void = () => undefined;
   private readonly cache = new Map<string, Cached>();
   /** ETags seen by the last listing, so a cached download is reused without asking again. */
   private readonly listed = new Map<string, string>();
@@ -201,7 +203,11 @@ export class S3Lake implements Lake {
    * kept, not its value, so concurrent downloads share the directory instead of each making one.
    */
   private localRoot(): Promise<string> {
-    this.root ??= mkdtemp(join(tmpdir(), 'lapse-s3-'));
+    this.root ??= mkdtemp(join(tmpdir(), 'lapse-s3-')).then((dir) => {
+      // A run stopped by SIGTERM or SIGINT removes it too (core/scratch.ts).
+      this.release = removeOnSignal(dir);
+      return dir;
+    });
     return this.root;
   }
 
@@ -227,6 +233,7 @@ export class S3Lake implements Lake {
     this.root = undefined;
     this.cache.clear();
     if (root) await rm(await root, { recursive: true, force: true });
+    this.release();
   }
 }
 

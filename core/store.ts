@@ -3,6 +3,7 @@ import { copyFile, mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile 
 import { dirname, join, relative, sep } from 'node:path';
 import { DEFAULT_AWS } from './aws.js';
 import { StoreError } from './errors.js';
+import { reclaimStale, removeOnSignal, scratchName } from './scratch.js';
 import { S3Lake, type S3LakeOptions } from './s3.js';
 
 export interface LakeObject {
@@ -40,7 +41,8 @@ function gone(err: unknown): boolean {
 
 /** The embedded default: a directory on local disk. */
 export class LocalLake implements Lake {
-  private readonly scratchDirs: string[] = [];
+  private readonly scratchDirs: { dir: string; release: () => void }[] = [];
+  private reclaimed = false;
   constructor(readonly root: string) {}
 
   get uri(): string {
@@ -132,15 +134,30 @@ export class LocalLake implements Lake {
     return keys.map((k) => this.path(k));
   }
 
+  /**
+   * A scratch directory named after this process (core/scratch.ts): removed by `cleanup`, or on SIGTERM
+   * and SIGINT. The first one a process makes reclaims what crashed runs left.
+   */
   async scratch(): Promise<string> {
-    const dir = join(this.root, TMP, randomUUID());
+    const tmp = join(this.root, TMP);
+    if (!this.reclaimed) {
+      this.reclaimed = true;
+      await reclaimStale(tmp);
+    }
+    const dir = join(tmp, scratchName());
+    const release = removeOnSignal(dir);
     await mkdir(dir, { recursive: true });
-    this.scratchDirs.push(dir);
+    this.scratchDirs.push({ dir, release });
     return dir;
   }
 
   async cleanup(): Promise<void> {
-    await Promise.all(this.scratchDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+    await Promise.all(
+      this.scratchDirs.splice(0).map(async ({ dir, release }) => {
+        await rm(dir, { recursive: true, force: true });
+        release();
+      }),
+    );
     // Leave no empty .tmp behind; another writer's scratch keeps it.
     await rmdir(join(this.root, TMP)).catch(() => undefined);
   }

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Db } from '../core/db.js';
+import { scratchHost } from '../core/scratch.js';
 import { appConfig, jsonl, tempDir, writeFiles } from './helpers.js';
 
 /** Ingest as an operator runs it: the built CLI, several processes on one lake. */
@@ -83,5 +86,52 @@ describe('concurrent ingest workers', () => {
     expect(expected.length).toBeGreaterThan(100);
     expect(await usage(join(shared, 'lake'))).toEqual(expected);
     expect(await ledger(join(shared, 'lake'))).toEqual(await ledger(join(single, 'lake')));
+  });
+});
+
+/** A pid no process holds: one that has just exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.on('close', resolve));
+  return child.pid!;
+}
+
+async function entries(dir: string): Promise<string[]> {
+  return (await readdir(dir).catch(() => [] as string[])).sort();
+}
+
+describe('scratch space', () => {
+  test('a run reclaims scratch left by a dead process or older than a day, and keeps what a live one holds', async () => {
+    const dir = await world();
+    const tmp = join(dir, 'lake/.tmp');
+    const host = scratchHost();
+    const dead = `${await deadPid()}@${host}-${randomUUID()}`;
+    const live = `${process.pid}@${host}-${randomUUID()}`;
+    const otherHost = `${process.pid}@elsewhere.example-${randomUUID()}`;
+    const oldUnnamed = randomUUID();
+    const freshUnnamed = randomUUID();
+    for (const name of [dead, live, otherHost, oldUnnamed, freshUnnamed]) await writeFiles(tmp, { [`${name}/usage/staged.parquet`]: 'x' });
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+    await utimes(join(tmp, oldUnnamed), twoDaysAgo, twoDaysAgo);
+
+    const r = await start(['ingest', '--config', 'lapse-ann.yaml', '--as-of', '2026-06-30'], dir).exit;
+    expect(r.code, r.err).toBe(0);
+    expect(await entries(tmp)).toEqual([live, otherHost, freshUnnamed].sort());
+  });
+
+  test('SIGTERM mid-run leaves no scratch behind, and exits 143', async () => {
+    const dir = await world();
+    const tmp = join(dir, 'lake/.tmp');
+    const run = start(['ingest', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir);
+    let seen: string[] = [];
+    for (let i = 0; i < 2000 && seen.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      seen = await entries(tmp);
+    }
+    expect(seen.length, 'the run made scratch before it ended').toBeGreaterThan(0);
+    run.child.kill('SIGTERM');
+    const exit = await run.exit;
+    expect(exit.code, exit.err).toBe(143);
+    expect(await entries(tmp)).toEqual([]);
   });
 });
