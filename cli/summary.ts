@@ -1,6 +1,7 @@
 import type { ActionOutcome } from '../actions/index.js';
 import type { CompactReport } from '../aggregate/index.js';
 import type { IngestReport } from '../ingest/index.js';
+import { headline } from '../core/counts.js';
 import type { FindingCount } from '../core/model.js';
 import type { Detection } from '../detect/index.js';
 
@@ -45,7 +46,11 @@ export function detectSummary(d: Detection): string[] {
     d.counts.filter((c) => (system === undefined || c.system === system) && pick(c)).reduce((a, c) => a + c.n, 0);
   const actionable = (c: FindingCount) => c.status !== 'resolved' && c.status !== 'exempted' && c.excluded_by === null;
   const grants = d.sources.reduce((a, s) => a + s.grants, 0);
-  const lines = [`detect      ${n(grants)} grants judged as of ${d.as_of}: ${n(sum(actionable))} findings to act on (run ${d.run_id})`];
+  // The headline numbers as core/counts.ts defines them: the report's tiles say the same.
+  const h = headline(d.counts, d.guards);
+  const lines = [
+    `detect      ${n(grants)} grants judged as of ${d.as_of}: ${n(h.flagged)} flagged, ${n(h.revocable)} revocable, ${n(h.held)} held (run ${d.run_id})`,
+  ];
   lines.push(`  ${pad('system', 11)}${KINDS.map((k) => pad(KIND_LABEL[k], 12)).join('')}${pad('excluded', 10)}resolved`);
   for (const s of d.sources) {
     const kinds = KINDS.map((k) => pad(String(sum((c) => actionable(c) && c.kind === k, s.system)), 12)).join('');
@@ -67,7 +72,7 @@ export function detectSummary(d: Detection): string[] {
   const regret = d.sources.filter((s) => s.revoked > 0);
   if (regret.length) {
     lines.push(
-      `  revoked so far (restored after revocation): ${regret.map((s) => `${s.system} ${s.revoked} (${s.restored_after_revocation})`).join(', ')}`,
+      `  put on revocation lists so far (restore requested after): ${regret.map((s) => `${s.system} ${s.revoked} (${s.restored_after_revocation})`).join(', ')}`,
     );
   }
   lines.push(d.guards.length ? 'guards      held:' : 'guards      none held');

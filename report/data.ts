@@ -1,14 +1,16 @@
+import { openTarget, revocationList } from '../actions/revocation_list/action.js';
 import type { StageContext } from '../core/context.js';
+import { headline, type Headline, type RevokedMeasure } from '../core/counts.js';
 import type { Day } from '../core/days.js';
 import { sqlFile } from '../core/db.js';
 import { StoreError, messageOf } from '../core/errors.js';
 import { layout, partition } from '../core/layout.js';
+import type { FindingCount, GuardEntry } from '../core/model.js';
 import { listRestores, listRevocations, type RestoreRecord } from '../core/records.js';
+import { appliedAcks } from '../revoker/index.js';
 
 const RUNS = sqlFile(import.meta.url, 'runs.sql');
-const TREND = sqlFile(import.meta.url, 'trend.sql');
 const FINDINGS = sqlFile(import.meta.url, 'findings.sql');
-const BY_SYSTEM = sqlFile(import.meta.url, 'by_system.sql');
 const BY_TEAM = sqlFile(import.meta.url, 'by_team.sql');
 const TOP_PERMISSIONS = sqlFile(import.meta.url, 'top_permissions.sql');
 const OLDEST = sqlFile(import.meta.url, 'oldest.sql');
@@ -16,15 +18,8 @@ const OLDEST = sqlFile(import.meta.url, 'oldest.sql');
 /** How many rows the "top" sections show. */
 export const LIMITS = { teams: 15, permissions: 12, oldest: 15, restores: 10, guard_runs: 30 } as const;
 
-/** Findings counted by lifecycle: flagged (new, open, reappeared), and of those new, held, revocable; exempted; resolved. */
-export interface FindingCounts {
-  flagged: number;
-  new: number;
-  held: number;
-  revocable: number;
-  exempted: number;
-  resolved: number;
-}
+/** Findings counted by lifecycle, as defined once in core/counts.ts (flagged, new, held, revocable, exempted, resolved). */
+export type FindingCounts = Headline;
 
 export interface TrendRow extends FindingCounts {
   as_of: Day;
@@ -95,9 +90,11 @@ export interface SourceRow {
 
 export interface RegretRow {
   system: string;
-  /** Distinct grants lapse's revocation lists took away (up to `--as-of` when given). */
-  revoked: number;
-  /** Of those, grants given back with `lapse restore`. */
+  /** Distinct grants put on lapse's (not held) revocation lists (up to `--as-of` when given). */
+  put_on_lists: number;
+  /** Of those, grants a revoker acknowledged as revoked (ack.jsonl `applied`); null when the acks cannot be read. */
+  revoked: number | null;
+  /** Of the revoked (or, without acks, of those put on lists), grants given back with `lapse restore`. */
   restored: number;
 }
 
@@ -116,6 +113,10 @@ export interface ReportData {
   guards: GuardRow[];
   sources: SourceRow[];
   regret: RegretRow[];
+  /** What `regret` counts as taken away: revocations acknowledged by a revoker, or entries put on lists. */
+  revoked_measure: RevokedMeasure;
+  /** Why the acks were not read, when `revoked_measure` is put_on_lists. */
+  revoked_note: string | null;
   restores: RestoreRecord[];
 }
 
@@ -147,8 +148,10 @@ export async function buildReport(ctx: StageContext, asOf?: Day): Promise<Report
     { as_of: day },
   );
   await loadFindings(ctx, day, sources);
-  const trend = await db.all<TrendRow>(TREND);
+  const stored = await db.all<RunRow>('SELECT as_of::VARCHAR AS as_of, counts, guards, sources FROM report_runs ORDER BY as_of');
+  const trend = trendRows(stored);
   const { revocations, restores } = await regretRecords(ctx, asOf);
+  const regret = await regretBySystem(ctx, asOf, revocations, restores);
   return {
     lake: lake.uri,
     as_of: day,
@@ -156,7 +159,7 @@ export async function buildReport(ctx: StageContext, asOf?: Day): Promise<Report
     runs,
     systems: [...new Set(trend.map((t) => t.system))].sort(),
     trend,
-    by_system: await db.all<SystemKindRow>(BY_SYSTEM, { as_of: day }),
+    by_system: bySystemKind(stored.find((r) => r.as_of === day)!),
     by_team: await db.all<TeamRow>(BY_TEAM),
     top_permissions: await db.all<PermissionRow>(TOP_PERMISSIONS, { limit: LIMITS.permissions }),
     oldest: await db.all<OldestRow>(OLDEST, { limit: LIMITS.oldest }),
@@ -167,7 +170,9 @@ export async function buildReport(ctx: StageContext, asOf?: Day): Promise<Report
     sources: sources.map(({ system, first_day, newest_day, lag_days, observed_days, grants, unresolved_count }) => ({
       system, first_day, newest_day, lag_days, observed_days, grants, unresolved_count,
     })),
-    regret: regretBySystem(revocations, restores),
+    regret: regret.rows,
+    revoked_measure: regret.measure,
+    revoked_note: regret.note,
     restores: restores.slice(-LIMITS.restores).reverse(),
   };
 }
@@ -209,11 +214,75 @@ async function regretRecords(ctx: StageContext, asOf: Day | undefined) {
   return { revocations, restores };
 }
 
-function regretBySystem(revocations: { system: string; finding_id: string }[], restores: RestoreRecord[]): RegretRow[] {
-  const systems = [...new Set(revocations.map((r) => r.system))].sort();
-  return systems.map((system) => ({
-    system,
-    revoked: new Set(revocations.filter((r) => r.system === system).map((r) => r.finding_id)).size,
-    restored: new Set(restores.filter((r) => r.system === system).map((r) => r.finding_id)).size,
-  }));
+/**
+ * Per system: grants put on lists (the records), grants a revoker acknowledged as revoked (the acks in
+ * the revocation_list action's target, when the config has one and it can be read), and restores of them
+ * (applied restore acks; without acks, restore requests of grants put on lists). See core/counts.ts.
+ */
+async function regretBySystem(
+  ctx: StageContext, asOf: Day | undefined, revocations: { system: string; finding_id: string }[], restores: RestoreRecord[],
+): Promise<{ rows: RegretRow[]; measure: RevokedMeasure; note: string | null }> {
+  const onLists = (system: string) => new Set(revocations.filter((r) => r.system === system).map((r) => r.finding_id));
+  const requested = (system: string) => new Set(restores.filter((r) => r.system === system).map((r) => r.finding_id));
+  const action = ctx.config.actions.find((a) => a.type === 'revocation_list');
+  let note = action ? null : 'the config has no revocation_list action, so the revokers\' acks cannot be read';
+  const acked = new Map<string, { revoked: Set<string>; restored: Set<string> }>();
+  if (action) {
+    const target = openTarget(ctx.config, revocationList.options.parse(action));
+    try {
+      for (const system of Object.keys(ctx.config.systems)) acked.set(system, await appliedAcks(target, system, asOf));
+    } catch (err) {
+      note = `the revokers' acks in ${target.uri} cannot be read: ${messageOf(err)}`;
+      acked.clear();
+    } finally {
+      await target.cleanup();
+    }
+  }
+  const systems = [...new Set([...revocations.map((r) => r.system), ...[...acked].filter(([, a]) => a.revoked.size).map(([s]) => s)])].sort();
+  const rows = systems.map((system): RegretRow => {
+    const a = note === null ? acked.get(system) : undefined;
+    if (!a) return { system, put_on_lists: onLists(system).size, revoked: null, restored: requested(system).size };
+    return { system, put_on_lists: onLists(system).size, revoked: a.revoked.size, restored: [...a.restored].filter((f) => a.revoked.has(f)).length };
+  });
+  return { rows, measure: note === null ? 'revoked' : 'put_on_lists', note };
+}
+
+/** A stored run as the report reads it: its count cells, guards and sources (runs.sql). */
+interface RunRow {
+  as_of: Day;
+  counts: FindingCount[];
+  guards: GuardEntry[];
+  sources: { system: string; revoked: number | null; restored_after_revocation: number | null }[];
+}
+
+/**
+ * Findings over time: one row per (run, system), every system of every run present (0 when it had none),
+ * so each line of the trend chart has a point at every run; the counts as core/counts.ts defines them,
+ * guard_held (grants the run's guards held back), and revoked and restored as the run's sources saw them
+ * (grants put on lists before the run, and restore requests of them).
+ */
+function trendRows(runs: RunRow[]): TrendRow[] {
+  const systems = [...new Set(runs.flatMap((r) => [...r.counts.map((c) => c.system), ...r.sources.map((s) => s.system)]))].sort();
+  return runs.flatMap((run) =>
+    systems.map((system) => {
+      const source = run.sources.find((s) => s.system === system);
+      return {
+        as_of: run.as_of,
+        system,
+        ...headline(run.counts.filter((c) => c.system === system), run.guards),
+        guard_held: run.guards.filter((g) => g.system === system).reduce((a, g) => a + g.held, 0),
+        revoked: source?.revoked ?? 0,
+        restored: source?.restored_after_revocation ?? 0,
+      };
+    }),
+  );
+}
+
+/** The run's findings per (system, kind), counted as core/counts.ts defines them. */
+function bySystemKind(run: RunRow): SystemKindRow[] {
+  const keys = [...new Set(run.counts.map((c) => `${c.system}\u0000${c.kind}`))].sort();
+  return keys.map((key) => {
+    const [system, kind] = key.split('\u0000') as [string, string];
+    return { system, kind, ...headline(run.counts.filter((c) => c.system === system && c.kind === kind), run.guards) };
+  });
 }

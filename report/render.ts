@@ -1,5 +1,6 @@
 import { lineChart, stackedBars, type Series } from './charts.js';
-import type { ReportData, TrendRow } from './data.js';
+import { REVOKED_LABEL } from '../core/counts.js';
+import type { RegretRow, ReportData, TrendRow } from './data.js';
 import { LIMITS } from './data.js';
 import { fmt, html, pct, table, type Html } from './html.js';
 import { fallback, kpi, page, section, split } from './page.js';
@@ -23,6 +24,10 @@ const KEPT = { name: 'revoked, still revoked', color: '#009E73' };
 const RESTORED = { name: 'restored (regret)', color: '#D55E00' };
 
 const sum = <T>(rows: T[], f: (r: T) => number) => rows.reduce((a, r) => a + f(r), 0);
+/** The grants counted as taken away: revoked (acked) when the acks were read, else put on lists (core/counts.ts). */
+const taken = (r: RegretRow) => r.revoked ?? r.put_on_lists;
+/** The word for `taken` on this page. */
+const takenWord = (d: ReportData) => (d.revoked_measure === 'revoked' ? 'revoked' : 'put on lists');
 const kindName = (k: string) => KINDS[k]?.name ?? k;
 const kindsIn = (kinds: string[]) => KIND_ORDER.filter((k) => kinds.includes(k)).concat([...new Set(kinds)].filter((k) => !KINDS[k]));
 const kindSeries = (kinds: string[]) => kinds.map((k) => KINDS[k] ?? { name: k, color: '#777777' });
@@ -50,7 +55,7 @@ export function renderReport(d: ReportData): string {
 }
 
 function kpis(d: ReportData, current: TrendRow[]): Html {
-  const revoked = sum(d.regret, (r) => r.revoked);
+  const revoked = sum(d.regret, taken);
   const restored = sum(d.regret, (r) => r.restored);
   const guardsNow = d.guards.filter((g) => g.as_of === d.as_of);
   return html`<div class="kpis">
@@ -59,7 +64,7 @@ ${kpi('new this run', fmt(sum(current, (t) => t.new)))}
 ${kpi('resolved this run', fmt(sum(current, (t) => t.resolved)))}
 ${kpi('revocable now', fmt(sum(current, (t) => t.revocable)))}
 ${kpi('held by a rule or guard', fmt(sum(current, (t) => t.held)))}
-${kpi('revoked by lapse to date', fmt(revoked))}
+${kpi(`${REVOKED_LABEL[d.revoked_measure]} to date`, fmt(revoked))}
 ${kpi(`restored after revocation (regret ${pct(restored, revoked)})`, fmt(restored), restored > 0)}
 ${kpi(`guards holding this run (${fmt(sum(guardsNow, (g) => g.held))} grants)`, fmt(guardsNow.length), guardsNow.length > 0)}
 </div>`;
@@ -179,22 +184,27 @@ function oldest(d: ReportData): Html {
 
 function regret(d: ReportData): Html {
   const rows = d.regret.map((r) => ({
-    label: r.system, values: [r.revoked - r.restored, r.restored],
-    note: `${fmt(r.revoked)} revoked · ${fmt(r.restored)} restored (${pct(r.restored, r.revoked)})`,
+    label: r.system, values: [taken(r) - r.restored, r.restored],
+    note: `${fmt(taken(r))} ${takenWord(d)} · ${fmt(r.restored)} restored (${pct(r.restored, taken(r))})`,
   }));
   const chart = rows.length
     ? stackedBars({ id: 'regret', title: 'Revocations and restores by system',
-        desc: 'Each bar is the grants lapse revoked on a system; the part given back with lapse restore is the regret.', series: [KEPT, RESTORED], rows })
-    : html`<p class="empty">lapse has revoked nothing yet (no revocation list has been written in enforce mode).</p>`;
+        desc: `Each bar is the grants ${d.revoked_measure === 'revoked' ? 'a revoker acknowledged as revoked' : 'lapse put on revocation lists'} on a system; the part given back with lapse restore is the regret.`,
+        series: [d.revoked_measure === 'revoked' ? KEPT : { ...KEPT, name: 'put on lists, not restored' }, RESTORED], rows })
+    : html`<p class="empty">lapse has revoked nothing yet (no revocation list has been written in enforce mode, or none applied).</p>`;
   const days = d.runs.map((r) => r.as_of);
   const overRuns = (f: (t: TrendRow) => number) => days.map((day) => sum(d.trend.filter((t) => t.as_of === day), f));
   const line = days.length > 1 && rows.length
-    ? lineChart({ id: 'regret-trend', title: 'Revoked and restored grants, as each run saw them',
-        desc: 'Cumulative grants revoked before each run, and how many of them were restored.',
-        days, series: [{ ...KEPT, name: 'revoked', values: overRuns((t) => t.revoked) }, { ...RESTORED, name: 'restored', values: overRuns((t) => t.restored) }] })
+    ? lineChart({ id: 'regret-trend', title: 'Grants put on revocation lists and restored, as each run saw them',
+        desc: 'Cumulative grants put on revocation lists before each run (the run records cannot see the acks), and how many of them were restored.',
+        days, series: [{ ...KEPT, name: 'put on lists', values: overRuns((t) => t.revoked) }, { ...RESTORED, name: 'restored', values: overRuns((t) => t.restored) }] })
     : '';
-  const data = table('Revocations and restores by system', ['system', 'revoked', 'restored', 'regret rate'],
-    d.regret.map((r) => [r.system, r.revoked, r.restored, pct(r.restored, r.revoked)]));
+  const data = d.revoked_measure === 'revoked'
+    ? table('Revocations and restores by system', ['system', 'put on lists', 'revoked (acked)', 'restored', 'regret rate'],
+        d.regret.map((r) => [r.system, r.put_on_lists, r.revoked, r.restored, pct(r.restored, taken(r))]))
+    : table('Revocations and restores by system', ['system', 'put on lists', 'restore requested', 'regret rate'],
+        d.regret.map((r) => [r.system, r.put_on_lists, r.restored, pct(r.restored, r.put_on_lists)]));
+  const note = d.revoked_note ? html`<p class="note">Counted as put on lists, not revoked: ${d.revoked_note}.</p>` : '';
   const restores = d.restores.length
     ? table(`The ${LIMITS.restores} newest restores of revoked grants`, ['requested', 'system', 'principal', 'permission', 'by', 'reason'],
         d.restores.map((r) => [r.requested_at.slice(0, 10), r.system, r.principal, r.permission, r.requested_by, r.reason]))
@@ -203,7 +213,7 @@ function regret(d: ReportData): Html {
     id: 'regret',
     title: 'Revocations vs restores',
     lead: 'A restore after a revocation is regret: a high rate means a TTL is too short.',
-    content: [split([chart, fallback(data)], [line]), restores],
+    content: [note, split([chart, fallback(data)], [line]), restores],
   });
 }
 

@@ -8,6 +8,9 @@ import { StoreError, UsageError } from '../core/errors.js';
 import { findingId } from '../core/findings.js';
 import { silentLogger } from '../core/log.js';
 import { recordRestore, recordRevocations } from '../core/records.js';
+import type { StageContext } from '../core/context.js';
+import { LocalLake } from '../core/store.js';
+import { writeList } from '../actions/revocation_list/layout.js';
 import { detect } from '../detect/index.js';
 import { ingest } from '../ingest/index.js';
 import { chromiumAvailable, CHROMIUM, decodePng, pixelsNear, screenshot } from '../scripts/report-screenshot.js';
@@ -79,6 +82,9 @@ let dir: string;
 let data: ReportData;
 let page: string;
 let closeCtx: () => void;
+let stage: StageContext;
+/** The run of the second day, whose list revoked ann's write and eve's read. */
+let secondRun: string;
 
 beforeAll(async () => {
   dir = await tempDir('lapse-report-');
@@ -93,6 +99,7 @@ beforeAll(async () => {
   });
   const ctx = await stageContext(config(dir, RAW_CONFIG), join(dir, 'lake'));
   closeCtx = ctx.close;
+  stage = ctx;
   for (const day of RUNS) {
     // After the second run the revoker took ann's write away: the third run's snapshot no longer has it.
     if (day === RUNS[2]) await writeFiles(dir, { 'grants/db.jsonl': jsonl(DB_GRANTS) });
@@ -100,6 +107,7 @@ beforeAll(async () => {
     await loadAsOf(ctx, day);
     const detection = await detect(ctx, day);
     if (day === RUNS[1]) {
+      secondRun = detection.run_id;
       const entries = [['ann@corp.example', 'write'], ['eve@corp.example', 'read']].map(([principal, permission]) => ({
         finding_id: findingId('db', principal!, permission!), principal: principal!, permission: permission!, reason: 'stale',
       }));
@@ -158,7 +166,9 @@ describe('the report data', () => {
   });
 
   test('counts revocations and restores (regret), and the guards of every run', () => {
-    expect(data.regret).toEqual([{ system: 'db', revoked: 2, restored: 1 }]);
+    // The config has no revocation_list action: the acks cannot be read, so the page says "put on lists".
+    expect(data.revoked_measure).toBe('put_on_lists');
+    expect(data.regret).toEqual([{ system: 'db', put_on_lists: 2, revoked: null, restored: 1 }]);
     expect(data.restores.map((r) => r.principal)).toEqual(['eve@corp.example']);
     expect(data.guards.map((g) => [g.as_of, g.system, g.guard, g.held])).toEqual([
       [RUNS[2], 'app', 'blast_radius', 3],
@@ -166,6 +176,38 @@ describe('the report data', () => {
       [RUNS[1], 'db', 'blast_radius', 3],
       [RUNS[0], 'app', 'blast_radius', 3],
     ]);
+  });
+
+  test('the headline counts agree: a grant the blast-radius guard held is held, not revocable', () => {
+    // app would revoke 3 of its grants at every run (limit 2): its whole list is held.
+    const now = (system: string) => data.trend.find((t) => t.as_of === RUNS[2] && t.system === system)!;
+    expect(now('app')).toMatchObject({ flagged: 3, held: 3, revocable: 0 });
+    expect(now('db')).toMatchObject({ flagged: 2, held: 0, revocable: 2 });
+    for (const t of data.trend) expect(t.held + t.revocable, `${t.as_of} ${t.system}`).toBeLessThanOrEqual(t.flagged);
+    expect(data.by_system.filter((r) => r.system === 'app').map((r) => r.revocable)).toEqual([0, 0]);
+    expect(page).toMatch(/<b>2<\/b><span>revocable now<\/span>/);
+    expect(page).toMatch(/<b>3<\/b><span>held by a rule or guard<\/span>/);
+  });
+
+  test('with the lists target in the config, "revoked" counts what a revoker acknowledged as applied', async () => {
+    const raw = { ...RAW_CONFIG, actions: [{ type: 'revocation_list', target: 'lists' }] };
+    const target = new LocalLake(join(dir, 'lists'));
+    const entry = (principal: string, permission: string) => ({
+      system: 'db', principal, permission, person: null, reason: 'stale', last_used: null, granted_at: null, days_unused: 100,
+      ttl_days: 90, finding_id: findingId('db', principal, permission), run_id: secondRun,
+    });
+    const entries = [entry('ann@corp.example', 'write'), entry('eve@corp.example', 'read')];
+    await writeList(target, { system: 'db', as_of: RUNS[1], run_id: secondRun, kind: 'revocations', entries, held_reason: null });
+    const ack = (finding_id: string, status: string) => ({ finding_id, status, detail: '', attempts: 1, at: '2026-06-21T08:00:00Z' });
+    // ann's write was revoked; eve's read failed (a token problem): put on a list, not revoked.
+    await target.writeText(`db/${RUNS[1]}/${secondRun}/ack.jsonl`, jsonl([ack(entries[0]!.finding_id, 'applied'), ack(entries[1]!.finding_id, 'failed')]));
+    const acked = await buildReport({ ...stage, config: config(dir, raw) });
+    expect(acked.revoked_measure).toBe('revoked');
+    // eve's restore request is of a grant never revoked: no regret.
+    expect(acked.regret).toEqual([{ system: 'db', put_on_lists: 2, revoked: 1, restored: 0 }]);
+    const html = renderReport(acked);
+    expect(html).toMatch(/<b>1<\/b><span>revoked \(applied by a revoker\) to date<\/span>/);
+    expect(html).toContain('1 revoked · 0 restored (0.0%)');
   });
 
   test('lists the longest unused grants first', () => {
@@ -207,7 +249,9 @@ describe('the HTML page', () => {
     // The trend's lines: a path per series through the three runs.
     expect(page.match(/<path d="M[\d.,]+ L[\d.,]+ L[\d.,]+"/g)?.length).toBeGreaterThanOrEqual(3);
     expect(page).toContain('2 of 3 holders');
-    expect(page).toContain('2 revoked · 1 restored (50.0%)');
+    expect(page).toContain('2 put on lists · 1 restored (50.0%)');
+    expect(page).toMatch(/<b>2<\/b><span>put on revocation lists to date<\/span>/);
+    expect(page).toContain('Counted as put on lists, not revoked: the config has no revocation_list action');
     expect(page).toMatch(/<b>5<\/b><span>flagged grants now<\/span>/);
   });
 });
@@ -257,7 +301,7 @@ describe('lapse report (the command)', () => {
     expect(text).toContain(`<b>${RUNS[1]}</b>`);
     expect(text).not.toContain(RUNS[2]);
     // Restored on 2026-06-25: not yet regret as of the second run.
-    expect(text).toContain('2 revoked · 0 restored (0.0%)');
+    expect(text).toContain('2 put on lists · 0 restored (0.0%)');
   });
 
   test('refuses a day before any run, a remote --out and a bad --as-of, naming them', async () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { StoreError } from '../core/errors.js';
 import { AckEntry } from '../core/model.js';
 import type { Lake } from '../core/store.js';
+import { findLists } from './lists.js';
 
 /**
  * `<system>/<as-of>/<run id>/ack.jsonl`: one line per entry a revoker has dealt with (CONTRACTS.md),
@@ -87,4 +88,28 @@ export class AckWriter {
     }
     await this.target.writeText(`${this.dir}ack.jsonl`, `${lines.join('\n')}\n`);
   }
+}
+
+/** Grants of one system a revoker acknowledged as changed: revocations and restores applied (by finding id). */
+export interface Applied {
+  revoked: Set<string>;
+  restored: Set<string>;
+}
+
+/**
+ * What the revokers of a system acknowledged as applied (status `applied`), from every list's
+ * `ack.jsonl` under `<system>/` in the lists' target; with `until`, only acks made on or before that
+ * day. A held list is never applied, and `already_absent` is not a revocation lapse made.
+ */
+export async function appliedAcks(target: Lake, system: string, until?: string): Promise<Applied> {
+  const out: Applied = { revoked: new Set(), restored: new Set() };
+  for (const list of (await findLists(target, system)).lists) {
+    const man = list.manifest;
+    if (!man || list.error || man.held) continue;
+    for (const a of (await readAcks(target, list.dir)).values()) {
+      if (a.status !== 'applied' || (until !== undefined && a.at.slice(0, 10) > until)) continue;
+      (man.kind === 'revocations' ? out.revoked : out.restored).add(a.finding_id);
+    }
+  }
+  return out;
 }

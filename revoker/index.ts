@@ -4,4 +4,4 @@
  */
 export { runRevoker, type ListReport, type RevokerOptions, type RevokerReport } from './worker.js';
 export { splitCommand, EXIT_ALREADY } from './exec.js';
-export { Ack } from './acks.js';
+export { Ack, appliedAcks, type Applied } from './acks.js';
