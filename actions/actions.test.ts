@@ -37,6 +37,8 @@ const DOC: FindingsDocument = {
   sources: [source('aws'), source('okta', 1)],
 };
 
+const RUN = { mode: 'enforce' as const, writes_lists: true };
+
 async function setup(mode: 'report' | 'enforce') {
   const dir = await tempDir('lapse-act-');
   const cfg = config(dir, {
@@ -87,12 +89,12 @@ describe('revocation_list', () => {
 
 describe('ticket_preview', () => {
   test('groups actionable findings per (person, system) with a stable fingerprint', () => {
-    const tickets = buildTickets(DOC);
+    const tickets = buildTickets(DOC, 'person_system', RUN);
     expect(tickets.map((t) => [t.subject, t.system, t.rows.length])).toEqual([
       ['ann@corp.example', 'aws', 2],
       ['ann@corp.example', 'okta', 1],
     ]);
-    expect(buildTickets(DOC)[0]!.fingerprint).toBe(tickets[0]!.fingerprint);
+    expect(buildTickets(DOC, 'person_system', RUN)[0]!.fingerprint).toBe(tickets[0]!.fingerprint);
     expect(tickets[0]!.summary).toBe('[lapse] Unused access: ann@corp.example on aws (2 grants)');
   });
 

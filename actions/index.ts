@@ -44,7 +44,7 @@ export async function runActions(
   opts: { dryRun: boolean; overrides?: GuardOverride[] },
 ): Promise<ActionOutcome[]> {
   const out: ActionOutcome[] = [];
-  const run = runFacts(ctx.config, opts.dryRun, opts.overrides);
+  const run = runFacts(ctx.config, opts.overrides);
   for (const cfg of ctx.config.actions) {
     const action = actions.get(cfg.type)!;
     const options = action.options.parse(cfg);

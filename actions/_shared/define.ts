@@ -14,21 +14,21 @@ export interface ActionContext {
 }
 
 /**
- * Facts about the run an action is part of, set by the runner: an action never reads `--dry-run` or the
- * mode to decide whether to apply, but a ticket must tell its reader truthfully what happens next.
+ * Facts about the run an action is part of, set by the runner: an action never reads the mode to decide
+ * whether to apply, but a ticket must tell its reader truthfully what happens next. (A dry run plans what
+ * the real run would write, so it is not among them.)
  */
 export interface RunFacts {
   mode: 'report' | 'enforce';
-  dry_run: boolean;
-  /** This run writes revocation lists: `mode: enforce`, a revocation_list action, and not a dry run. */
+  /** The config writes revocation lists (`mode: enforce` and a revocation_list action); a dry run writes none. */
   writes_lists: boolean;
   /** Blast-radius holds let through for this run (`--allow-blast-radius`). */
   overrides: GuardOverride[];
 }
 
-export function runFacts(config: Config, dryRun = false, overrides: GuardOverride[] = []): RunFacts {
-  const writes_lists = config.mode === 'enforce' && !dryRun && config.actions.some((a) => a.type === 'revocation_list');
-  return { mode: config.mode, dry_run: dryRun, writes_lists, overrides };
+export function runFacts(config: Config, overrides: GuardOverride[] = []): RunFacts {
+  const writes_lists = config.mode === 'enforce' && config.actions.some((a) => a.type === 'revocation_list');
+  return { mode: config.mode, writes_lists, overrides };
 }
 
 export const factsOf = (ctx: ActionContext): RunFacts => ctx.run ?? runFacts(ctx.config);

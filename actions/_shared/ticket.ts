@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { isActionable } from '../../core/findings.js';
 import { shortId } from '../../core/hash.js';
 import type { Finding, FindingKind, FindingsDocument } from '../../core/model.js';
+import { nextText, type TicketRun } from './next.js';
+
+export type { TicketRun } from './next.js';
 
 /**
  * What a ticket says, independent of where it goes: the Markdown preview and the Jira action render
@@ -80,18 +83,22 @@ const KIND_TEXT: Record<FindingKind, string> = {
   cold_start_anomaly: 'unusual for the team',
 };
 
-/** The tickets for a findings document: actionable findings, grouped, in a stable order. */
-export function buildTickets(doc: FindingsDocument, groupBy: GroupBy = 'person_system'): Ticket[] {
+/**
+ * The tickets for a findings document: actionable findings, grouped, in a stable order. `run` says what
+ * this run does with revocation lists (the runner's facts), so each ticket's "what happens next" is true.
+ */
+export function buildTickets(doc: FindingsDocument, groupBy: GroupBy, run: Omit<TicketRun, 'guards'>): Ticket[] {
+  const facts: TicketRun = { mode: run.mode, writes_lists: run.writes_lists, guards: doc.guards };
   const groups = new Map<string, Finding[]>();
   for (const f of doc.findings.filter(isActionable)) {
     const subject = f.person ?? f.principal;
     const key = groupBy === 'person' ? subject : groupBy === 'finding' ? f.finding_id : `${subject}\u001f${f.system}`;
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
-  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, findings]) => ticket(key, findings, doc.as_of));
+  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, findings]) => ticket(key, findings, doc.as_of, facts));
 }
 
-function ticket(key: string, findings: Finding[], asOf: string): Ticket {
+function ticket(key: string, findings: Finding[], asOf: string, run: TicketRun): Ticket {
   const first = findings[0]!;
   const subject = first.email ?? first.person ?? first.principal;
   const systems = [...new Set(findings.map((f) => f.system))].sort();
@@ -114,12 +121,10 @@ function ticket(key: string, findings: Finding[], asOf: string): Ticket {
     summary,
     route,
     labels: ['lapse', ...systems.map((s) => `lapse-system-${s}`), fingerprint],
-    intro: intro(subject, first, anomaly),
+    intro: intro(subject, first, findings),
     as_of: asOf,
     rows: findings.map(row),
-    next: anomaly
-      ? 'Manager: keep the access or revoke it by resolving this ticket with the matching resolution, and say why in a comment. Keep makes it an exemption until the due date (or a default period), with your comment as the reason; revoke puts it on the next revocation list.'
-      : 'Unless these grants are used again or exempted, lapse puts them on the next revocation list for their system (mode: enforce). To keep one, use it or ask the security team for an exemption with a reason.',
+    next: nextText(findings, asOf, run, plain(subject)),
     restore: restore(systems, findings),
     finding_ids: findings.map((f) => f.finding_id),
   };
@@ -149,13 +154,21 @@ function plain(s: string): string {
   return s.replaceAll('`', "'");
 }
 
-function intro(subject: string, f: Finding, anomaly: boolean): string {
+/** What the ticket is about, by the kinds of its grants: a leaver, unusual access, or access not used. */
+function intro(subject: string, f: Finding, findings: Finding[]): string {
   const team = f.team ? plain(f.team) : null;
   const manager = f.manager ? plain(f.manager) : null;
   const who = `${plain(subject)}${team ? ` (team ${team}` : ''}${team && manager ? `, manager ${manager})` : team ? ')' : ''}`;
-  return anomaly
-    ? `${who} holds access that few people on their team hold. Please confirm it is needed.`
-    : `${who} holds access they have not used within its time-to-live. Unused access is risk without benefit.`;
+  const kinds = new Set(findings.map((x) => x.kind));
+  if (kinds.has('terminated')) return `${who} is terminated in the directory but still holds the access below.`;
+  if (kinds.size === 1 && kinds.has('cold_start_anomaly')) {
+    return findings.every((x) => x.decision === 'revoke')
+      ? `${who} holds access that few people on their team hold, and their manager decided it goes.`
+      : `${who} holds access that few people on their team hold. Please confirm it is needed.`;
+  }
+  const unused = kinds.has('never_used') && !kinds.has('stale') ? 'never used' : kinds.has('never_used') ? 'not used (some of it never)' : 'not used';
+  const anomalies = kinds.has('cold_start_anomaly') ? ' Some of it is also unusual for their team.' : '';
+  return `${who} holds access they have ${unused} within its time-to-live. Unused access is risk without benefit.${anomalies}`;
 }
 
 function row(f: Finding): TicketRow {

@@ -1,4 +1,4 @@
-import { defineAction, type ActionContext, type ActionReport } from '../_shared/define.js';
+import { defineAction, factsOf, type ActionContext, type ActionReport } from '../_shared/define.js';
 import { credentialsFrom, JiraApi, type ApiDeps } from './client.js';
 import { JiraOptions } from './options.js';
 import { JiraSync } from './sync.js';
@@ -30,7 +30,7 @@ export const jira = defineAction({
   effect: 'report',
   options: JiraOptions,
   async plan(ctx, doc, options): Promise<JiraPlan> {
-    return planJira(ctx.lake, doc, options);
+    return planJira(ctx.lake, doc, options, factsOf(ctx));
   },
   describe(plan) {
     return { lines: describePlan(plan) };

@@ -3,7 +3,7 @@ import { buildTickets, TICKET_COLUMNS, TICKET_MAX_ROWS, type Ticket } from '../_
 import { ticketMarkdown } from '../ticket_preview/markdown.js';
 import { adfText, commentAdf, fitDescription, MAX_DESCRIPTION_CHARS, paragraph, ticketAdf } from './adf.js';
 import { adfErrors } from './testing/adf-schema.js';
-import { doc, finding, WORLD } from './testing/fixtures.js';
+import { doc, finding, REPORT_RUN, WORLD } from './testing/fixtures.js';
 
 /** Jira descriptions are valid ADF (Atlassian's schema) and say exactly what the Markdown preview says. */
 
@@ -18,7 +18,7 @@ const odd = finding({
   team: null,
   manager: null,
 });
-const TICKETS: Ticket[] = [...buildTickets(doc([...Object.values(WORLD), ...many, odd]))];
+const TICKETS: Ticket[] = [...buildTickets(doc([...Object.values(WORLD), ...many, odd]), 'person_system', REPORT_RUN)];
 
 describe('ADF rendering', () => {
   test.each(TICKETS.map((t) => [t.summary, t] as const))('valid against the ADF JSON schema: %s', (_name, t) => {
@@ -54,7 +54,7 @@ describe('ADF rendering', () => {
   });
 
   test('absurdly long cells: fewer rows, so the description still fits a Jira field', () => {
-    const huge = buildTickets(doc(many.map((f) => ({ ...f, permission: `${f.permission}/${'x'.repeat(2000)}` }))))[0]!;
+    const huge = buildTickets(doc(many.map((f) => ({ ...f, permission: `${f.permission}/${'x'.repeat(2000)}` }))), 'person_system', REPORT_RUN)[0]!;
     expect(JSON.stringify(ticketAdf(huge)).length).toBeGreaterThan(MAX_DESCRIPTION_CHARS);
     const fitted = fitDescription(huge);
     expect(JSON.stringify(fitted).length).toBeLessThanOrEqual(MAX_DESCRIPTION_CHARS);

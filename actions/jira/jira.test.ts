@@ -6,7 +6,7 @@ import { buildTickets } from '../_shared/ticket.js';
 import { ticketAdf } from './adf.js';
 import { readRecords } from './records.js';
 import { adfErrors } from './testing/adf-schema.js';
-import { AS_OF, closeHarness, doc, finding, harness, USERS, WORLD, type Harness } from './testing/fixtures.js';
+import { AS_OF, closeHarness, doc, finding, harness, REPORT_RUN, USERS, WORLD, type Harness } from './testing/fixtures.js';
 
 /**
  * The jira action against a stateful Jira stub, through a server that validates every request and
@@ -22,7 +22,7 @@ afterEach(async () => {
 
 const ALL = Object.values(WORLD);
 const fingerprintOf = (subject: string, system: string) =>
-  buildTickets(doc(ALL)).find((t) => t.subject === subject && t.system === system)!.fingerprint;
+  buildTickets(doc(ALL), 'person_system', REPORT_RUN).find((t) => t.subject === subject && t.system === system)!.fingerprint;
 const issueOf = (hh: Harness, subject: string, system: string) => {
   const fp = fingerprintOf(subject, system);
   const found = hh.stub.issues.filter((i) => i.fields.labels.includes(fp));
@@ -37,7 +37,7 @@ describe('creating tickets', () => {
     expect(h.stub.issues).toHaveLength(4);
     expect(lines[0]).toBe('4 tickets in SEC: 4 created, 1 manager not found');
 
-    const tickets = buildTickets(doc(ALL));
+    const tickets = buildTickets(doc(ALL), 'person_system', REPORT_RUN);
     for (const t of tickets) {
       const issue = h.stub.issues.find((i) => i.fields.labels.includes(t.fingerprint))!;
       expect(issue.fields.summary).toBe(t.summary);
@@ -139,7 +139,7 @@ describe('updating', () => {
     const lines = await h.run(doc([{ ...WORLD.annAdmin, days_unused: 181 }, WORLD.annRead, extra], next));
     expect(lines[0]).toBe('1 ticket in SEC: 1 updated');
     const issue = h.stub.issue('SEC-1');
-    expect(issue.fields.description).toEqual(ticketAdf(buildTickets(doc([{ ...WORLD.annAdmin, days_unused: 181 }, WORLD.annRead, extra], next))[0]!));
+    expect(issue.fields.description).toEqual(ticketAdf(buildTickets(doc([{ ...WORLD.annAdmin, days_unused: 181 }, WORLD.annRead, extra], next), 'person_system', REPORT_RUN)[0]!));
     expect(issue.fields.summary).toBe('[lapse] Unused access: ann@corp.example on aws (3 grants)');
     const comment = JSON.stringify(issue.comments.at(-1)!.body);
     expect(comment).toContain(`grants as of ${next}: 3 now`);

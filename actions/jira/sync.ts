@@ -63,7 +63,7 @@ export class JiraSync {
     for (const rec of tracked) await this.guard(`ticket ${rec.key}`, () => this.readBack(rec, found.get(rec.fingerprint) ?? []));
     // Answers read back just now settle their findings: regroup without them (a won't-do is never reopened).
     const tickets = this.answered
-      ? desiredTickets(this.plan.findings, this.records.values(), this.plan.as_of, this.plan.run_id, this.options)
+      ? desiredTickets(this.plan.findings, this.records.values(), this.plan, this.options, this.plan.run)
       : this.plan.tickets;
 
     for (const t of tickets) await this.guard(`ticket ${t.fingerprint}`, () => this.ensure(t, found.get(t.fingerprint) ?? []));

@@ -1,8 +1,8 @@
 import { isActionable } from '../../core/findings.js';
 import { canonicalJson, sha256 } from '../../core/hash.js';
-import type { Finding, FindingKind, FindingsDocument } from '../../core/model.js';
+import type { Finding, FindingKind, FindingsDocument, GuardEntry } from '../../core/model.js';
 import type { Lake } from '../../core/store.js';
-import { buildTickets, type Ticket } from '../_shared/ticket.js';
+import { buildTickets, type Ticket, type TicketRun } from '../_shared/ticket.js';
 import { fitDescription } from './adf.js';
 import type { JiraOptions } from './options.js';
 import { readRecords, settledIds, type JiraRecord, type TicketGrant } from './records.js';
@@ -29,6 +29,9 @@ export interface JiraPlan {
   /** The actionable findings of the run (for auto-close and for regrouping after answers are read back). */
   findings: Finding[];
   tickets: JiraTicket[];
+  /** The run's list guards and facts: the tickets' "what happens next" (kept to regroup after answers). */
+  guards: GuardEntry[];
+  run: Omit<TicketRun, 'guards'>;
   /** What the lake said about each group when planning (for the dry-run description). */
   known: Record<string, { key: string; open: boolean; content_hash: string; finding_ids: string[] }>;
 }
@@ -40,15 +43,18 @@ const URGENCY: FindingKind[] = ['terminated', 'cold_start_anomaly', 'stale', 'ne
 const SUMMARY_MAX = 255;
 
 /** Plans from the findings and the lake's records only: no call to Jira, so a dry run has no side effects. */
-export async function planJira(lake: Lake, doc: FindingsDocument, options: JiraOptions): Promise<JiraPlan> {
+export async function planJira(lake: Lake, doc: FindingsDocument, options: JiraOptions, run: Omit<TicketRun, 'guards'>): Promise<JiraPlan> {
   const records = await readRecords(lake);
   const findings = doc.findings.filter(isActionable);
+  const facts = { mode: run.mode, writes_lists: run.writes_lists };
   return {
     as_of: doc.as_of,
     run_id: doc.run_id,
     project: options.project,
     findings,
-    tickets: desiredTickets(findings, records.values(), doc.as_of, doc.run_id, options),
+    guards: doc.guards,
+    run: facts,
+    tickets: desiredTickets(findings, records.values(), { as_of: doc.as_of, run_id: doc.run_id, guards: doc.guards }, options, facts),
     known: Object.fromEntries(
       [...records.values()].map((r) => [r.fingerprint, { key: r.key, open: r.open, content_hash: r.content_hash, finding_ids: r.grants.map((g) => g.finding_id) }]),
     ),
@@ -56,12 +62,18 @@ export async function planJira(lake: Lake, doc: FindingsDocument, options: JiraO
 }
 
 /** The tickets the findings call for, leaving out findings a ticket's answer already settled. */
-export function desiredTickets(findings: Finding[], records: Iterable<JiraRecord>, asOf: string, runId: string, options: JiraOptions): JiraTicket[] {
-  const settled = settledIds(records, findings, asOf);
+export function desiredTickets(
+  findings: Finding[],
+  records: Iterable<JiraRecord>,
+  base: { as_of: string; run_id: string; guards: GuardEntry[] },
+  options: JiraOptions,
+  run: Omit<TicketRun, 'guards'>,
+): JiraTicket[] {
+  const settled = settledIds(records, findings, base.as_of);
   const open = findings.filter((f) => !settled.has(f.finding_id));
   const byId = new Map(open.map((f) => [f.finding_id, f]));
-  const doc: FindingsDocument = { as_of: asOf, run_id: runId, findings: open, guards: [], sources: [] };
-  return buildTickets(doc, options.group_by).map((t) => renderTicket(t, byId, options));
+  const doc: FindingsDocument = { ...base, findings: open, sources: [] };
+  return buildTickets(doc, options.group_by, run).map((t) => renderTicket(t, byId, options));
 }
 
 export function renderTicket(t: Ticket, byId: Map<string, Finding>, options: JiraOptions): JiraTicket {

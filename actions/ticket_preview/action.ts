@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { z } from 'zod';
 import { outputDir, resolvePath } from '../../core/config.js';
 import { LocalLake } from '../../core/store.js';
-import { defineAction } from '../_shared/define.js';
+import { defineAction, factsOf } from '../_shared/define.js';
 import { buildTickets, GroupBy, type Ticket } from '../_shared/ticket.js';
 import { ticketMarkdown } from './markdown.js';
 import { previousFiles, removeOwned, writeOwned } from './owned.js';
@@ -23,8 +23,8 @@ export const ticketPreview = defineAction({
     dir: outputDir("A local directory for the Markdown tickets; each run replaces the files the previous one wrote, and nothing else."),
     group_by: GroupBy,
   }),
-  async plan(_ctx, doc, options) {
-    return { as_of: doc.as_of, run_id: doc.run_id, tickets: buildTickets(doc, options.group_by) };
+  async plan(ctx, doc, options) {
+    return { as_of: doc.as_of, run_id: doc.run_id, tickets: buildTickets(doc, options.group_by, factsOf(ctx)) };
   },
   describe(plan) {
     return { lines: [`${plan.tickets.length} tickets`] };

@@ -59,6 +59,9 @@ export const WORLD = {
   daveBilling: finding({ system: 'aws', principal: 'dave@corp.example', permission: '123456789012/Billing', team: 'ops', manager: 'ghost@corp.example', ...anomaly }),
 };
 
+/** The harness's run as its tickets describe it: its config is in report mode, with no revocation lists. */
+export const REPORT_RUN = { mode: 'report' as const, writes_lists: false };
+
 export function doc(findings: Finding[], asOf = AS_OF): FindingsDocument {
   return { as_of: asOf, run_id: `${asOf}-aaaaaaaa`, findings, guards: [], sources: [] };
 }
