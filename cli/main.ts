@@ -143,6 +143,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  stopWhenReaderGone(process.stdout);
   const log = createLogger();
   let code: number = EXIT.ok;
   const io: Io = { out: (t) => process.stdout.write(t), log };
@@ -157,4 +158,30 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`lapse: ${messageOf(err)}\n`);
     return exitCodeOf(err);
   }
+}
+
+/**
+ * Ends the process with `code` once stdout and stderr have handed everything written to them to their
+ * readers. Writes to a pipe are asynchronous: exiting at once would drop what a slow reader has not taken
+ * yet. Exiting rather than waiting for the event loop to drain keeps a request given up on (a Jira
+ * timeout, whose socket jira.js cannot abort) from holding the job open after its output is out.
+ */
+export async function exitWhenFlushed(code: number): Promise<never> {
+  process.exitCode = code;
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
+/** `lapse … | head`: when the reader of stdout is gone, stop as a pipe's writer does (128 + SIGPIPE), without a stack trace. */
+function stopWhenReaderGone(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(141);
+  });
+}
+
+/** Resolves when everything written to `stream` so far is written out (or the stream failed: a reader gone). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || stream.writableEnded) return Promise.resolve();
+  return new Promise((resolve) => stream.write('', () => resolve()));
 }

@@ -6,7 +6,7 @@
 // way they do on disk. Every command (run, ingest, doctor, revoker, report, …) goes through here.
 import { basename, dirname, join, relative, isAbsolute } from 'node:path';
 import { readConfig } from '../dist/cli/config.js';
-import { main } from '../dist/cli/main.js';
+import { exitWhenFlushed, main } from '../dist/cli/main.js';
 import { resolvePath } from '../dist/core/config.js';
 import { EXIT, messageOf } from '../dist/core/errors.js';
 import { createLogger } from '../dist/core/log.js';
@@ -118,4 +118,4 @@ async function entrypoint(argv) {
   }
 }
 
-process.exit(await entrypoint(process.argv));
+await exitWhenFlushed(await entrypoint(process.argv));
