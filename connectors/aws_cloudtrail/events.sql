@@ -94,7 +94,7 @@ identities AS (
   FROM facts
 ),
 uses AS (
-  -- Principal and permission forms: CONTRACTS.md "Permission names".
+  -- Principal and permission forms: docs/connectors/aws_cloudtrail.md, "What counts as a use".
   SELECT *,
     CASE kind
       WHEN 'IAMUser' THEN coalesce(nullif(trim(ui.userName), ''), CASE WHEN arn_ok THEN split_part(ui.arn, '/', -1) END)
@@ -123,8 +123,11 @@ uses AS (
       WHEN kind = 'Unknown' AND regexp_full_match(source, '(signin|sso[a-z-]*|identitystore[a-z-]*)\.amazonaws\.com')
         THEN 'sign_in'
       WHEN kind NOT IN ('IAMUser', 'AssumedRole', 'FederatedUser') THEN 'unknown_identity'
-      -- EC2 instance-profile sessions are named after the instance; service-linked roles belong to AWS.
-      WHEN kind = 'AssumedRole' AND (regexp_full_match(session, 'i-[0-9a-f]{8,17}') OR starts_with(role, 'AWSServiceRoleFor'))
+      -- EC2 instance-profile sessions: credentials delivered by the instance metadata service
+      -- (sessionContext.ec2RoleDelivery), or a session named after the instance, whatever the name looks like.
+      -- Service-linked roles belong to AWS.
+      WHEN kind = 'AssumedRole' AND (ui.sessionContext.ec2RoleDelivery IS NOT NULL OR regexp_full_match(session, 'i-[0-9a-f]{8,17}')
+                                     OR starts_with(role, 'AWSServiceRoleFor'))
         THEN 'service_principal'
     END AS skip
   FROM identities

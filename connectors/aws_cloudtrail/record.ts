@@ -30,7 +30,8 @@ export const RECORD: Record<string, Shape> = {
     accountId: S,
     principalId: S,
     invokedBy: S,
-    sessionContext: { sessionIssuer: { type: S, userName: S } },
+    // ec2RoleDelivery (1.0: IMDSv1, 2.0: IMDSv2) marks credentials an EC2 instance got from its instance profile.
+    sessionContext: { sessionIssuer: { type: S, userName: S }, ec2RoleDelivery: S },
   },
   resources: [{ ARN: S }],
 };
