@@ -8,6 +8,7 @@ import { sha256File, shortId } from '../core/hash.js';
 import { layout } from '../core/layout.js';
 import { messageOf } from '../core/errors.js';
 import { connectorById, type Connector } from '../connectors/index.js';
+import { checkFormat } from '../connectors/_shared/formats.js';
 import { brokenGzip } from '../connectors/_shared/gzip.js';
 import { expandPath, type LocalFile } from './files.js';
 import { loadLedger, statKey } from './ledger.js';
@@ -164,7 +165,7 @@ async function summarize(
   options: Record<string, unknown>,
   paths: string[],
 ): Promise<[string, string][]> {
-  const query = await connector.events({ system, options, files: paths, db: ctx.db });
+  const query = checkFormat(connector.id, await connector.events({ system, options, files: paths, db: ctx.db }));
   try {
     await ctx.db.run(`INSERT INTO lapse_batch BY NAME WITH lapse_events AS (${query.sql}) ${SUMMARIZE}`, query.params);
     return [];

@@ -31,14 +31,19 @@ export interface JsonRecords {
   cleanup: () => Promise<unknown>;
 }
 
+export interface Wrapper {
+  when: string;
+  listPath: string;
+}
+
 export interface JsonRecordsOptions {
   /** Prefix of the temp table staging whole-document files (connector id). */
   prefix: string;
   /**
-   * A SQL boolean over `doc` (JSON): the document is a list wrapper whose elements are at `listPath`.
-   * Top-level arrays are always lists.
+   * A SQL boolean over `doc` (JSON): the document is a list wrapper whose elements are at `listPath`
+   * (several: the first that matches). Top-level arrays are always lists.
    */
-  wrapper?: { when: string; listPath: string };
+  wrapper?: Wrapper | Wrapper[];
 }
 
 const LINE_FORMATS = /\.(jsonl|ndjson|log)(\.gz)?$/i;
@@ -106,9 +111,8 @@ async function stageDocuments(db: Db, table: string, file: string, array: boolea
  * top-level array (`sub` set) are not expanded again.
  */
 function expandSql(docs: string, wrapper?: JsonRecordsOptions['wrapper']): string {
-  const list = wrapper
-    ? `CASE WHEN json_type(doc) = 'ARRAY' THEN doc WHEN ${wrapper.when} THEN json_extract(doc, '${wrapper.listPath}') END`
-    : `CASE WHEN json_type(doc) = 'ARRAY' THEN doc END`;
+  const wrappers = wrapper === undefined ? [] : [wrapper].flat();
+  const list = `CASE WHEN json_type(doc) = 'ARRAY' THEN doc ${wrappers.map((w) => `WHEN ${w.when} THEN json_extract(doc, '${w.listPath}')`).join(' ')} END`;
   return `SELECT file, ord, coalesce(sub, esub) AS sub, rec, rec::VARCHAR AS raw,
   CASE WHEN rec IS NULL THEN 'malformed_json'
        WHEN esub IS NULL AND is_list THEN 'empty_list'

@@ -1,5 +1,6 @@
 import type { Db } from '../../core/db.js';
 import type { Connector } from './define.js';
+import { checkFormat } from './formats.js';
 import { brokenGzip } from './gzip.js';
 import { SETUP_SQL } from './sql.js';
 
@@ -33,7 +34,7 @@ export async function parseFiles(
   await db.run(SETUP_SQL);
   const parsed = connector.options.parse(options ?? {});
   const broken = await brokenGzip(files);
-  const query = await connector.events({ system, options: parsed, files: files.filter((f) => !broken.has(f)), db });
+  const query = checkFormat(connector.id, await connector.events({ system, options: parsed, files: files.filter((f) => !broken.has(f)), db }));
   try {
     const rows = await db.all<ParsedRecord>(
       `WITH lapse_events AS (${query.sql})

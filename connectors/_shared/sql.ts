@@ -6,6 +6,8 @@
  * `lapse_time(v)`: a timestamp from the forms logs use: ISO 8601 with or without a zone (no zone = UTC),
  * `2024-06-02 19:41:40.000000000`, or epoch numbers in s/ms/µs/ns (told apart by magnitude).
  * `lapse_plausible(t)`: times outside 2000–2100 are typos or placeholders, not uses.
+ * `lapse_looks_like(j)`: the vendor connector whose format a JSON record recognisably is (NULL: none), and
+ * `lapse_format_name(id)` what that format is called: see formats.ts.
  */
 export const SETUP_SQL = `
 CREATE OR REPLACE MACRO lapse_epoch(x) AS CASE
@@ -23,6 +25,24 @@ CREATE OR REPLACE MACRO lapse_time(v) AS CASE
   ) END;
 CREATE OR REPLACE MACRO lapse_plausible(t) AS
   t >= TIMESTAMPTZ '2000-01-01' AND t < TIMESTAMPTZ '2100-01-01';
+CREATE OR REPLACE MACRO lapse_looks_like(j) AS CASE
+  WHEN json_type(j) IS DISTINCT FROM 'OBJECT' THEN NULL
+  WHEN json_type(j, '$.eventSource') = 'VARCHAR' AND json_type(j, '$.eventName') = 'VARCHAR'
+    AND json_type(j, '$.userIdentity') = 'OBJECT' THEN 'aws_cloudtrail'
+  WHEN json_type(j, '$.protoPayload') = 'OBJECT'
+    OR (json_type(j, '$.logName') = 'VARCHAR' AND json_type(j, '$.resource.type') = 'VARCHAR') THEN 'gcp_audit'
+  WHEN json_extract_string(j, '$.kind') = 'Event' AND starts_with(json_extract_string(j, '$.apiVersion'), 'audit.k8s.io/') THEN 'k8s_audit'
+  WHEN json_type(j, '$.properties.log') = 'VARCHAR' AND json_extract_string(j, '$.category') IN ('kube-audit', 'kube-audit-admin') THEN 'k8s_audit'
+  WHEN json_type(j, '$.eventType') = 'VARCHAR' AND json_type(j, '$.published') = 'VARCHAR' AND json_type(j, '$.actor') = 'OBJECT' THEN 'okta_system_log'
+  WHEN json_type(j, '$.action') = 'VARCHAR' AND json_type(j, '$.actor') = 'VARCHAR'
+    AND (json_type(j, '$."@timestamp"') IS NOT NULL OR json_type(j, '$.created_at') IS NOT NULL) THEN 'github_audit'
+  END;
+CREATE OR REPLACE MACRO lapse_format_name(f) AS CASE f
+  WHEN 'aws_cloudtrail' THEN 'an AWS CloudTrail record'
+  WHEN 'gcp_audit' THEN 'a GCP LogEntry'
+  WHEN 'k8s_audit' THEN 'a Kubernetes audit event'
+  WHEN 'okta_system_log' THEN 'an Okta System Log event'
+  WHEN 'github_audit' THEN 'a GitHub audit log event' END;
 `;
 
 /**

@@ -9,12 +9,15 @@ const GRANTS_SQL = sqlFile(import.meta.url, 'grants.sql');
 
 /** The webhook backend posts `{"kind":"EventList","items":[…]}` batches; kubectl prints `{"kind":"List",…}`. */
 const LIST = { when: `json_type(doc, '$.items') = 'ARRAY' AND ends_with(json_extract_string(doc, '$.kind'), 'List')`, listPath: '$.items' };
+/** Azure resource logs (AKS diagnostic settings to Event Hubs or storage) come as `{"records":[…]}`. */
+const AZURE_RECORDS = { when: `json_type(doc, '$.records') = 'ARRAY'`, listPath: '$.records' };
 
 /**
  * Kubernetes API server audit log: a successful request on a namespaced object is a use of the user's
  * access to that namespace; on a cluster-scoped object (or across all namespaces), of cluster-wide access.
  * Principal: `user.username` (the impersonated user under `--as`); permission: `<cluster>/<namespace>` or
- * `<cluster>/_cluster`. Reads the log backend's JSON Lines, webhook EventList batches, `.gz`.
+ * `<cluster>/_cluster`. Reads the log backend's JSON Lines, webhook EventList batches, AKS diagnostic-setting
+ * records (the event as a JSON string in `properties.log`, one record per line or `{"records":[…]}`), `.gz`.
  * See docs/connectors/k8s_audit.md.
  *
  * @example
@@ -36,7 +39,7 @@ export const k8sAudit = defineConnector({
       .describe('Name of the cluster these logs come from; every permission is <cluster>/<namespace> or <cluster>/_cluster.'),
   }),
   async events({ options, files, db }) {
-    const records = await jsonRecords(db, files, { prefix: 'k8s_audit', wrapper: LIST });
+    const records = await jsonRecords(db, files, { prefix: 'k8s_audit', wrapper: [LIST, AZURE_RECORDS] });
     return {
       sql: `WITH k8s_records AS (${records.sql}) ${EVENTS_SQL}`,
       params: { ...records.params, cluster: options.cluster },

@@ -7,6 +7,9 @@
 -- failure; a record without a stage is taken as final), plus ResponseStarted for exec/attach/portforward streams, whose
 -- ResponseComplete only comes when the session ends. Fields are read once per record (a multi-path
 -- json_extract, so large requestObject bodies are parsed once) and kept only with the expected JSON type.
+-- AKS diagnostic settings deliver each event as a JSON string in `properties.log` of an Azure resource log
+-- record (category kube-audit or kube-audit-admin); records of other categories (kube-apiserver, guard, …)
+-- are not audit events. `raw` stays the record as delivered.
 SELECT file, ord, sub, time, principal, permission, action, resource, event_id, drop_reason,
   coalesce(drop_reason IN ('malformed_json', 'not_an_object', 'missing_time', 'bad_time', 'missing_principal', 'bad_namespace'), false) AS quarantine,
   raw
@@ -57,7 +60,22 @@ FROM (
               '$.objectRef.subresource', '$.responseStatus.code', '$.annotations."authorization.k8s.io/decision"',
               -- v1: stageTimestamp, requestReceivedTimestamp; v1alpha1/v1beta1: timestamp.
               '$.stageTimestamp', '$.requestReceivedTimestamp', '$.timestamp']) END AS j
-          FROM k8s_records
+          FROM (
+            SELECT file, ord, sub, raw,
+              CASE WHEN bad IS NOT NULL OR NOT aks THEN bad
+                   WHEN category NOT IN ('kube-audit', 'kube-audit-admin') THEN 'not_an_event'
+                   WHEN event IS NULL THEN 'malformed_json'
+                   WHEN json_type(event) <> 'OBJECT' THEN 'not_an_object' END AS bad,
+              CASE WHEN aks THEN event ELSE rec END AS rec
+            FROM (
+              SELECT *, try_cast(log AS JSON) AS event
+              FROM (
+                SELECT *, coalesce(json_type(rec, '$.properties.log') = 'VARCHAR' AND json_type(rec, '$.category') = 'VARCHAR', false) AS aks,
+                  json_extract_string(rec, '$.category') AS category, json_extract_string(rec, '$.properties.log') AS log
+                FROM k8s_records
+              )
+            )
+          )
         )
       )
     )
