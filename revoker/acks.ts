@@ -5,7 +5,7 @@ import type { Lake } from '../core/store.js';
 import { findLists } from './lists.js';
 
 /**
- * `<system>/<as-of>/<run id>/ack.jsonl`: one line per entry a revoker has dealt with (CONTRACTS.md),
+ * `<system>/<as-of>/<run id>/ack.jsonl`: one line per entry a revoker has dealt with (docs/revoker.md, Acknowledgements),
  * holding its newest outcome. Object stores cannot append, so the file is rewritten whole every
  * `ackEvery` outcomes (and at the end of the list); a crash loses at most the outcomes since the last
  * write, and those entries are simply run again (commands are idempotent: exit 3 = already done).
