@@ -57,10 +57,23 @@ async function stageCsvFile(db: Db, table: string, file: string, fields: string[
      FROM (SELECT * FROM ${reader} WITH ORDINALITY) t`,
     { file, path: literalPath(file), delim },
   );
+  // A rejected row is data row `line - 1` (DuckDB counts rows, the header being line 1). The reader numbers
+  // only the rows it kept, so each kept row moves past the rejected rows before it: the k-th kept row is
+  // row k + #{rejected j-th: row_j - j < k}.
+  const rejected = await db.one<{ n: number }>('SELECT count(*)::INTEGER AS n FROM lapse_csv_rejects');
+  if (!rejected?.n) return;
   await db.run(
     `INSERT INTO ${table}
-     SELECT $file, NULL, csv_line, 'malformed_csv: ' || lower(error_type) || ' at line ' || line, NULL
+     SELECT $file, line - 1, csv_line, 'malformed_csv: ' || lower(error_type) || ' at line ' || line, NULL
      FROM lapse_csv_rejects`,
+    { file },
+  );
+  await db.run(
+    `UPDATE ${table} SET ord = ord + (
+       SELECT count(*) FROM (SELECT line - 1 - row_number() OVER (ORDER BY line) AS kept_before
+                             FROM (SELECT DISTINCT line FROM lapse_csv_rejects))
+       WHERE kept_before < ${table}.ord)
+     WHERE file = $file AND bad IS NULL`,
     { file },
   );
 }
