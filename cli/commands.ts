@@ -1,6 +1,6 @@
 import { runActions } from '../actions/index.js';
 import { compact, loadAsOf } from '../aggregate/index.js';
-import { allowBlastRadius, detect, explain, history, loadFindings, overrideLine, recordOverrides, type AllowBlastRadius } from '../detect/index.js';
+import { allowBlastRadius, detect, explain, history, loadFindings, overrideLine, recordedOverrides, recordOverrides, type AllowBlastRadius } from '../detect/index.js';
 import { ingest } from '../ingest/index.js';
 import { EXIT } from '../core/errors.js';
 import { StoreError, UsageError } from '../core/errors.js';
@@ -50,9 +50,15 @@ export async function runCommand(io: Io, o: { config: string; asOf?: string; dry
 
 /** Lets the allowed blast-radius holds through (recorded in the run record), runs the actions, and exits. */
 async function act(io: Io, ctx: CliContext, found: FindingsDocument, allows: AllowBlastRadius[], dryRun: boolean): Promise<number> {
-  const { doc, overrides, unused } = allowBlastRadius(found, allows);
-  await recordOverrides(ctx.lake, doc.as_of, overrides);
-  if (allows.length) print(io, ['overrides', ...overrides.map((x) => `  ${overrideLine(x)}`), ...unused.map((s) => `  --allow-blast-radius ${s}: no blast-radius hold on ${s} this run; nothing to allow`)]);
+  const { doc, overrides, added, unused } = allowBlastRadius(found, allows, await recordedOverrides(ctx.lake, found.as_of));
+  await recordOverrides(ctx.lake, doc.as_of, added);
+  if (overrides.length || unused.length) {
+    print(io, [
+      'overrides',
+      ...overrides.map((x) => `  ${overrideLine(x, !added.includes(x))}`),
+      ...unused.map((s) => `  --allow-blast-radius ${s}: no blast-radius hold on ${s} this run; nothing to allow`),
+    ]);
+  }
   const outcomes = await runActions(ctx, doc, { dryRun, overrides });
   print(io, actionsSummary(outcomes));
   return finish(io, doc.guards.length > 0, outcomes.some((a) => a.state === 'failed'));

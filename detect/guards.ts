@@ -2,7 +2,8 @@ import { userInfo } from 'node:os';
 import type { Config } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
 import { layout } from '../core/layout.js';
-import type { FindingCount, FindingsDocument, GuardEntry, GuardOverride, SourceEntry } from '../core/model.js';
+import { z } from 'zod';
+import { GuardEntry, GuardOverride, type FindingCount, type FindingsDocument, type SourceEntry } from '../core/model.js';
 import type { Lake } from '../core/store.js';
 
 /**
@@ -59,44 +60,69 @@ export interface AllowBlastRadius {
 }
 
 /**
- * Lets a run through the blast-radius guard on the systems an operator named, with a reason: the
- * document loses those guard entries (so the system's list is written, and the run does not exit 3 for
- * them), and each override says who let how much through, and why. Other guards still hold.
+ * Lets a run through the blast-radius guard on the systems an operator named, with a reason, and on those
+ * an earlier command allowed for this same run (`recorded`, from the run record): the document loses those
+ * guard entries (so the system's list is written, and the run does not exit 3 for them). `overrides` are all
+ * that apply; `added` the new ones, to record. Other guards still hold; another run is judged afresh.
  */
-export function allowBlastRadius(doc: FindingsDocument, allows: AllowBlastRadius[]): { doc: FindingsDocument; overrides: GuardOverride[]; unused: string[] } {
-  const overrides: GuardOverride[] = [];
+export function allowBlastRadius(
+  doc: FindingsDocument,
+  allows: AllowBlastRadius[],
+  recorded: GuardOverride[] = [],
+): { doc: FindingsDocument; overrides: GuardOverride[]; added: GuardOverride[]; unused: string[] } {
+  const effective = new Map(recorded.filter((o) => o.run_id === doc.run_id).map((o) => [o.system, o]));
+  const added: GuardOverride[] = [];
   const unused: string[] = [];
   for (const a of allows) {
     const source = doc.sources.find((s) => s.system === a.system);
     if (!source) throw new UsageError(`--allow-blast-radius ${a.system}: no such system in the run of ${doc.as_of}; systems: ${doc.sources.map((s) => s.system).join(', ')}`);
-    const guard = doc.guards.find((g) => g.system === a.system && g.guard === 'blast_radius');
-    if (!guard) {
+    const count = doc.guards.find((g) => g.system === a.system && g.guard === 'blast_radius')?.held ?? effective.get(a.system)?.count;
+    if (count === undefined) {
       unused.push(a.system);
       continue;
     }
-    overrides.push({
+    const o: GuardOverride = {
       system: a.system, guard: 'blast_radius', reason: a.reason, by: whoami(), at: new Date().toISOString(),
-      run_id: doc.run_id, as_of: doc.as_of, count: guard.held, grants: source.grants, fraction: guard.held / source.grants,
-    });
+      run_id: doc.run_id, as_of: doc.as_of, count, grants: source.grants, fraction: count / source.grants,
+    };
+    added.push(o);
+    effective.set(a.system, o);
   }
-  const allowed = new Set(overrides.map((o) => o.system));
-  const guards = doc.guards.filter((g) => !(g.guard === 'blast_radius' && allowed.has(g.system)));
-  return { doc: { ...doc, guards }, overrides, unused };
+  const guards = doc.guards.filter((g) => !(g.guard === 'blast_radius' && effective.has(g.system)));
+  return { doc: { ...doc, guards }, overrides: [...effective.values()], added, unused };
 }
 
-/** Adds the overrides to the run record (`runs/as_of=<d>/run.json`), beside the guards they let through. */
-export async function recordOverrides(lake: Lake, asOf: string, overrides: GuardOverride[]): Promise<void> {
-  if (overrides.length === 0) return;
+const RunRecord = z.looseObject({ run_id: z.string(), guards: z.array(GuardEntry), overrides: z.array(GuardOverride).default([]) });
+
+/** The overrides the run record holds for the run of `asOf` (none when there is no record). */
+export async function recordedOverrides(lake: Lake, asOf: string): Promise<GuardOverride[]> {
+  const text = await lake.readText(layout.runOf(asOf));
+  if (!text) return [];
+  const run = RunRecord.parse(JSON.parse(text));
+  return run.overrides.filter((o) => o.run_id === run.run_id);
+}
+
+/**
+ * Records new overrides in the run record (`runs/as_of=<d>/run.json`): appended to `overrides` (the audit
+ * trail: who, why, how much), and the guard entries they let through leave `guards`, so every reader of the
+ * record (the report, `lapse act`) sees that run's list as written, not held.
+ */
+export async function recordOverrides(lake: Lake, asOf: string, added: GuardOverride[]): Promise<void> {
+  if (added.length === 0) return;
   const key = layout.runOf(asOf);
   const text = await lake.readText(key);
   if (!text) return;
-  const run = JSON.parse(text) as { overrides?: GuardOverride[] };
-  run.overrides = [...(run.overrides ?? []), ...overrides];
-  await lake.writeText(key, `${JSON.stringify(run, null, 2)}\n`);
+  const run = RunRecord.parse(JSON.parse(text));
+  const mine = added.filter((o) => o.run_id === run.run_id);
+  const allowed = new Set(mine.map((o) => o.system));
+  const guards = run.guards.filter((g) => !(g.guard === 'blast_radius' && allowed.has(g.system)));
+  await lake.writeText(key, `${JSON.stringify({ ...run, guards, overrides: [...run.overrides, ...mine] }, null, 2)}\n`);
 }
 
-export function overrideLine(o: GuardOverride): string {
-  return `${o.guard} on ${o.system} allowed by --allow-blast-radius: ${o.count} of ${o.grants} grants (${pct(o.fraction)}); reason: ${o.reason}`;
+/** A summary line; `earlier` when the override was recorded by an earlier command for this run. */
+export function overrideLine(o: GuardOverride, earlier = false): string {
+  const how = earlier ? `allowed earlier for this run by --allow-blast-radius (${o.by}, ${o.at})` : 'allowed by --allow-blast-radius';
+  return `${o.guard} on ${o.system} ${how}: ${o.count} of ${o.grants} grants (${pct(o.fraction)}); reason: ${o.reason}`;
 }
 
 function whoami(): string {

@@ -121,6 +121,14 @@ describe('a list held by the blast-radius guard', () => {
     expect(a.manifest).toMatchObject({ held: false, held_reason: null, count: 2, file: 'revocations.jsonl', override: { ...allowed, fraction: expect.closeTo(2 / 3) } });
     const record = JSON.parse(await readFile(join(dir, 'lake/runs/as_of=2026-06-30/run.json'), 'utf8'));
     expect(record.overrides).toEqual([{ ...allowed, fraction: expect.closeTo(2 / 3), by: expect.any(String), at: expect.any(String) }]);
+    // The run record now says the list was not held (the report reads it), and the override holds for this run:
+    // re-running the day with the same inputs changes nothing, and exits 0.
+    expect(record.guards.filter((g: { system: string; guard: string }) => g.guard === 'blast_radius')).toEqual([]);
+    const out = await hashes(join(dir, 'out'));
+    const again = lapse(['run', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir);
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/blast_radius on app allowed earlier for this run by --allow-blast-radius \(\S+, \S+\): 2 of 3 grants/);
+    expect(await hashes(join(dir, 'out'))).toEqual(out);
     const r2 = revoker(dir);
     expect(r2.code).toBe(0);
     expect(await grantsOf(dir)).toBe(1);
