@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { createLogger } from '../core/log.js';
+import { addSecretsFromEnv, createLogger, redactSecrets } from '../core/log.js';
 import { EXIT, LapseError, exitCodeOf, messageOf } from '../core/errors.js';
 import { actCommand, detectCommand, explainCommand, ingestCommand, runCommand, type Io } from './commands.js';
 import { doctorCommand } from './doctor.js';
@@ -144,9 +144,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
 export async function main(argv: string[]): Promise<number> {
   stopWhenReaderGone(process.stdout);
+  addSecretsFromEnv();
   const log = createLogger();
   let code: number = EXIT.ok;
-  const io: Io = { out: (t) => process.stdout.write(t), log };
+  const io: Io = { out: (t) => process.stdout.write(redactSecrets(t)), log };
   try {
     await buildProgram(io, (c) => (code = c)).parseAsync(argv);
     return code;
@@ -155,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (!(err instanceof LapseError)) log.error({ err }, 'run failed');
-    process.stderr.write(`lapse: ${messageOf(err)}\n`);
+    process.stderr.write(`lapse: ${redactSecrets(messageOf(err))}\n`);
     return exitCodeOf(err);
   }
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { addExemption } from '../core/exemptions.js';
 import { LocalLake } from '../core/store.js';
 import { AS_OF } from './world.js';
-import { jsonl, tempDir, writeFiles } from './helpers.js';
+import { appConfig, jsonl, tempDir, writeFiles } from './helpers.js';
 
 /**
  * A larger company on disk for end-to-end CLI tests whose output must be big (more than a pipe holds):
@@ -71,5 +71,18 @@ export async function company(
       reason: `exemption ${i}: needed for the quarterly audit`, until: '2026-12-31', created_by: 'security@corp.example', source: 'cli',
     });
   }
+  return dir;
+}
+
+/** A one-person company whose `app` logs cover 150 days (long enough to judge): one grant used daily, one never. */
+export async function onePerson(...configLines: string[]): Promise<string> {
+  const dir = await tempDir('lapse-one-');
+  const days = Array.from({ length: 150 }, (_, d) => new Date(Date.UTC(2026, 1, 1) + d * 86_400_000).toISOString().slice(0, 10));
+  await writeFiles(dir, {
+    'logs/app.jsonl': jsonl(days.map((day) => ({ ts: `${day}T10:00:00Z`, user: 'ann@corp.example', perm: 'db', result: 'ok' }))),
+    'grants.jsonl': jsonl([{ principal: 'ann@corp.example', permission: 'db' }, { principal: 'ann@corp.example', permission: 'admin' }]),
+    'people.csv': 'id,email,team,manager,status\nann,ann@corp.example,eng,,active\n',
+    'lapse.yaml': appConfig('guards: { max_revoke_fraction: 1 }', ...configLines),
+  });
   return dir;
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { appConfig, jsonl, tempDir, writeFiles } from './helpers.js';
+import { onePerson } from './company.js';
 
 const BIN = new URL('../bin/lapse.js', import.meta.url).pathname;
 
@@ -18,18 +18,7 @@ async function silentServer(): Promise<{ url: string; close: () => void }> {
 test('the CLI ends when its command is done, though a Jira request it gave up on still holds a socket', async () => {
   const jira = await silentServer();
   try {
-    const dir = await tempDir('lapse-exit-');
-    const days = Array.from({ length: 150 }, (_, d) => new Date(Date.UTC(2026, 1, 1) + d * 86_400_000).toISOString().slice(0, 10));
-    await writeFiles(dir, {
-      'logs/app.jsonl': jsonl(days.map((day) => ({ ts: `${day}T10:00:00Z`, user: 'ann@corp.example', perm: 'db', result: 'ok' }))),
-      'grants.jsonl': jsonl([{ principal: 'ann@corp.example', permission: 'db' }, { principal: 'ann@corp.example', permission: 'admin' }]),
-      'people.csv': 'id,email,team,manager,status\nann,ann@corp.example,eng,,active\n',
-      'lapse.yaml': appConfig(
-        'guards: { max_revoke_fraction: 1 }',
-        'actions:',
-        `  - { type: jira, url: "${jira.url}", project: SEC, timeout_secs: 1, retry: { max_retries: 0 } }`,
-      ),
-    });
+    const dir = await onePerson('actions:', `  - { type: jira, url: "${jira.url}", project: SEC, timeout_secs: 1, retry: { max_retries: 0 } }`);
     const started = Date.now();
     const child = spawn(process.execPath, [BIN, 'run', '--config', join(dir, 'lapse.yaml'), '--as-of', '2026-06-30'], {
       cwd: dir,

@@ -1,7 +1,7 @@
 import { createCloudClient, NetworkError, type CloudClient } from 'jira.js';
 import { z } from 'zod';
 import { ActionError } from '../../core/errors.js';
-import type { Logger } from '../../core/log.js';
+import { addSecret, type Logger } from '../../core/log.js';
 import type { AdfDoc } from './adf.js';
 import type { JiraOptions } from './options.js';
 import { backoffMs, classify, type Failure } from './retry.js';
@@ -74,6 +74,8 @@ export function credentialsFrom(options: Pick<JiraOptions, 'email_env' | 'token_
   const token = env[options.token_env]?.trim();
   if (!email) throw new ActionError(`jira: environment variable ${options.email_env} (email_env) is not set: it names the Jira account lapse acts as`);
   if (!token) throw new ActionError(`jira: environment variable ${options.token_env} (token_env) is not set: it holds that account's API token`);
+  addSecret(token);
+  addSecret(`${email}:${token}`); // what the Basic Authorization header carries, base64-encoded
   return { email, token };
 }
 

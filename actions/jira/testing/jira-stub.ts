@@ -101,6 +101,8 @@ export interface Fault {
   skip?: number;
   /** Jira acts on the request, but its answer is lost (replaced by the fault): the ambiguous case. */
   afterStub?: boolean;
+  /** The error body echoes the request's Authorization header, as some proxies and debug pages do. */
+  echoAuthorization?: boolean;
 }
 
 export interface Request {

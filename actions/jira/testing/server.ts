@@ -75,7 +75,10 @@ export async function startJiraServer(stub: JiraStub, auth: { email: string; tok
     const request = { op, params: c.request.params as Record<string, string>, query: c.request.query as Record<string, unknown>, body: c.request.requestBody };
     if (fault?.afterStub) stub.handle(request);
     if (fault?.network) return fault.network;
-    if (fault) return { status: fault.status ?? 503, headers: fault.headers ?? {}, body: { errorMessages: [`injected ${fault.status ?? 503}`], errors: {} } };
+    if (fault) {
+      const echo = fault.echoAuthorization ? [`request had Authorization: ${authorization}`] : [];
+      return { status: fault.status ?? 503, headers: fault.headers ?? {}, body: { errorMessages: [`injected ${fault.status ?? 503}`, ...echo], errors: {} } };
+    }
     return stub.handle(request);
   };
   const check = (c: Context, sent: Reply | 'reset' | 'hang'): Reply | 'reset' | 'hang' => {
