@@ -231,7 +231,10 @@ async function writeQuarantine(
      WHERE NOT b.g AND b.quarantine
      ORDER BY b.file, rec NULLS LAST, sub NULLS FIRST, reason`,
   );
-  for (const r of rows) report.quarantined[r.reason] = (report.quarantined[r.reason] ?? 0) + r.count;
+  // Counted in reason order, so equal counts list the same way whatever the records' order.
+  for (const r of [...rows].sort((a, b) => (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0))) {
+    report.quarantined[r.reason] = (report.quarantined[r.reason] ?? 0) + r.count;
+  }
   for (const r of await ctx.db.all<{ reason: string; n: number }>(
     `SELECT split_part(drop_reason, ': ', 1) AS reason, sum(n)::BIGINT AS n
      FROM lapse_batch WHERE NOT g AND drop_reason IS NOT NULL AND NOT quarantine GROUP BY 1`,
