@@ -56,7 +56,7 @@ function keySentence(kind: Kind, mode: Mode, state: State): string {
     ? 'In report mode lapse revokes nothing: if nobody decides, this grant stays and this ticket stays open. To take one away, remove it in aws by hand.'
     : 'In report mode lapse revokes nothing: remove it in aws by hand; until then this ticket stays open.';
   if (mode === 'no_list_action') return 'This setup writes no revocation lists (no revocation_list action)';
-  if (state === 'held') return "so this grant is not revoked yet: a person reviews the held list and lets it through with `lapse act --allow-blast-radius aws --reason '<why>'`, or the next run judges again.";
+  if (state === 'held') return "so this grant is not revoked yet: a person reviews the held list and lets it through with `lapse act --as-of 2026-06-30 --allow-blast-radius aws --reason '<why>'`, or the next run judges again.";
   if (state === 'grace') return kind === 'stale' || kind === 'never_used'
     ? 'Unless kept or used again before then, this grant goes on the revocation list for aws of the run on 2026-07-14 (the notice period ends), and its revoker removes it.'
     : 'This grant goes on the revocation list for aws of the run on 2026-07-14 (the notice period ends), and its revoker removes it.';

@@ -48,7 +48,7 @@ export function nextText(findings: Finding[], asOf: string, run: TicketRun, who:
   const parts = [decide(kind, who)];
   for (const state of ORDER) {
     const group = byState.get(state);
-    if (group) parts.push(...consequence(state, kind, group, mixed, run));
+    if (group) parts.push(...consequence(state, kind, group, mixed, run, asOf));
   }
   return parts.join(' ');
 }
@@ -76,7 +76,7 @@ function decide(kind: TicketKind, who: string): string {
   }
 }
 
-function consequence(state: ListState, kind: TicketKind, group: Finding[], mixed: boolean, run: TicketRun): string[] {
+function consequence(state: ListState, kind: TicketKind, group: Finding[], mixed: boolean, run: TicketRun, asOf: string): string[] {
   const they = subject(group, mixed);
   const systems = [...new Set(group.map((f) => f.system))].sort();
   const where = systems.join(', ');
@@ -90,7 +90,7 @@ function consequence(state: ListState, kind: TicketKind, group: Finding[], mixed
         ...(kind === 'unused' ? [`A keep recorded now comes too late for ${they.obj}: ask for a needed one back (below), and keep it.`] : []),
       ];
     case 'held':
-      return systems.map((s) => held(s, heldBy(run.guards, s)!, subject(group.filter((f) => f.system === s), mixed || !one), kind));
+      return systems.map((s) => held(s, heldBy(run.guards, s)!, subject(group.filter((f) => f.system === s), mixed || !one), kind, asOf));
     case 'grace': {
       const days = group.map((f) => f.revocable_from!).sort();
       const when = days[0] === days.at(-1) ? `on ${days[0]}` : `between ${days[0]} and ${days.at(-1)}`;
@@ -112,11 +112,11 @@ function consequence(state: ListState, kind: TicketKind, group: Finding[], mixed
   }
 }
 
-function held(system: string, guard: GuardEntry, they: Subject, kind: TicketKind): string {
+function held(system: string, guard: GuardEntry, they: Subject, kind: TicketKind, asOf: string): string {
   const keep = kind === 'unused' ? ' A keep recorded meanwhile takes a grant off the list.' : '';
   const head = `The revocation list for ${system} is held by the ${guard.guard} guard (${guard.detail})`;
   if (guard.guard === 'blast_radius') {
-    return `${head}, so ${they.noun} ${they.be} not revoked yet: a person reviews the held list and lets it through with \`lapse act --allow-blast-radius ${system} --reason '<why>'\`, or the next run judges again.${keep}`;
+    return `${head}, so ${they.noun} ${they.be} not revoked yet: a person reviews the held list and lets it through with \`lapse act --as-of ${asOf} --allow-blast-radius ${system} --reason '<why>'\`, or the next run judges again.${keep}`;
   }
   return `${head}, so nothing is revoked on ${system} until that is fixed: remove ${they.obj} by hand meanwhile if ${they.plural ? 'they' : 'it'} must go now.${keep}`;
 }
