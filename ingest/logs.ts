@@ -115,10 +115,13 @@ async function ingestBatch(
   const batchId = shortId('b', ...objects.map((o) => o.object_id).sort());
   const paths = objects.map((o) => o.path);
   await db.run(`CREATE OR REPLACE TEMP TABLE lapse_batch (${BATCH_COLUMNS})`);
-  // A broken .gz would be read up to its cut without a word: it is quarantined whole instead.
-  const broken = await brokenGzip(paths);
-  const readable = paths.filter((p) => !broken.has(p));
-  const unreadable = [...broken, ...(readable.length ? await summarize(ctx, system, connector, connector.options.parse(sys), readable) : [])];
+  // A broken .gz would be read up to its cut without a word: it is quarantined whole instead. The check
+  // inflates on libuv's threads while the engine parses on its own, and drops what the engine read of it.
+  const checked = brokenGzip(paths);
+  const failed = await summarize(ctx, system, connector, connector.options.parse(sys), paths);
+  const broken = await checked;
+  if (broken.size) await db.run('DELETE FROM lapse_batch WHERE list_contains($files, file)', { files: [...broken.keys()] });
+  const unreadable = [...broken, ...failed.filter(([file]) => !broken.has(file))];
   for (const [file, error] of unreadable) {
     ctx.log.warn({ stage: 'ingest', system, file, error }, 'unreadable file quarantined');
     await db.run(
