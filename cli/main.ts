@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { addSecretsFromEnv, createLogger, redactSecrets } from '../core/log.js';
 import { EXIT, LapseError, exitCodeOf, messageOf } from '../core/errors.js';
@@ -10,10 +11,13 @@ import { restoreCommand } from './restore.js';
 import { revokerCommand } from './revoker.js';
 import { backtestCommand, suggestTtlCommand } from './ttl.js';
 
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 /** The `lapse` command line: thin wiring from flags to commands (see CONTRACTS.md). */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('lapse')
     .description('Find privileges people hold but no longer use, and take them away safely.')
+    .version(`${VERSION} (node ${process.version})`, '-V, --version', 'print the version of lapse and of the Node it runs on')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => process.stderr.write(s) });
   const config = () => new Option('-c, --config <file>', 'config file (YAML or JSON)').makeOptionMandatory();
