@@ -59,11 +59,11 @@ async function tree(root: string): Promise<string[]> {
   return out.sort();
 }
 
-/** The revocation lists a run wrote: system → revocations.jsonl text. */
+/** The revocation lists a run wrote: system → revocations.jsonl text (held.jsonl for a held list). */
 async function lists(out: string): Promise<Record<string, string>> {
   const found: Record<string, string> = {};
   for (const f of await readdir(join(out, 'revocations'), { recursive: true })) {
-    if (String(f).endsWith('revocations.jsonl')) found[String(f).split('/')[0]!] = await readFile(join(out, 'revocations', String(f)), 'utf8');
+    if (/(^|\/)(revocations|held)\.jsonl$/.test(String(f))) found[String(f).split('/')[0]!] = await readFile(join(out, 'revocations', String(f)), 'utf8');
   }
   return found;
 }
