@@ -1,5 +1,6 @@
 import { addDays, isDay } from '../core/days.js';
 import { UsageError } from '../core/errors.js';
+import { layout, partition } from '../core/layout.js';
 import { activeOn, addExemption, listExemptions, revokeExemption, startsOn, unknownGrant, type GrantRef } from '../core/exemptions.js';
 import type { Io } from './commands.js';
 import { asOfDay, type CliContext } from './context.js';
@@ -74,8 +75,18 @@ export async function exemptCommand(io: Io, o: ExemptOptions): Promise<number> {
     await checkKnown(ctx, io, grant, !!o.force, 'record the exemption');
     const e = await addExemption(ctx.lake, { ...grant, owner, reason, starts: asOf, until, created_by: createdBy, source: 'cli' });
     io.out(`exemption ${e.exemption_id}: ${e.system} ${e.permission} ${e.principal ?? `person ${e.person}`} from ${asOf} until ${e.until} (owner ${e.owner})\n`);
+    const newest = await newestRun(ctx);
+    if (newest !== null && newest < asOf) {
+      io.out(`  note: the newest run is as of ${newest}, before ${asOf}: it starts after that run's day, so a run as of ${newest} does not see it (record it with --as-of ${newest} for that)\n`);
+    }
     return 0;
   });
+}
+
+/** The as-of day of the newest run record in the lake, or null. */
+async function newestRun(ctx: CliContext): Promise<string | null> {
+  const days = (await ctx.lake.list(layout.runs)).map((o) => partition(o.key, 'as_of')).filter((d): d is string => !!d);
+  return days.sort().at(-1) ?? null;
 }
 
 /** An audit field: required, and never empty or blank (it is what the record is for). */

@@ -51,7 +51,11 @@ describe('exempt --as-of and why an exemption does not apply', () => {
     const dir = await world();
     const today = new Date().toISOString().slice(0, 10);
     const until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
-    const later = idOf(exempt(dir, 'cat@corp.example', '--until', until).out);
+    // A run as of 2026-06-30 (exit 3: revoking 2 of 3 grants is beyond the default blast radius).
+    expect(lapse(['detect', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir).code).toBe(3);
+    const made = exempt(dir, 'cat@corp.example', '--until', until);
+    expect(made.out).toMatch(/note: the newest run is as of 2026-06-30, before \d{4}-\d{2}-\d{2}: .*record it with --as-of 2026-06-30/);
+    const later = idOf(made.out);
     expect(explain(dir, 'cat')).toMatch(
       new RegExp(`FLAGGED — never used: .*; exemption ${later} does not apply: starts ${today}, after the as-of day 2026-06-30`),
     );
