@@ -77,9 +77,19 @@ export function removeOnSignal(path: string): () => void {
   return () => held.delete(path);
 }
 
+/**
+ * Removes what is held and exits. Work already handed to other threads (a directory being made on
+ * libuv's pool, the engine writing a staged file) may land after the removal: such a leftover still
+ * carries this process's id, so the next run reclaims it.
+ */
 function onSignal(signal: NodeJS.Signals): void {
   if (process.listenerCount(signal) > 1) return;
-  for (const path of held) rmSync(path, { recursive: true, force: true });
-  held.clear();
+  for (const path of held) {
+    try {
+      rmSync(path, { recursive: true, force: true, maxRetries: 3, retryDelay: 10 });
+    } catch {
+      // Still being written: reclaimed by the next run.
+    }
+  }
   process.exit(EXIT_CODE[signal]);
 }
