@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Day } from './model.js';
 import type { StageContext } from './context.js';
 import { shortId } from './hash.js';
-import { layout } from './layout.js';
+import { layout, partition } from './layout.js';
 import { listRevocations } from './records.js';
 import type { Lake } from './store.js';
 
@@ -133,22 +133,34 @@ export async function unknownGrant(ctx: StageContext, g: GrantRef): Promise<stri
     : `principal ${principal} is unknown on ${g.system}: no grants snapshot row, no use and no revocation record`;
 }
 
-/** Whether a grants snapshot, usage summary or revocation record of the system matches ('' matches any). */
+/**
+ * Whether a grants snapshot, usage summary or revocation record of the system matches ('' matches any).
+ * The cheap places first (records, the newest snapshot, the last-use rollup), so a known grant costs a
+ * few small reads on an S3 lake; only a grant nobody has seen reads every snapshot and summary.
+ */
 async function seenOnSystem(ctx: StageContext, system: string, principal: string, permission: string): Promise<boolean> {
   const match = (p: string, q: string) => (!principal || p.toLowerCase() === principal.toLowerCase()) && (!permission || q === permission);
   if ((await listRevocations(ctx.lake)).some((r) => r.system === system && match(r.principal, r.permission))) return true;
-  for (const prefix of [`${layout.grants}system=${system}/`, `${layout.usage}system=${system}/`]) {
-    const keys = (await ctx.lake.list(prefix)).map((o) => o.key).filter((k) => k.endsWith('.parquet'));
-    if (keys.length === 0) continue;
-    const hit = await ctx.db.one(
-      `SELECT 1 AS hit FROM read_parquet($files, union_by_name = true)
-       WHERE ($principal = '' OR lower(principal) = lower($principal)) AND ($permission = '' OR permission = $permission)
-       LIMIT 1`,
-      { files: await ctx.lake.localPaths(keys), principal, permission },
-    );
-    if (hit) return true;
+  const keys = async (prefix: string) => (await ctx.lake.list(prefix)).map((o) => o.key).filter((k) => k.endsWith('.parquet')).sort();
+  const snapshots = await keys(`${layout.grants}system=${system}/`);
+  const newest = snapshots.at(-1) ? snapshots.filter((k) => partition(k, 'day') === partition(snapshots.at(-1)!, 'day')) : [];
+  const rollup = await keys(layout.rollup);
+  for (const files of [newest, rollup, snapshots, await keys(`${layout.usage}system=${system}/`)]) {
+    if (files.length && (await matches(ctx, files, system, principal, permission))) return true;
   }
   return false;
+}
+
+/** Whether any row of these Parquet files (the system from the file, or from its `system=` folder) names the grant. */
+async function matches(ctx: StageContext, keys: string[], system: string, principal: string, permission: string): Promise<boolean> {
+  const hit = await ctx.db.one(
+    `SELECT 1 AS hit FROM read_parquet($files, hive_partitioning = true, union_by_name = true)
+     WHERE system = $system AND ($principal = '' OR lower(principal) = lower($principal))
+       AND ($permission = '' OR permission = $permission)
+     LIMIT 1`,
+    { files: await ctx.lake.localPaths(keys), principal, permission, system },
+  );
+  return hit !== undefined;
 }
 
 async function seenPerson(ctx: StageContext, person: string): Promise<boolean> {

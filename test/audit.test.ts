@@ -11,6 +11,8 @@ async function world(): Promise<string> {
     events.push({ ts: `${day}T10:00:00Z`, user: 'ann@corp.example', perm: 'db', result: 'ok' });
     if (d < 20) events.push({ ts: `${day}T11:00:00Z`, user: 'ben@corp.example', perm: 'db', result: 'ok' });
   }
+  // A grant the snapshot no longer lists, known from its use only.
+  events.push({ ts: '2026-02-03T09:00:00Z', user: 'Old@corp.example', perm: 'legacy', result: 'ok' });
   await writeFiles(dir, {
     'logs/app.jsonl': jsonl(events),
     'grants.jsonl': jsonl([
@@ -74,6 +76,14 @@ describe('grants the lake has never seen need --force', () => {
     expect(exempt(dir, '--principal', 'ben@corp.example', '--permission', '*').code).toBe(0);
     expect(exempt(dir, '--person', 'cat', '--permission', '*').code).toBe(0);
     expect(exempt(dir, '--person', 'ben', '--permission', 'db').code).toBe(0);
+  });
+
+  test('a grant known only from its use is known, before and after detect folded the uses', async () => {
+    const dir = await world();
+    expect(restore(dir, '--principal', 'old@corp.example', '--permission', 'legacy').code).toBe(0);
+    expect(lapse(['detect', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir).code).toBe(0);
+    expect(exempt(dir, '--principal', 'old@corp.example', '--permission', 'legacy').code).toBe(0);
+    expect(exempt(dir, '--principal', 'old@corp.example', '--permission', 'db').code).toBe(2);
   });
 
   test('exempt: an unknown --system is an error', async () => {
