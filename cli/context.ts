@@ -5,6 +5,7 @@ import { resolvePath, type Config } from '../core/config.js';
 import type { StageContext } from '../core/context.js';
 import { isDay, today, type Day } from '../core/days.js';
 import { Db } from '../core/db.js';
+import { removeOnSignal } from '../core/scratch.js';
 import { UsageError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { LocalLake, OverlayLake, openStore } from '../core/store.js';
@@ -24,6 +25,8 @@ export async function openContext(configPath: string, log: Logger, opts: { dryRu
   const config: Config = await readConfig(configPath);
   const base = openStore(resolvePath(config, config.store), { aws: config.aws, log });
   const scratch = await mkdtemp(join(tmpdir(), 'lapse-'));
+  // Engine spill files and the dry-run overlay: removed on SIGTERM/SIGINT too, not only on close.
+  const release = removeOnSignal(scratch);
   const lake = opts.dryRun ? new OverlayLake(base, new LocalLake(join(scratch, 'overlay'))) : base;
   const db = await Db.open({
     tempDir: join(scratch, 'duckdb'),
@@ -41,6 +44,7 @@ export async function openContext(configPath: string, log: Logger, opts: { dryRu
       db.close();
       await lake.cleanup();
       await rm(scratch, { recursive: true, force: true });
+      release();
     },
   };
 }

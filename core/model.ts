@@ -119,7 +119,7 @@ export const SourceEntry = z.object({
   /** Grant principals no directory person matches (often service accounts or a missing alias). */
   unresolved_count: z.number(),
   unresolved_principals: z.array(z.string()).describe('The first 50, sorted.'),
-  /** Grants lapse's revocation lists took away on this system, before the as-of day. */
+  /** Grants put on lapse's (not held) revocation lists for this system before the as-of day; a revoker's acks say which were applied. */
   revoked: z.number(),
   /** Of those, grants given back with `lapse restore`: the regret a revocation caused. */
   restored_after_revocation: z.number(),
