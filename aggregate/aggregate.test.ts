@@ -54,4 +54,31 @@ describe('aggregate', () => {
     expect(await ctx.db.all('SELECT * FROM lapse_last_use')).toEqual([]);
     ctx.close();
   });
+
+  test('a file compacted away by another worker between the listing and the read is read again', async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, {
+      'people.csv': 'id,email,team,manager,status\nann,ann@corp.example,eng,,active\n',
+      'grants.jsonl': jsonl([{ principal: 'ann@corp.example', permission: 'db' }]),
+      'logs/1.jsonl': jsonl([{ ts: '2026-03-01T10:00:00Z', user: 'ann@corp.example', perm: 'db' }]),
+    });
+    const cfg = config(dir, {
+      directory: { path: 'people.csv' },
+      systems: { app: { connector: 'jsonl', logs: [{ path: 'logs/' }], grants: { path: 'grants.jsonl' }, mapping: MAPPING } },
+    });
+    const ctx = await stageContext(cfg);
+    await ingest(ctx, '2026-03-10');
+    // The first listing of the ledger still names a shard that a compaction elsewhere has since removed.
+    const list = ctx.lake.list.bind(ctx.lake);
+    let stale = true;
+    ctx.lake.list = async (prefix: string) => {
+      const found = await list(prefix);
+      if (!stale || prefix !== 'objects/') return found;
+      stale = false;
+      return [...found, { ...found[0]!, key: 'objects/system=app/compacted-away.parquet' }];
+    };
+    await loadAsOf(ctx, '2026-03-10');
+    expect(await ctx.db.all('SELECT principal, last_used::VARCHAR AS l FROM lapse_last_use')).toEqual([{ principal: 'ann@corp.example', l: '2026-03-01' }]);
+    ctx.close();
+  });
 });

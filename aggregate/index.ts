@@ -32,6 +32,10 @@ export interface UsageTables {
  * replay a day before the newest folded one.
  */
 export async function loadAsOf(ctx: StageContext, asOf: Day): Promise<UsageTables> {
+  return readAgain(ctx, () => load(ctx, asOf));
+}
+
+async function load(ctx: StageContext, asOf: Day): Promise<UsageTables> {
   const { db, lake } = ctx;
   await view(ctx, 'lapse_objects_files', await parquetKeys(lake, layout.objects), EMPTY.objects);
   await view(ctx, 'lapse_grants_files', await latestKeys(lake, layout.grants, asOf, 'system'), EMPTY.grants);
@@ -51,13 +55,25 @@ export async function loadAsOf(ctx: StageContext, asOf: Day): Promise<UsageTable
  * every day each permission was used, for replays of the history (suggest-ttl, backtest).
  */
 export async function loadHistory(ctx: StageContext, asOf: Day): Promise<UsageTables> {
-  const tables = await loadAsOf(ctx, asOf);
-  await usageView(ctx);
-  await ctx.db.run(HISTORY, { as_of: asOf });
-  return tables;
+  return readAgain(ctx, async () => {
+    const tables = await load(ctx, asOf);
+    await usageView(ctx);
+    await ctx.db.run(HISTORY, { as_of: asOf });
+    return tables;
+  });
 }
 
-
-
-
-
+/**
+ * Workers compact the lake while the daily job reads it: a file listed a moment ago may be gone
+ * (its rows are in the merged file). Reading is idempotent, so list again and read again.
+ */
+async function readAgain<T>(ctx: StageContext, read: () => Promise<T>, tries = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (attempt >= tries || !(err instanceof Error) || !err.message.includes('No files found that match the pattern')) throw err;
+      ctx.log.debug({ stage: 'aggregate', attempt }, 'a lake file was compacted away under the read; reading again');
+    }
+  }
+}
