@@ -9,6 +9,7 @@ import type { FindingsDocument } from '../core/model.js';
 import type { Logger } from '../core/log.js';
 import { asOfDay, openContext, type CliContext } from './context.js';
 import { actionsSummary, compactSummary, detectSummary, ingestSummary } from './summary.js';
+import { forTerminal, plural } from '../core/text.js';
 
 /** Each command composes the stages; stages never call each other. Returns the exit code. */
 
@@ -26,7 +27,8 @@ export async function withContext<T>(configPath: string, io: Io, dryRun: boolean
   }
 }
 
-const print = (io: Io, lines: string[]) => io.out(`${lines.join('\n')}\n`);
+/** Human lines; on a terminal, wrapped at spaces to fit 100 columns. */
+const print = (io: Io, lines: string[]) => io.out(`${forTerminal(lines).join('\n')}\n`);
 
 /** `--allow-blast-radius SYSTEM` (repeatable) with `--reason R`: one reason for all, or one per system in order. */
 export interface OverrideFlags {
@@ -138,7 +140,7 @@ export async function explainCommand(io: Io, o: { config: string; asOf?: string;
     if (lines.length === 0) {
       print(io, [`${o.who}: no grants found (looked for a directory id, an email or a principal) as of ${asOf}`]);
     } else {
-      print(io, [`${o.who}${person && person !== o.who ? ` (${person})` : ''}: ${lines.length} grants as of ${asOf}`]);
+      print(io, [`${o.who}${person && person !== o.who ? ` (${person})` : ''}: ${plural(lines.length, 'grant')} as of ${asOf}`]);
       for (const l of lines) print(io, [`  ${l.system} ${l.permission}${l.principal !== o.who ? ` as ${l.principal}` : ''}`, `    ${l.verdict.toUpperCase()} — ${l.reason}`]);
     }
     if (events.length) {

@@ -19,6 +19,7 @@ import { asOfDay } from './context.js';
 import { credentialsFrom, JiraApi, JiraError } from '../actions/jira/client.js';
 import { JiraOptions } from '../actions/jira/options.js';
 import { revocationList } from '../actions/revocation_list/action.js';
+import { plural } from '../core/text.js';
 
 /**
  * `lapse doctor`: checks the config, then every place lapse reads or writes, with the current
@@ -69,8 +70,8 @@ export async function doctorCommand(io: Io, o: { config: string; asOf?: string }
   }
   const failed = checks.filter((c) => c.status === 'FAIL').length;
   const warned = checks.filter((c) => c.status === 'warn').length;
-  const warnings = `${warned} warning(s): what the next run will hold or skip (see warn above)`;
-  io.out(`${failed ? `${failed} problem(s)${warned ? `, ${warnings}` : ''}` : warned ? `no failures, ${warnings}` : 'no problems'}\n`);
+  const warnings = `${plural(warned, 'warning')}: what the next run will hold or skip (see warn above)`;
+  io.out(`${failed ? `${plural(failed, 'problem')}${warned ? `, ${warnings}` : ''}` : warned ? `no failures, ${warnings}` : 'no problems'}\n`);
   return failed ? EXIT.failed : EXIT.ok;
 }
 
@@ -103,8 +104,8 @@ async function lakeState(config: Config, asOf: Day, say: (c: Check) => void): Pr
       const what = `${name} freshness`;
       if (!day) say({ status: 'warn', what, detail: `no event ingested on or before ${asOf}: source_freshness will hold ${name} (nothing can be judged unused)` });
       else if (daysBetween(day, asOf) > lag) {
-        say({ status: 'warn', what, detail: `newest event ${day}, ${daysBetween(day, asOf)} days before ${asOf} (max_source_lag_days ${lag}): source_freshness will hold ${name}` });
-      } else say({ status: 'ok', what, detail: `newest event ${day}, within ${lag} day(s) of ${asOf}` });
+        say({ status: 'warn', what, detail: `newest event ${day}, ${plural(daysBetween(day, asOf), 'day')} before ${asOf} (max_source_lag_days ${lag}): source_freshness will hold ${name}` });
+      } else say({ status: 'ok', what, detail: `newest event ${day}, within ${plural(lag, 'day')} of ${asOf}` });
       const held = snapshots.some((k) => partition(k, 'system') === name && (partition(k, 'day') ?? '') <= asOf);
       if (!held) say({ status: 'warn', what: `${name} grants snapshot`, detail: `none in the lake on or before ${asOf}: no grant of ${name} is judged until lapse ingest reads one` });
     }
@@ -168,7 +169,7 @@ class Doctor {
     if (mayBeDir && !st && isDynamicPattern(full)) {
       const n = (await glob(full, { absolute: true, onlyFiles: true })).length;
       if (n === 0) return this.say({ status: 'warn', what, detail: `${full}: the glob matches no file: nothing will be ingested from it` });
-      return this.say({ status: 'ok', what, detail: `${full}: a glob matching ${n} file(s)` });
+      return this.say({ status: 'ok', what, detail: `${full}: a glob matching ${plural(n, 'file')}` });
     }
     if (!st) return this.say({ status: 'FAIL', what, detail: `${full} does not exist` });
     if (st.isDirectory() && !mayBeDir) return this.say({ status: 'FAIL', what, detail: `${full} is a directory, not a file` });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { addSecretsFromEnv, createLogger, redactSecrets } from '../core/log.js';
 import { EXIT, LapseError, exitCodeOf, messageOf } from '../core/errors.js';
@@ -11,13 +11,17 @@ import { restoreCommand } from './restore.js';
 import { revokerCommand } from './revoker.js';
 import { backtestCommand, suggestTtlCommand } from './ttl.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** lapse's version, from its package.json: two folders up when built (dist/cli/), one up from the sources. */
+function version(): string {
+  const file = ['../../package.json', '../package.json'].map((p) => new URL(p, import.meta.url)).find((u) => existsSync(u));
+  return file ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : 'unknown';
+}
 
-/** The `lapse` command line: thin wiring from flags to commands (see CONTRACTS.md). */
+/** The `lapse` command line: thin wiring from flags to commands (the README's Commands section). */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('lapse')
     .description('Find privileges people hold but no longer use, and take them away safely.')
-    .version(`${VERSION} (node ${process.version})`, '-V, --version', 'print the version of lapse and of the Node it runs on')
+    .version(`${version()} (node ${process.version})`, '-V, --version', 'print the version of lapse and of the Node it runs on')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => process.stderr.write(s) });
   const config = () => new Option('-c, --config <file>', 'config file (YAML or JSON)').makeOptionMandatory();

@@ -6,6 +6,7 @@ import { EXIT, UsageError } from '../core/errors.js';
 import { expandPath } from '../ingest/files.js';
 import { readConfig } from './config.js';
 import type { Io } from './commands.js';
+import { plural } from '../core/text.js';
 
 export interface ParseOptions {
   connector?: string;
@@ -84,7 +85,7 @@ function report(rows: ParsedRecord[], files: number): string {
     }
     return [...m].sort(([, a], [, b]) => b - a);
   };
-  const lines = [`parsed ${files} file(s): ${rows.length} records → ${events} events`];
+  const lines = [`parsed ${plural(files, 'file')}: ${plural(rows.length, 'record')} → ${plural(events, 'event')}`];
   for (const [label, q] of [['skipped', false], ['quarantined', true]] as const) {
     const t = tally(q);
     const total = t.reduce((a, [, c]) => a + c, 0);

@@ -4,6 +4,7 @@ import type { IngestReport } from '../ingest/index.js';
 import { headline } from '../core/counts.js';
 import type { FindingCount } from '../core/model.js';
 import type { Detection } from '../detect/index.js';
+import { plural } from '../core/text.js';
 
 /** The short human summary on stdout: counts per stage, findings per system and kind, guards held. */
 
@@ -21,19 +22,19 @@ export function ingestSummary(r: IngestReport): string[] {
   const lines = ['ingest'];
   for (const l of r.logs) {
     lines.push(
-      `  ${pad(l.system, 11)}${n(l.files)} files (${n(l.already_ingested)} already in the lake): ${n(l.records)} records → ` +
-        `${n(l.uses)} uses; skipped ${n(sum(l.skipped))}${reasons(l.skipped)}; quarantined ${n(sum(l.quarantined))}${reasons(l.quarantined)}`,
+      `  ${pad(l.system, 11)}${plural(l.files, 'file')} (${n(l.already_ingested)} already in the lake): ${plural(l.records, 'record')} → ` +
+        `${plural(l.uses, 'use')}; skipped ${n(sum(l.skipped))}${reasons(l.skipped)}; quarantined ${n(sum(l.quarantined))}${reasons(l.quarantined)}`,
     );
   }
   for (const s of r.snapshots) {
     const q = sum(s.quarantined);
-    lines.push(`  ${pad(s.name, 18)}${n(s.rows)} rows${q ? `; quarantined ${q}${reasons(s.quarantined)}` : ''}`);
+    lines.push(`  ${pad(s.name, 18)}${plural(s.rows, 'row')}${q ? `; quarantined ${q}${reasons(s.quarantined)}` : ''}`);
   }
   return lines;
 }
 
 export function compactSummary(r: CompactReport): string[] {
-  return [`aggregate   ${n(r.files_after)} lake files (${n(r.partitions)} partitions compacted from ${n(r.files_before)})`];
+  return [`aggregate   ${plural(r.files_after, 'lake file')} (${plural(r.partitions, 'partition')} compacted from ${n(r.files_before)})`];
 }
 
 const KINDS = ['stale', 'never_used', 'terminated', 'cold_start_anomaly'] as const;
@@ -49,7 +50,7 @@ export function detectSummary(d: Detection): string[] {
   // The headline numbers as core/counts.ts defines them: the report's tiles say the same.
   const h = headline(d.counts, d.guards);
   const lines = [
-    `detect      ${n(grants)} grants judged as of ${d.as_of}: ${n(h.flagged)} flagged, ${n(h.revocable)} revocable, ${n(h.held)} held (run ${d.run_id})`,
+    `detect      ${plural(grants, 'grant')} judged as of ${d.as_of}: ${n(h.flagged)} flagged, ${n(h.revocable)} revocable, ${n(h.held)} held (run ${d.run_id})`,
   ];
   lines.push(`  ${pad('system', 11)}${KINDS.map((k) => pad(KIND_LABEL[k], 12)).join('')}${pad('excluded', 10)}resolved`);
   for (const s of d.sources) {

@@ -1,4 +1,4 @@
-/** Exit codes are a public contract (CONTRACTS.md): schedulers alert on them. */
+/** Exit codes are a public contract (the README's Exit codes and alerting): schedulers alert on them. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, guard: 3 } as const;
 
 export type ErrorCode = 'config' | 'usage' | 'source' | 'store' | 'action' | 'internal';

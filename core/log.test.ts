@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { addSecret, addSecretsFromEnv, redactSecrets } from './log.js';
+import { addSecret, addSecretsFromEnv, defaultLogLevel, redactSecrets } from './log.js';
 
 test('a registered secret is redacted in every form it travels in, under any key or none', () => {
   addSecret('s3cr3t-"token"-value');
@@ -16,4 +16,11 @@ test('environment variables named like secrets are registered; others are not', 
   addSecretsFromEnv({ GITHUB_TOKEN: 'ghp_abcdefghijklmnop', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG', HOME: '/home/someone-long' });
   expect(redactSecrets('ghp_abcdefghijklmnop in /home/someone-long')).toBe('[redacted] in /home/someone-long');
   expect(redactSecrets('key=wJalrXUtnFEMI/K7MDENG')).toBe('key=[redacted]');
+});
+
+test('logs on a terminal are quiet (warn) unless LAPSE_LOG_LEVEL asks; elsewhere info', () => {
+  expect(defaultLogLevel({}, true)).toBe('warn');
+  expect(defaultLogLevel({}, false)).toBe('info');
+  expect(defaultLogLevel({ LAPSE_LOG_LEVEL: 'debug' }, true)).toBe('debug');
+  expect(defaultLogLevel({ LAPSE_LOG_LEVEL: 'info' }, true)).toBe('info');
 });

@@ -5,8 +5,16 @@ export type { Logger };
 /** Keys that may carry secrets anywhere in a log object; pino replaces their values. */
 const REDACT = ['*.token', '*.password', '*.secret', '*.authorization', '*.apiToken', 'headers.authorization'];
 
+/**
+ * The log level: LAPSE_LOG_LEVEL if set; else `warn` when stderr is a terminal (a person reads the
+ * summary on stdout, JSON lines between would be noise) and `info` otherwise (a scheduler keeps the logs).
+ */
+export function defaultLogLevel(env: NodeJS.ProcessEnv = process.env, terminal = process.stderr.isTTY === true): string {
+  return env['LAPSE_LOG_LEVEL'] || (terminal ? 'warn' : 'info');
+}
+
 /** The one root logger: JSON lines on stderr, so stdout stays for humans and `--json` documents. */
-export function createLogger(level = process.env['LAPSE_LOG_LEVEL'] ?? 'info'): Logger {
+export function createLogger(level = defaultLogLevel()): Logger {
   return pino(
     {
       level,

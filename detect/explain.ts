@@ -2,6 +2,7 @@ import type { StageContext } from '../core/context.js';
 import type { Day } from '../core/days.js';
 import { inactiveReason, listExemptions, type ExemptionState } from '../core/exemptions.js';
 import { evaluate } from './detect.js';
+import { plural } from '../core/text.js';
 
 export interface Explanation {
   system: string;
@@ -112,15 +113,15 @@ const HOLDS: Record<string, string> = {
 };
 
 function reason(r: EvalRow): string {
-  const ttl = `TTL ${r.ttl_days} days${r.periodic ? ' (a periodic permission)' : r.permission_ttl ? ' (set for this permission)' : ''}`;
+  const ttl = `TTL ${plural(r.ttl_days, 'day')}${r.periodic ? ' (a periodic permission)' : r.permission_ttl ? ' (set for this permission)' : ''}`;
   const evidence =
     r.kind === 'terminated'
       ? 'the person is terminated in the directory'
       : r.last_used
-        ? `last used ${r.last_used}, ${r.days_unused} days ago; ${ttl}`
+        ? `last used ${r.last_used}, ${plural(r.days_unused ?? 0, 'day')} ago; ${ttl}`
         : r.first_day === null
           ? `no log events for this system; ${ttl}`
-          : `no use since ${r.granted_at && r.granted_at > r.first_day ? `it was granted on ${r.granted_at}` : `the logs began on ${r.first_day}`} (${r.days_unused} days); ${ttl}`;
+          : `no use since ${r.granted_at && r.granted_at > r.first_day ? `it was granted on ${r.granted_at}` : `the logs began on ${r.first_day}`} (${plural(r.days_unused ?? 0, 'day')}); ${ttl}`;
   if (r.kind === null) {
     const young = !r.last_used;
     return young ? `too new to judge by TTL: ${evidence}; ${baseline(r)}` : `in use: ${evidence}`;

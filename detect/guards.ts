@@ -5,6 +5,7 @@ import { layout } from '../core/layout.js';
 import { z } from 'zod';
 import { GuardEntry, GuardOverride, type FindingCount, type FindingsDocument, type SourceEntry } from '../core/model.js';
 import type { Lake } from '../core/store.js';
+import { plural } from '../core/text.js';
 
 /**
  * The guards of ARCHITECTURE.md, as entries in the findings document. Source freshness and the
@@ -25,7 +26,7 @@ export function guardEntries(config: Config, counts: FindingCount[], sources: So
         detail:
           s.newest_day === null
             ? 'no log events in the lake: every grant would look unused'
-            : `newest event ${s.newest_day} is ${s.lag_days} days old (allowed ${maxLag}): source silent`,
+            : `newest event ${s.newest_day} is ${plural(s.lag_days ?? 0, 'day')} old (allowed ${maxLag}): source silent`,
       });
     }
     const early = count((c) => c.excluded_by === 'observation_window');
@@ -34,7 +35,7 @@ export function guardEntries(config: Config, counts: FindingCount[], sources: So
         system: s.system,
         guard: 'observation_window',
         held: early,
-        detail: `logs cover ${s.observed_days} days, not more than the TTL: never-used grants cannot be judged yet`,
+        detail: `logs cover ${plural(s.observed_days, 'day')}, not more than the TTL: never-used grants cannot be judged yet`,
       });
     }
     const revocable = count((c) => c.revocable);
@@ -44,7 +45,7 @@ export function guardEntries(config: Config, counts: FindingCount[], sources: So
         system: s.system,
         guard: 'blast_radius',
         held: revocable,
-        detail: `would revoke ${revocable} of ${s.grants} grants (${pct(revocable / s.grants)}; limits ${pct(maxFraction)}, ${maxCount}): revocation list held for review`,
+        detail: `would revoke ${revocable} of ${plural(s.grants, 'grant')} (${pct(revocable / s.grants)}; limits ${pct(maxFraction)}, ${maxCount}): revocation list held for review`,
       });
     }
   }
@@ -122,7 +123,7 @@ export async function recordOverrides(lake: Lake, asOf: string, added: GuardOver
 /** A summary line; `earlier` when the override was recorded by an earlier command for this run. */
 export function overrideLine(o: GuardOverride, earlier = false): string {
   const how = earlier ? `allowed earlier for this run by --allow-blast-radius (${o.by}, ${o.at})` : 'allowed by --allow-blast-radius';
-  return `${o.guard} on ${o.system} ${how}: ${o.count} of ${o.grants} grants (${pct(o.fraction)}); reason: ${o.reason}`;
+  return `${o.guard} on ${o.system} ${how}: ${o.count} of ${plural(o.grants, 'grant')} (${pct(o.fraction)}); reason: ${o.reason}`;
 }
 
 function whoami(): string {

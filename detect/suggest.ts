@@ -4,6 +4,7 @@ import type { Day } from '../core/days.js';
 import { sqlFile } from '../core/db.js';
 import { stageGaps } from './gaps.js';
 import { loadRules } from './rules.js';
+import { plural } from '../core/text.js';
 
 const SUGGEST = sqlFile(import.meta.url, 'suggest.sql');
 
@@ -161,7 +162,7 @@ function suggestion(s: RhythmStats): { suggested: number | null; reason: string 
   if (s.observed_days < r.history_factor * ttl) {
     return {
       suggested: null,
-      reason: `logs cover ${s.observed_days} days; a ${ttl}-day TTL needs ${r.history_factor * ttl}`,
+      reason: `logs cover ${plural(s.observed_days, 'day')}; a ${ttl}-day TTL needs ${r.history_factor * ttl}`,
     };
   }
   return { suggested: ttl, reason: null };

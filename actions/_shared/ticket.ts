@@ -3,6 +3,7 @@ import { isActionable } from '../../core/findings.js';
 import { shortId } from '../../core/hash.js';
 import type { Finding, FindingKind, FindingsDocument } from '../../core/model.js';
 import { nextText, type TicketRun } from './next.js';
+import { plural } from '../../core/text.js';
 
 export type { TicketRun } from './next.js';
 
@@ -111,7 +112,7 @@ function ticket(key: string, findings: Finding[], asOf: string, run: TicketRun):
     ? `[lapse] Confirm unusual access: ${subject} on ${where}`
     : terminated
       ? `[lapse] Terminated person still holds access: ${subject} on ${where}`
-      : `[lapse] Unused access: ${subject} on ${where} (${n} grant${n === 1 ? '' : 's'})`;
+      : `[lapse] Unused access: ${subject} on ${where} (${plural(n, 'grant')})`;
   const route: Ticket['route'] =
     anomaly && first.manager ? { to: 'manager', email: first.manager } : { to: 'security' };
   return {

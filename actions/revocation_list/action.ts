@@ -8,6 +8,7 @@ import { isRevocable, revocationReason } from '../../core/findings.js';
 import { defineAction, factsOf } from '../_shared/define.js';
 import { heldBy } from '../_shared/held.js';
 import { notifyRevoker } from './notify.js';
+import { plural } from '../../core/text.js';
 
 export interface SystemList {
   system: string;
@@ -121,5 +122,5 @@ function entry(f: Finding, run_id: string): RevocationEntry {
 function describeList(list: SystemList): string {
   const n = list.entries.length;
   if (list.held_reason) return `${list.system}: held, ${n} revocation${n === 1 ? '' : 's'} written for review only (${list.held_reason})`;
-  return `${list.system}: ${n} revocations${list.override ? ` (blast radius allowed: ${list.override.reason})` : ''}`;
+  return `${list.system}: ${plural(n, 'revocation')}${list.override ? ` (blast radius allowed: ${list.override.reason})` : ''}`;
 }

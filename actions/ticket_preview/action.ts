@@ -6,6 +6,7 @@ import { defineAction, factsOf } from '../_shared/define.js';
 import { buildTickets, GroupBy, type Ticket } from '../_shared/ticket.js';
 import { ticketMarkdown } from './markdown.js';
 import { previousFiles, removeOwned, writeOwned } from './owned.js';
+import { plural } from '../../core/text.js';
 
 /**
  * Writes each ticket lapse would open as a Markdown file (one per group, default (person, system)),
@@ -27,7 +28,7 @@ export const ticketPreview = defineAction({
     return { as_of: doc.as_of, run_id: doc.run_id, tickets: buildTickets(doc, options.group_by, factsOf(ctx)) };
   },
   describe(plan) {
-    return { lines: [`${plan.tickets.length} tickets`] };
+    return { lines: [plural(plan.tickets.length, 'ticket')] };
   },
   async apply(ctx, plan, options) {
     const dir = resolvePath(ctx.config, options.dir);
@@ -43,7 +44,7 @@ export const ticketPreview = defineAction({
     await removeOwned(dir, previous.filter((f) => !keep.has(f)));
     await writeOwned(out, plan.run_id, files);
     await out.cleanup();
-    return { lines: [`${plan.tickets.length} tickets → ${dir}`] };
+    return { lines: [`${plural(plan.tickets.length, 'ticket')} → ${dir}`] };
   },
 });
 
@@ -62,6 +63,6 @@ function fileOf(t: Ticket): string {
 }
 
 function index(asOf: string, runId: string, tickets: Ticket[]): string {
-  const lines = tickets.map((t) => `- [${t.summary.replace('[lapse] ', '')}](${fileOf(t)}) — ${t.rows.length} grants`);
-  return [`# lapse tickets as of ${asOf}`, '', `Run \`${runId}\`: ${tickets.length} tickets.`, '', ...lines, ''].join('\n');
+  const lines = tickets.map((t) => `- [${t.summary.replace('[lapse] ', '')}](${fileOf(t)}) — ${plural(t.rows.length, 'grant')}`);
+  return [`# lapse tickets as of ${asOf}`, '', `Run \`${runId}\`: ${plural(tickets.length, 'ticket')}.`, '', ...lines, ''].join('\n');
 }

@@ -66,7 +66,7 @@ describe('lapse doctor', () => {
       expect(r.out).toMatch(/^FAIL {2}app logs: s3:\/\/no-such-bucket\/logs\/: the bucket does not exist/m);
       expect(r.out).toMatch(/^FAIL {2}app logs: \S+no-such-queue: the queue does not exist/m);
       expect(r.out).toMatch(/^FAIL {2}app logs: \S+doctor-empty: access denied: missing sqs:ReceiveMessage on arn:aws:sqs:us-east-1:123456789012:doctor-empty/m);
-      expect(r.out).toMatch(/4 problem\(s\)/);
+      expect(r.out).toMatch(/4 problems/);
       expect(r.code).toBe(1);
     } finally {
       servers.deny.length = 0;
