@@ -116,4 +116,13 @@ describe.skipIf(!python)('output through a slow pipe arrives whole (needs python
     expect(events).toHaveLength(records);
     expect(parse.err).toContain(`${records.toLocaleString('en-US')} records → ${records.toLocaleString('en-US')} events`);
   });
+
+  test('a reader that goes away (| head) ends lapse with 141, as SIGPIPE would, and no stack trace', () => {
+    const script = `"$NODE" "$@" | head -c 100 > /dev/null; exit "\${PIPESTATUS[0]}"`;
+    const r = spawnSync('bash', ['-c', script, 'bash', BIN, 'detect', '--config', 'lapse.yaml', '--as-of', AS_OF, '--json'], {
+      cwd: dir, encoding: 'utf8', env: { ...process.env, NODE: process.execPath, LAPSE_LOG_LEVEL: 'warn' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(141);
+  });
 });
