@@ -16,7 +16,6 @@ import { createLogger } from '../core/log.js';
 import type { Io } from './commands.js';
 import { readConfig } from './config.js';
 import { asOfDay } from './context.js';
-import { credentialsFrom, JiraApi, JiraError } from '../actions/jira/client.js';
 import { JiraOptions } from '../actions/jira/options.js';
 import { revocationList } from '../actions/revocation_list/action.js';
 import { plural } from '../core/text.js';
@@ -132,6 +131,8 @@ async function lastRun(lake: Lake, asOf: Day, say: (c: Check) => void): Promise<
 /** The jira action's credentials from the environment, and its project as that account sees it (one request, no retries). */
 async function jira(options: JiraOptions, say: (c: Check) => void): Promise<void> {
   const what = `jira ${options.project}`;
+  // Loaded on use: jira.js takes longer to import than most commands take to run.
+  const { credentialsFrom, JiraApi, JiraError } = await import('../actions/jira/client.js');
   try {
     const credentials = credentialsFrom(options, process.env);
     const api = new JiraApi({ ...options, retry: { ...options.retry, max_retries: 0 } }, credentials, createLogger('silent'));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isDay } from './days.js';
 
-/** The data model of ARCHITECTURE.md, one zod schema per concept; types share the schema's name. */
+/** The data model (README, Outputs), one zod schema per concept; types share the schema's name. */
 
 export const Day = z.string().refine(isDay, 'must be a UTC day as YYYY-MM-DD');
 

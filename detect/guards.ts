@@ -8,7 +8,7 @@ import type { Lake } from '../core/store.js';
 import { plural } from '../core/text.js';
 
 /**
- * The guards of ARCHITECTURE.md, as entries in the findings document. Source freshness and the
+ * The guards (README, Detection rules), as entries in the findings document. Source freshness and the
  * observation window were applied per grant in SQL (`excluded_by`); blast radius is judged here per
  * system, on what would be revoked.
  */

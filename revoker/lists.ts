@@ -4,7 +4,7 @@ import { Manifest, RestoreEntry, RevocationEntry } from '../core/model.js';
 import type { Lake } from '../core/store.js';
 
 /**
- * Finding and checking a system's lists in the revocation-list layout (CONTRACTS.md):
+ * Finding and checking a system's lists in the revocation-list layout (README, Outputs):
  * `<system>/<as-of>/<run id>/manifest.json` beside `revocations.jsonl` or `restores.jsonl`, and
  * `<system>/latest.json`, written last, naming the newest revocation list.
  */

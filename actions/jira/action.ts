@@ -1,7 +1,6 @@
 import { defineAction, factsOf, type ActionContext, type ActionReport } from '../_shared/define.js';
-import { credentialsFrom, JiraApi, type ApiDeps } from './client.js';
+import type { ApiDeps } from './client.js';
 import { JiraOptions } from './options.js';
-import { JiraSync } from './sync.js';
 import { describePlan, planJira, tickets, type JiraPlan } from './tickets.js';
 
 /**
@@ -48,6 +47,8 @@ export async function applyJira(
   deps: ApiDeps & { env?: NodeJS.ProcessEnv; now?: () => Date } = {},
 ): Promise<ActionReport> {
   const started = Date.now();
+  // Loaded on use: jira.js takes longer to import than most commands take to run.
+  const [{ credentialsFrom, JiraApi }, { JiraSync }] = await Promise.all([import('./client.js'), import('./sync.js')]);
   const api = new JiraApi(options, credentialsFrom(options, deps.env ?? process.env), ctx.log, deps);
   const result = await new JiraSync(ctx, plan, options, api, deps.now).run();
   ctx.log.info({ ...result.counts, tickets: plan.tickets.length, duration_ms: Date.now() - started }, 'jira synced');

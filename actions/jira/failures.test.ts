@@ -94,7 +94,7 @@ describe('rate limits and server errors', () => {
     await h.run(doc([WORLD.annOkta, WORLD.annAdmin]));
     h.stub.faults.push({ op: 'editIssue', times: 1, status: 403 });
     const changed = [{ ...WORLD.annOkta, last_used: '2026-01-05' }, { ...WORLD.annAdmin, last_used: '2026-01-05' }];
-    await expect(h.run(doc(changed))).rejects.toThrow('jira: 1 ticket(s) could not be synced: jira: update SEC-1 failed: HTTP 403: injected 403');
+    await expect(h.run(doc(changed))).rejects.toThrow('jira: 1 ticket could not be synced: jira: update SEC-1 failed: HTTP 403: injected 403');
     expect(JSON.stringify(h.stub.issue('SEC-2').fields.description)).toContain('2026-01-05');
     expect(JSON.stringify(h.stub.issue('SEC-1').fields.description)).not.toContain('2026-01-05');
     await h.run(doc(changed)); // and next time it goes through
@@ -104,7 +104,7 @@ describe('rate limits and server errors', () => {
   test('a non-transient refusal (400) fails that ticket only; the others are created and it is retried next run', async () => {
     h = await harness();
     h.stub.issueTypes = ['Bug'];
-    await expect(h.run(doc([WORLD.annOkta]))).rejects.toThrow(/^jira: 1 ticket\(s\) could not be synced: jira: create issue for lapse-[0-9a-f]{16} failed: HTTP 400: issuetype: valid issue type is required$/);
+    await expect(h.run(doc([WORLD.annOkta]))).rejects.toThrow(/^jira: 1 ticket could not be synced: jira: create issue for lapse-[0-9a-f]{16} failed: HTTP 400: issuetype: valid issue type is required$/);
     h.stub.issueTypes = ['Task'];
     await h.run(doc([WORLD.annOkta]));
     expect(h.stub.issues).toHaveLength(1);

@@ -203,7 +203,7 @@ describe('closing', () => {
     h.stub.doneTransition = 'Finish';
     const extra = finding({ system: 'aws', principal: 'ann@corp.example', permission: '123456789012/Billing' });
     await expect(h.run(doc([WORLD.annAdmin, extra]))).rejects.toThrow(
-      'jira: 1 ticket(s) could not be synced: jira: cannot close SEC-2: none of done_transitions (Close Issue) is available; it offers: Start progress, Finish',
+      'jira: 1 ticket could not be synced: jira: cannot close SEC-2: none of done_transitions (Close Issue) is available; it offers: Start progress, Finish',
     );
     expect(h.stub.issue('SEC-2').status.name).toBe('To Do');
     expect(h.stub.issue('SEC-1').fields.summary).toContain('(2 grants)'); // the other ticket was still updated

@@ -1,4 +1,5 @@
 import { ActionError } from '../../core/errors.js';
+import { plural } from '../../core/text.js';
 import type { Finding } from '../../core/model.js';
 import type { ActionContext } from '../_shared/define.js';
 import { commentAdf } from './adf.js';
@@ -73,7 +74,7 @@ export class JiraSync {
     }
     if (this.problems.length) {
       this.ctx.log.warn({ counts: this.counts, problems: this.problems.length }, 'jira sync incomplete');
-      throw new ActionError(`jira: ${this.problems.length} ticket(s) could not be synced: ${this.problems.slice(0, 5).join('; ')}${this.problems.length > 5 ? '; …' : ''}`);
+      throw new ActionError(`jira: ${plural(this.problems.length, 'ticket')} could not be synced: ${this.problems.slice(0, 5).join('; ')}${this.problems.length > 5 ? '; …' : ''}`);
     }
     return { lines: this.lines, counts: this.counts };
   }

@@ -28,7 +28,7 @@ export interface RevocationPlan {
 
 /**
  * Writes one revocation list per system per run, for that system's revoker worker, in the layout of
- * CONTRACTS.md: `<target>/<system>/<as-of>/<run id>/revocations.jsonl`, then `manifest.json` (with the
+ * The list layout (README, Outputs): `<target>/<system>/<as-of>/<run id>/revocations.jsonl`, then `manifest.json` (with the
  * list's sha256), then `<target>/<system>/latest.json` last. Runs only in `mode: enforce`.
  *
  * With an `s3://` target the objects are written with the configured server-side encryption, and
