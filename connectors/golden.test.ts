@@ -2,28 +2,22 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Db } from '../core/db.js';
-import type { Connector } from './_shared/define.js';
 import { parseFiles, type ParsedRecord } from './_shared/parse.js';
+import { casesDir } from './_shared/testkit.js';
+import { connectors } from './index.js';
 
 /**
- * Golden cases: `fixtures/connectors/<connector id>/<case>/` holds one or more `input*` files, an
- * optional `options.json` (the connector's config keys) and `expected.jsonl`: one line per input
- * record, in file order, with the normalized event or the reason it was dropped.
+ * Golden cases of every registered connector: `connectors/<id>/cases/<case>/` holds one or more `input*`
+ * files, an optional `options.json` (the connector's config keys) and `expected.jsonl`: one line per input
+ * record, in file order, with the normalized event or the reason it was dropped. (test/plugins.test.ts
+ * fails for a connector without cases.)
  */
-const ROOT = new URL('../fixtures/connectors/', import.meta.url).pathname;
 
 let db: Db;
 beforeAll(async () => {
   db = await Db.open({ threads: 2 });
 });
 afterAll(() => db.close());
-
-async function load(id: string): Promise<Connector> {
-  const mod = (await import(/* @vite-ignore */ `./${id}/connector.js`)) as Record<string, unknown>;
-  const found = Object.values(mod).find((v) => (v as Connector | undefined)?.id === id);
-  if (!found) throw new Error(`connectors/${id}/connector.ts exports no connector with id ${id}`);
-  return found as Connector;
-}
 
 /** The comparable part of a parsed record: no file paths or raw text. */
 function comparable(r: ParsedRecord) {
@@ -36,16 +30,16 @@ function comparable(r: ParsedRecord) {
   return out;
 }
 
-const ids = existsSync(ROOT) ? readdirSync(ROOT).sort() : [];
+const ids = [...connectors.keys()].filter((id) => existsSync(casesDir(id))).sort();
 describe.each(ids)('connector %s', (id) => {
-  const cases = readdirSync(join(ROOT, id)).sort();
+  const cases = readdirSync(casesDir(id)).sort();
   test.each(cases)('%s', async (name) => {
-    const dir = join(ROOT, id, name);
+    const dir = join(casesDir(id), name);
     const files = readdirSync(dir).filter((f) => f.startsWith('input')).sort().map((f) => join(dir, f));
     const optionsFile = join(dir, 'options.json');
     const options = existsSync(optionsFile) ? JSON.parse(readFileSync(optionsFile, 'utf8')) : {};
     const expected = readFileSync(join(dir, 'expected.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    const rows = await parseFiles(db, await load(id), 'golden', options, files);
+    const rows = await parseFiles(db, connectors.get(id)!, 'golden', options, files);
     expect(rows.map(comparable)).toEqual(expected);
   });
 });

@@ -11,6 +11,8 @@ import { oktaSystemLog } from './okta_system_log/connector.js';
 export type { Connector, EventsQuery } from './_shared/define.js';
 export { EVENT_COLUMNS } from './_shared/define.js';
 export { SETUP_SQL } from './_shared/sql.js';
+/** The generic JSONL/CSV record reader, which grants and directory snapshots share with the connectors. */
+export { formatOf, stageRecords } from './_shared/records.js';
 
 /** Every connector, in one explicit list. Adding a system = adding a folder and a line here. */
 const ALL = [awsCloudtrail, oktaSystemLog, githubAudit, gcpAudit, k8sAudit, jsonl, csv] as unknown as Connector[];

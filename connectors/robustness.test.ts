@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Db } from '../core/db.js';
 import { ingest } from '../ingest/index.js';
 import { config, jsonl, stageContext, tempDir, writeFiles } from '../test/helpers.js';
-import type { Connector } from './_shared/define.js';
 import { parseFiles } from './_shared/parse.js';
+import { casesDir } from './_shared/testkit.js';
 import { connectors } from './index.js';
 
 /**
@@ -16,12 +16,7 @@ import { connectors } from './index.js';
  * type-confused records never crash a connector, and every input record ends as an event or a
  * counted drop. Seeds are the connector's own golden inputs, mutated.
  */
-const GOLDEN = new URL('../fixtures/connectors/', import.meta.url).pathname;
-const LINE_BASED = readdirSync(new URL('.', import.meta.url).pathname, { withFileTypes: true })
-  .filter((d) => d.isDirectory() && !d.name.startsWith('_') && d.name !== 'csv')
-  .map((d) => d.name)
-  .filter((id) => existsSync(join(GOLDEN, id)))
-  .sort();
+const LINE_BASED = [...connectors.keys()].filter((id) => id !== 'csv' && existsSync(casesDir(id))).sort();
 
 let db: Db;
 let dir: string;
@@ -31,17 +26,12 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-async function load(id: string): Promise<Connector> {
-  const mod = (await import(/* @vite-ignore */ `./${id}/connector.js`)) as Record<string, unknown>;
-  return Object.values(mod).find((v) => (v as Connector | undefined)?.id === id) as Connector;
-}
-
 /** Golden input lines and options of a connector: the seeds to mutate. */
 function seeds(id: string): { lines: string[]; options: unknown } {
   const lines: string[] = [];
   let options: unknown = {};
-  for (const c of readdirSync(join(GOLDEN, id)).sort()) {
-    const caseDir = join(GOLDEN, id, c);
+  for (const c of readdirSync(casesDir(id)).sort()) {
+    const caseDir = join(casesDir(id), c);
     for (const f of readdirSync(caseDir)) {
       if (f.startsWith('input') && !f.endsWith('.gz')) {
         lines.push(...readFileSync(join(caseDir, f), 'utf8').split('\n').filter(isJson));
@@ -86,7 +76,7 @@ function mutation(seedLines: string[]) {
 
 describe.each(LINE_BASED)('connector %s under hostile input', (id) => {
   test('never crashes; every record is an event or a counted drop', async () => {
-    const connector = await load(id);
+    const connector = connectors.get(id)!;
     const { lines, options } = seeds(id);
     expect(lines.length).toBeGreaterThan(0);
     let run = 0;
@@ -113,8 +103,8 @@ describe.each(LINE_BASED)('connector %s under hostile input', (id) => {
 
 /** The first golden input of a connector (un-gzipped), its file name without `.gz`, and its options. */
 function goldenInput(id: string): { name: string; text: string; options: Record<string, unknown> } {
-  for (const c of readdirSync(join(GOLDEN, id)).sort()) {
-    const caseDir = join(GOLDEN, id, c);
+  for (const c of readdirSync(casesDir(id)).sort()) {
+    const caseDir = join(casesDir(id), c);
     const input = readdirSync(caseDir).sort().find((f) => f.startsWith('input'));
     if (!input) continue;
     const bytes = readFileSync(join(caseDir, input));

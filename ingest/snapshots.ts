@@ -7,8 +7,7 @@ import type { Day } from '../core/days.js';
 import { sqlFile, sqlString } from '../core/db.js';
 import { SourceError } from '../core/errors.js';
 import { layout, partition } from '../core/layout.js';
-import { formatOf, stageRecords } from '../connectors/_shared/records.js';
-import { connectorById } from '../connectors/index.js';
+import { connectorById, formatOf, stageRecords } from '../connectors/index.js';
 
 const GRANTS_SQL = sqlFile(import.meta.url, 'grants.sql');
 const DIRECTORY_SQL = sqlFile(import.meta.url, 'directory.sql');

@@ -25,8 +25,10 @@ function walk(dir: string, out: string[] = []): string[] {
 }
 
 const FILES = walk(ROOT);
-const DOCS = FILES.filter((f) => f.endsWith('.md') && !f.startsWith('fixtures/connectors/') && !f.includes('/openapi/'));
-const SOURCES = FILES.filter((f) => /\.(ts|mjs|js|sql|tf|yaml)$/.test(f) && !f.endsWith('.test.ts') && !f.startsWith('fixtures/connectors/'));
+/** Connector golden cases (`connectors/<id>/cases/`): inputs as the systems write them, not docs or code. */
+const CASES = /^connectors\/[^/]+\/cases\//;
+const DOCS = FILES.filter((f) => f.endsWith('.md') && !CASES.test(f) && !f.includes('/openapi/'));
+const SOURCES = FILES.filter((f) => /\.(ts|mjs|js|sql|tf|yaml)$/.test(f) && !f.endsWith('.test.ts') && !CASES.test(f));
 const FILE_EXT = /\.(ts|js|mjs|csv|md|json|jsonl|yaml|sql|gz|html|parquet)$/;
 const read = (f: string) => readFileSync(join(ROOT, f), 'utf8');
 

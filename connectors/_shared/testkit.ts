@@ -30,3 +30,6 @@ export function reasons(rows: ParsedRecord[]): Record<string, number> {
   for (const r of rows) out[r.drop_reason ?? 'use'] = (out[r.drop_reason ?? 'use'] ?? 0) + 1;
   return out;
 }
+
+/** A connector's golden cases: `connectors/<id>/cases/<case>/` (`input*`, `expected.jsonl`, optional `options.json`). */
+export const casesDir = (id: string): string => new URL(`../${id}/cases/`, import.meta.url).pathname;

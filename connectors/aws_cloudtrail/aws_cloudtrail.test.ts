@@ -11,7 +11,7 @@ import { layoutOf } from './scan.js';
 
 /**
  * The connector over real vendor samples (read in place, never copied into the repo), its grants
- * reader, and how it tells file layouts apart. Golden cases live in fixtures/connectors/aws_cloudtrail/.
+ * reader, and how it tells file layouts apart. Golden cases live in connectors/aws_cloudtrail/cases/.
  */
 const SAMPLES = '/work/shared/samples/aws-cloudtrail';
 
@@ -111,7 +111,7 @@ describe.skipIf(!existsSync(SAMPLES))(`vendor samples in ${SAMPLES}`, () => {
 });
 
 describe('golden inputs', () => {
-  const root = new URL('../../fixtures/connectors/aws_cloudtrail/', import.meta.url).pathname;
+  const root = new URL('./cases/', import.meta.url).pathname;
   test('every quarantined record keeps its text, also inside a log file', async () => {
     const files = readdirSync(root).flatMap((c) =>
       readdirSync(join(root, c)).filter((f) => f.startsWith('input')).map((f) => join(root, c, f)));

@@ -18,7 +18,7 @@ const MACROS_SQL = sqlFile(import.meta.url, 'macros.sql')
  * `<account_id>/<PermissionSet>` and are named by the session name (the sign-in name, e-mails
  * lower-cased); other role sessions use `<account_id>/role/<RoleName>`; IAM users use
  * `<account_id>/iam_user`. Reads S3 log files (`{"Records":[...]}`, `.json.gz`, also pretty-printed),
- * JSON Lines of records or of log files, and LookupEvents results. See docs/connectors/aws_cloudtrail.md.
+ * JSON Lines of records or of log files, and LookupEvents results. See connectors/aws_cloudtrail/README.md.
  *
  * @example
  * systems:

@@ -1,7 +1,7 @@
 -- CloudTrail records → lapse events: one row per record (EVENT_COLUMNS, connectors/_shared/define.ts).
 -- Input:  aws_cloudtrail_src(file, ord, rec JSON, bad): one row per line or document; rec is NULL
 --         when it is not JSON, bad names why a file could not be read (built by connector.ts).
---         Macros: macros.sql. Drop reasons: docs/connectors/aws_cloudtrail.md.
+--         Macros: macros.sql. Drop reasons: connectors/aws_cloudtrail/README.md.
 -- Output: a log file `{"Records":[...]}` gives one row per record (sub = its 1-based index),
 --         any other line or document gives one row (sub NULL).
 -- Parameters: $include_read_only BOOLEAN.
@@ -94,7 +94,7 @@ identities AS (
   FROM facts
 ),
 uses AS (
-  -- Principal and permission forms: docs/connectors/aws_cloudtrail.md, "What counts as a use".
+  -- Principal and permission forms: connectors/aws_cloudtrail/README.md, "What counts as a use".
   SELECT *,
     CASE kind
       WHEN 'IAMUser' THEN coalesce(nullif(trim(ui.userName), ''), CASE WHEN arn_ok THEN split_part(ui.arn, '/', -1) END)

@@ -15,7 +15,7 @@ const WRAPPER = { when: `json_type(doc, '$.entries') = 'ARRAY'`, listPath: '$.en
  * Kubernetes entries included) is a use of the caller's access to the project. Principal:
  * `protoPayload.authenticationInfo.principalEmail`, lower-cased; permission: `project/<project_id>`
  * (`project/<project_id>/<serviceName>` with `granularity: service`). Reads a log sink's JSON Lines,
- * `gcloud logging read --format=json` arrays, `.gz`. See docs/connectors/gcp_audit.md.
+ * `gcloud logging read --format=json` arrays, `.gz`. See connectors/gcp_audit/README.md.
  *
  * @example
  * systems:

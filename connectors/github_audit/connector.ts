@@ -28,7 +28,7 @@ export const DEFAULT_DENIED_ACTIONS = ['protected_branch.rejected_ref_update'];
 /**
  * GitHub audit log (organization or enterprise; streaming JSON Lines, API pages, exports): an action an
  * actor took in a repository is a use of `repo/<org>/<repo>`, an organization-level action a use of
- * `org/<org>`. Principal: `actor` (the login). See docs/connectors/github_audit.md.
+ * `org/<org>`. Principal: `actor` (the login). See connectors/github_audit/README.md.
  *
  * @example
  * systems:

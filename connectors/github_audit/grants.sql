@@ -2,7 +2,7 @@
 -- Input:  github_records (file, ord, sub, rec JSON, raw, bad) over the export (okta_system_log/json-records.ts):
 --         user objects of `GET /orgs/{org}/members` enriched with `org`, and of
 --         `GET /repos/{owner}/{repo}/collaborators` enriched with `repo` (`owner/name`); optional `team`,
---         `via`, `granted_at`. See docs/connectors/github_audit.md for the `gh api` commands.
+--         `via`, `granted_at`. See connectors/github_audit/README.md for the `gh api` commands.
 -- Output: (file, ord, raw, bad, v) with v = [principal, permission, granted_at, via] (ingest/grants.sql).
 -- Parameters: $unit ('repo' | 'org'): with 'org', a collaborator holds `org/<owner>`.
 WITH

@@ -18,7 +18,7 @@ const AZURE_RECORDS = { when: `json_type(doc, '$.records') = 'ARRAY'`, listPath:
  * Principal: `user.username` (the impersonated user under `--as`); permission: `<cluster>/<namespace>` or
  * `<cluster>/_cluster`. Reads the log backend's JSON Lines, webhook EventList batches, AKS diagnostic-setting
  * records (the event as a JSON string in `properties.log`, one record per line or `{"records":[…]}`), `.gz`.
- * See docs/connectors/k8s_audit.md.
+ * See connectors/k8s_audit/README.md.
  *
  * @example
  * systems:

@@ -5,7 +5,7 @@
 -- Params: $cluster VARCHAR.
 -- One row per User subject: <cluster>/<namespace> for a RoleBinding, <cluster>/_cluster for a
 -- ClusterRoleBinding, via role:<roleRef.name>. Group and ServiceAccount subjects, and system: users, give no
--- row (group membership lives in the identity provider; see docs/connectors/k8s_audit.md). granted_at stays
+-- row (group membership lives in the identity provider; see connectors/k8s_audit/README.md). granted_at stays
 -- empty: a binding's creationTimestamp predates subjects added to it later.
 WITH recs AS (
   SELECT file, ord, raw, bad, rec,

@@ -11,7 +11,7 @@ const GRANTS_SQL = sqlFile(import.meta.url, 'grants.sql');
  * Okta System Log: a successful single sign-on to an app (`user.authentication.sso`) is a use of the
  * user's assignment to that app. Principal: `actor.alternateId` (the login, lower-cased when it is an
  * e-mail); permission: `app/<AppInstance id>`. Reads `/api/v1/logs` NDJSON, API pages (a JSON array,
- * compact or pretty-printed) and `.gz`. See docs/connectors/okta_system_log.md.
+ * compact or pretty-printed) and `.gz`. See connectors/okta_system_log/README.md.
  *
  * @example
  * systems:

@@ -1,7 +1,7 @@
 -- Okta app assignments → grants: who is assigned to which app, directly or through a group.
 -- Input:  okta_records (file, ord, sub, rec JSON, raw, bad) over the export (json-records.ts): Application
 --         User objects of `GET /api/v1/apps/{appId}/users?expand=user`, or the simple form
---         {appId, login, created, scope, group, via}; see docs/connectors/okta_system_log.md.
+--         {appId, login, created, scope, group, via}; see connectors/okta_system_log/README.md.
 -- Output: (file, ord, raw, bad, v) with v = [principal, permission, granted_at, via] (ingest/grants.sql).
 -- The app id comes from `appId` or the object's own `_links.app.href`; the login from `login` or the
 -- embedded user (`?expand=user`). https://developer.okta.com/docs/reference/api/apps/#application-user-object
