@@ -24,7 +24,8 @@ interface Pending {
  * Loads `lapse_last_use(system, principal, permission, first_used, last_used)` as of a day. The daily
  * path folds only the batches committed since the last run into the stored rollup, so detect's cost
  * does not grow with the history. A day before the newest folded use cannot come from the rollup (it
- * holds later uses): that replays the history instead, and leaves the rollup alone.
+ * holds later uses): that replays the history instead, and leaves the rollup alone. On a read-only
+ * lake (explain, report, suggest-ttl, backtest) the pending batches are folded in memory, not stored.
  */
 export async function lastUse(ctx: StageContext, asOf: Day): Promise<'rollup' | 'replay'> {
   await ctx.db.drop('lapse_last_use');
@@ -52,6 +53,7 @@ export async function lastUse(ctx: StageContext, asOf: Day): Promise<'rollup' | 
     return 'rollup';
   }
   await fold(ctx, pending);
+  if (ctx.lake.readOnly) return 'rollup';
   await store(ctx, { folded: [...state.folded, ...pending.map((p) => p.batch)].sort(), max_day: newest });
   return 'rollup';
 }

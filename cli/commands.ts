@@ -7,7 +7,7 @@ import { StoreError, UsageError } from '../core/errors.js';
 import type { Config } from '../core/config.js';
 import type { FindingsDocument } from '../core/model.js';
 import type { Logger } from '../core/log.js';
-import { asOfDay, openContext, type CliContext } from './context.js';
+import { asOfDay, openContext, type CliContext, type OpenOptions } from './context.js';
 import { actionsSummary, compactSummary, detectSummary, ingestSummary } from './summary.js';
 import { forTerminal, plural } from '../core/text.js';
 
@@ -18,8 +18,9 @@ export interface Io {
   log: Logger;
 }
 
-export async function withContext<T>(configPath: string, io: Io, dryRun: boolean, fn: (ctx: CliContext) => Promise<T>): Promise<T> {
-  const ctx = await openContext(configPath, io.log, { dryRun });
+/** Runs `fn` in an open context; `dryRun` (a boolean) or the options: `{ readOnly: true }` for commands that only look. */
+export async function withContext<T>(configPath: string, io: Io, dryRun: boolean | OpenOptions, fn: (ctx: CliContext) => Promise<T>): Promise<T> {
+  const ctx = await openContext(configPath, io.log, typeof dryRun === 'boolean' ? { dryRun } : dryRun);
   try {
     return await fn(ctx);
   } finally {
@@ -128,7 +129,7 @@ export async function actCommand(io: Io, o: { config: string; asOf?: string; dry
 
 export async function explainCommand(io: Io, o: { config: string; asOf?: string; json?: boolean; who: string }): Promise<number> {
   const asOf = asOfDay(o.asOf);
-  return withContext(o.config, io, false, async (ctx) => {
+  return withContext(o.config, io, { readOnly: true }, async (ctx) => {
     await loadAsOf(ctx, asOf);
     const lines = await explain(ctx, asOf, o.who);
     const person = lines.find((l) => l.person)?.person ?? null;

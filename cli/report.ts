@@ -21,7 +21,7 @@ export async function reportCommand(io: Io, o: ReportOptions): Promise<number> {
     throw new UsageError(`--out ${o.out}: expected a local file path (copy the file elsewhere afterwards, e.g. with aws s3 cp)`);
   }
   const asOf = o.asOf === undefined ? undefined : asOfDay(o.asOf);
-  return withContext(o.config, io, false, async (ctx) => {
+  return withContext(o.config, io, { readOnly: true }, async (ctx) => {
     const data = await buildReport(ctx, asOf);
     const page = renderReport(data);
     const out = resolve(o.out);

@@ -12,7 +12,7 @@ const MAX_TTL_DAYS = 36_500;
 
 export async function suggestTtlCommand(io: Io, o: { config: string; asOf?: string; json?: boolean }): Promise<number> {
   const asOf = asOfDay(o.asOf);
-  return withContext(o.config, io, false, async (ctx) => {
+  return withContext(o.config, io, { readOnly: true }, async (ctx) => {
     await loadHistory(ctx, asOf);
     const rows = await suggestTtl(ctx, asOf);
     io.out(o.json ? `${JSON.stringify(rows, null, 2)}\n` : suggestionTable(asOf, rows));
@@ -23,7 +23,7 @@ export async function suggestTtlCommand(io: Io, o: { config: string; asOf?: stri
 export async function backtestCommand(io: Io, o: { config: string; asOf?: string; ttl: string; json?: boolean }): Promise<number> {
   const ttls = parseTtls(o.ttl);
   const asOf = asOfDay(o.asOf);
-  return withContext(o.config, io, false, async (ctx) => {
+  return withContext(o.config, io, { readOnly: true }, async (ctx) => {
     await loadHistory(ctx, asOf);
     const rows = await backtest(ctx, asOf, ttls);
     io.out(o.json ? `${JSON.stringify(rows, null, 2)}\n` : backtestTable(asOf, rows));

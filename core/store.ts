@@ -29,6 +29,8 @@ export interface Lake {
   /** A fresh local directory for staging files before `putFile`; removed by `cleanup`. */
   scratch(): Promise<string>;
   cleanup(): Promise<void>;
+  /** Set on a lake opened for reading only (ReadOnlyLake): stages keep what they compute in memory. */
+  readonly readOnly?: boolean;
 }
 
 const TMP = '.tmp';
@@ -219,6 +221,57 @@ export class OverlayLake implements Lake {
   async cleanup(): Promise<void> {
     await this.overlay.cleanup();
     await this.base.cleanup();
+  }
+}
+
+/**
+ * A lake opened for reading only, as the read-only commands (explain, report, suggest-ttl, backtest)
+ * open it: reads go to the lake, and any write throws, naming the key, so a stage that starts writing
+ * on their path is caught instead of changing the lake.
+ */
+export class ReadOnlyLake implements Lake {
+  readonly readOnly = true;
+  constructor(private readonly base: Lake) {}
+
+  get uri(): string {
+    return this.base.uri;
+  }
+
+  list(prefix: string): Promise<LakeObject[]> {
+    return this.base.list(prefix);
+  }
+
+  readText(key: string): Promise<string | undefined> {
+    return this.base.readText(key);
+  }
+
+  localPaths(keys: string[]): Promise<string[]> {
+    return this.base.localPaths(keys);
+  }
+
+  async writeText(key: string, _text: string): Promise<void> {
+    throw this.refused(`write ${key}`);
+  }
+
+  async putFile(key: string, _localPath: string): Promise<void> {
+    throw this.refused(`write ${key}`);
+  }
+
+  async remove(keys: string[]): Promise<void> {
+    throw this.refused(`remove ${keys.join(', ')}`);
+  }
+
+  /** Scratch stages files to put into the lake (and a local lake keeps it inside the lake directory). */
+  async scratch(): Promise<string> {
+    throw this.refused('stage files to write');
+  }
+
+  cleanup(): Promise<void> {
+    return this.base.cleanup();
+  }
+
+  private refused(what: string): StoreError {
+    return new StoreError(`${this.base.uri} is open read-only for this command: cannot ${what}`);
   }
 }
 
