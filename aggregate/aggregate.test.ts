@@ -5,19 +5,24 @@ import { compact, loadAsOf } from './index.js';
 
 const MAPPING = { time: 'ts', principal: 'user', permission: 'perm' };
 
+/** One person, one grant, one use on 2026-03-01 in logs/1.jsonl; a stage context over it. */
+async function oneUse() {
+  const dir = await tempDir();
+  await writeFiles(dir, {
+    'people.csv': 'id,email,team,manager,status\nann,ann@corp.example,eng,,active\n',
+    'grants.jsonl': jsonl([{ principal: 'ann@corp.example', permission: 'db' }]),
+    'logs/1.jsonl': jsonl([{ ts: '2026-03-01T10:00:00Z', user: 'ann@corp.example', perm: 'db' }]),
+  });
+  const cfg = config(dir, {
+    directory: { path: 'people.csv' },
+    systems: { app: { connector: 'jsonl', logs: [{ path: 'logs/' }], grants: { path: 'grants.jsonl' }, mapping: MAPPING } },
+  });
+  return { dir, ctx: await stageContext(cfg) };
+}
+
 describe('aggregate', () => {
   test('compaction merges shards and ledgers without changing what detect reads', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, {
-      'people.csv': 'id,email,team,manager,status\nann,ann@corp.example,eng,,active\n',
-      'grants.jsonl': jsonl([{ principal: 'ann@corp.example', permission: 'db' }]),
-      'logs/1.jsonl': jsonl([{ ts: '2026-03-01T10:00:00Z', user: 'ann@corp.example', perm: 'db' }]),
-    });
-    const cfg = config(dir, {
-      directory: { path: 'people.csv' },
-      systems: { app: { connector: 'jsonl', logs: [{ path: 'logs/' }], grants: { path: 'grants.jsonl' }, mapping: MAPPING } },
-    });
-    const ctx = await stageContext(cfg);
+    const { dir, ctx } = await oneUse();
     await ingest(ctx, '2026-03-10');
     await writeFiles(dir, { 'logs/2.jsonl': jsonl([{ ts: '2026-03-01T12:00:00Z', user: 'ann@corp.example', perm: 'db' }, { ts: '2026-03-05T12:00:00Z', user: 'ann@corp.example', perm: 'db' }]) });
     await ingest(ctx, '2026-03-10');
@@ -37,17 +42,7 @@ describe('aggregate', () => {
   });
 
   test('usage rows of an object not in the ledger are invisible (a crashed batch)', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, {
-      'people.csv': 'id,email,team,manager,status\nann,ann@corp.example,eng,,active\n',
-      'grants.jsonl': jsonl([{ principal: 'ann@corp.example', permission: 'db' }]),
-      'logs/1.jsonl': jsonl([{ ts: '2026-03-01T10:00:00Z', user: 'ann@corp.example', perm: 'db' }]),
-    });
-    const cfg = config(dir, {
-      directory: { path: 'people.csv' },
-      systems: { app: { connector: 'jsonl', logs: [{ path: 'logs/' }], grants: { path: 'grants.jsonl' }, mapping: MAPPING } },
-    });
-    const ctx = await stageContext(cfg);
+    const { ctx } = await oneUse();
     await ingest(ctx, '2026-03-10');
     await ctx.lake.remove((await ctx.lake.list('objects/')).map((o) => o.key));
     await loadAsOf(ctx, '2026-03-10');
@@ -56,17 +51,7 @@ describe('aggregate', () => {
   });
 
   test('a file compacted away by another worker between the listing and the read is read again', async () => {
-    const dir = await tempDir();
-    await writeFiles(dir, {
-      'people.csv': 'id,email,team,manager,status\nann,ann@corp.example,eng,,active\n',
-      'grants.jsonl': jsonl([{ principal: 'ann@corp.example', permission: 'db' }]),
-      'logs/1.jsonl': jsonl([{ ts: '2026-03-01T10:00:00Z', user: 'ann@corp.example', perm: 'db' }]),
-    });
-    const cfg = config(dir, {
-      directory: { path: 'people.csv' },
-      systems: { app: { connector: 'jsonl', logs: [{ path: 'logs/' }], grants: { path: 'grants.jsonl' }, mapping: MAPPING } },
-    });
-    const ctx = await stageContext(cfg);
+    const { ctx } = await oneUse();
     await ingest(ctx, '2026-03-10');
     // The first listing of the ledger still names a shard that a compaction elsewhere has since removed.
     const list = ctx.lake.list.bind(ctx.lake);

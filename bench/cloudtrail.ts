@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { random } from './random.js';
 
 /**
  * Generates CloudTrail log files as delivered to S3: gzip JSON `{"Records":[…]}`, one file per
@@ -20,18 +21,6 @@ const CALLS: [string, string, boolean][] = [
   ['kms.amazonaws.com', 'Decrypt', true], ['logs.amazonaws.com', 'FilterLogEvents', true],
   ['secretsmanager.amazonaws.com', 'GetSecretValue', true], ['cloudformation.amazonaws.com', 'DescribeStacks', true],
 ];
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex = (r: () => number, n: number) => Array.from({ length: n }, () => Math.floor(r() * 16).toString(16)).join('');
 const uuid = (r: () => number) => `${hex(r, 8)}-${hex(r, 4)}-4${hex(r, 3)}-a${hex(r, 3)}-${hex(r, 12)}`;
@@ -77,7 +66,7 @@ export async function generateCloudTrail(root: string, events: number, perFile =
   const have = existing.filter((f) => String(f).endsWith('.json.gz')).length;
   const files = Math.ceil(events / perFile);
   if (have === files) return { dir, files };
-  const r = rng(42);
+  const r = random(42);
   const people = Math.max(50, Math.floor(events / 2000));
   const start = Date.parse('2026-01-01T00:00:00Z');
   const span = 90 * 86_400_000;

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addDays, daysBetween, type Day } from '../core/days.js';
+import { random } from './random.js';
 
 /**
  * A simulated company whose ground truth is known: every grant is given a latent need (still needed,
@@ -44,18 +45,6 @@ export interface Company {
   grants: TruthGrant[];
   people: number;
   events: number;
-}
-
-/** A small deterministic PRNG (mulberry32): the same seed gives the same company. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Person {
