@@ -1,5 +1,8 @@
 import type { StageContext } from '../core/context.js';
+import { sqlFile } from '../core/db.js';
 import { layout } from '../core/layout.js';
+
+const READ_LEDGER = sqlFile(import.meta.url, 'ledger_read.sql');
 
 /** What the lake already holds for a system: ingested object ids, and a stat index to skip re-hashing. */
 export interface Ledger {
@@ -30,13 +33,44 @@ export async function loadLedger(ctx: Pick<StageContext, 'lake' | 'db'>, system:
 async function readLedger({ lake, db }: Pick<StageContext, 'lake' | 'db'>, keys: string[]): Promise<Ledger> {
   const ledger: Ledger = { ids: new Set(), byStat: new Map() };
   if (keys.length === 0) return ledger;
-  const rows = await db.all<{ object_id: string; uri: string; size: number; mtime_ms: number }>(
-    'SELECT object_id, uri, size, mtime_ms FROM read_parquet($files)',
-    { files: await lake.localPaths(keys) },
-  );
+  const rows = await db.all<{ object_id: string; uri: string; size: number; mtime_ms: number }>(READ_LEDGER, {
+    files: await lake.localPaths(keys),
+  });
   for (const r of rows) {
     ledger.ids.add(r.object_id);
     ledger.byStat.set(statKey(r.uri, r.size, r.mtime_ms), r.object_id);
   }
   return ledger;
+}
+
+/**
+ * The ledger skip, the one place ingest decides an object is not new: its id is in the ledger as read
+ * when the source started, or was committed since in this run.
+ */
+export class Known {
+  private constructor(private readonly ledger: Ledger) {}
+
+  static async load(ctx: Pick<StageContext, 'lake' | 'db'>, system: string): Promise<Known> {
+    return new Known(await loadLedger(ctx, system));
+  }
+
+  has(id: string): boolean {
+    return this.ledger.ids.has(id);
+  }
+
+  /** The id the ledger gave a local file with this path, size and mtime (so it need not be hashed again). */
+  idByStat(path: string, size: number, mtime_ms: number): string | undefined {
+    return this.ledger.byStat.get(statKey(path, size, mtime_ms));
+  }
+
+  /** The objects not known, the first of each id (two names may hold one content). */
+  fresh<T extends { object_id: string }>(objects: T[]): T[] {
+    const seen = new Set<string>();
+    return objects.filter((o) => !this.has(o.object_id) && !seen.has(o.object_id) && seen.add(o.object_id));
+  }
+
+  /** Remembers objects just committed. */
+  committed(objects: { object_id: string }[]): void {
+    for (const o of objects) this.ledger.ids.add(o.object_id);
+  }
 }

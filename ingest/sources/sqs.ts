@@ -2,20 +2,21 @@ import { rm } from 'node:fs/promises';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type QueueAttributeName, type SQSClient } from '@aws-sdk/client-sqs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { awsMessage, s3Client, s3Uri, sqsClient } from '../../core/aws.js';
-import type { LogSource } from '../../core/config.js';
+import type { LogSource as LogConfig } from '../../core/config.js';
 import type { StageContext } from '../../core/context.js';
 import { SourceError, StoreError, messageOf } from '../../core/errors.js';
 import { shortId } from '../../core/hash.js';
 import { layout } from '../../core/layout.js';
+import type { Known } from '../ledger.js';
 import { Heartbeat } from './heartbeat.js';
-import { loadLedgerRetrying, PARALLEL_DOWNLOADS, type RemoteReport, type Sink } from './sink.js';
 import { BadNotification, parseNotification, s3ObjectId, type ObjectRef } from './notifications.js';
 import { download, mapLimit, type FetchedObject } from './s3.js';
+import { bounded, PARALLEL_DOWNLOADS, type Batch, type LogSource, type SourceCounts } from './source.js';
 
 /**
  * An `sqs:` source: a queue carrying S3 event notifications. Delivery is at least once, so the design
  * leans on the ledger: an object is ingested, its ledger row written (the commit point), and only then
- * are the messages that named it deleted. A crash anywhere before the delete leaves the messages to
+ * are the messages that named it deleted (the batch's ack). A crash anywhere before the delete leaves the messages to
  * reappear; the redelivered objects are then found in the ledger and skipped, and any rows a crashed
  * batch left behind are invisible (not in the ledger) or duplicates that readers collapse.
  *
@@ -26,7 +27,7 @@ import { download, mapLimit, type FetchedObject } from './s3.js';
 
 export const SQS_DEFAULTS = { wait_time_secs: 20, visibility_timeout_secs: 60, batch_messages: 100 } as const;
 
-type SqsSource = LogSource & { sqs: string };
+type SqsConfig = LogConfig & { sqs: string };
 
 interface Settings {
   queue: string;
@@ -37,7 +38,7 @@ interface Settings {
   deadline: number;
 }
 
-export interface SqsReport extends RemoteReport {
+export interface SqsReport extends SourceCounts {
   messages: number;
   deleted: number;
   ignored: number;
@@ -57,41 +58,62 @@ interface Work {
   bad?: string;
 }
 
-export async function drainQueue(ctx: StageContext, system: string, source: SqsSource, sink: Sink): Promise<SqsReport> {
-  const log = ctx.log.child({ stage: 'ingest', system, queue: source.sqs });
-  const sqs = sqsClient(ctx.config.aws, source.sqs, ctx.log);
-  const s3 = s3Client(ctx.config.aws, ctx.log);
-  const started = Date.now();
-  const settings: Settings = {
-    queue: source.sqs,
-    wait: source.wait_time_secs ?? SQS_DEFAULTS.wait_time_secs,
-    visibility: source.visibility_timeout_secs ?? SQS_DEFAULTS.visibility_timeout_secs,
-    batch: source.batch_messages ?? SQS_DEFAULTS.batch_messages,
-    maxMessages: source.max_messages ?? Number.POSITIVE_INFINITY,
-    deadline: source.max_seconds ? started + source.max_seconds * 1000 : Number.POSITIVE_INFINITY,
-  };
-  const report: SqsReport = { files: 0, already_ingested: 0, messages: 0, deleted: 0, ignored: 0, poison: 0, bad: 0 };
-  const known = await loadLedgerRetrying(ctx, system);
-  const poisonSeen = new Set<string>();
-  for (;;) {
-    const heartbeat = new Heartbeat(sqs, settings.queue, settings.visibility, log);
-    try {
-      const messages = await receiveBatch(sqs, settings, report.messages, heartbeat);
-      if (messages.length === 0) break;
-      report.messages += messages.length;
-      log.debug({ messages: messages.length }, 'sqs batch received');
-      const repeats = messages.every((m) => poisonSeen.has(m.MessageId ?? ''));
-      const work = messages.map((m) => parse(m, report));
-      await processBatch(ctx, system, { s3, sqs, settings, sink, known, heartbeat, report }, work);
-      for (const w of work) if (w.failed) poisonSeen.add(w.id);
-      // Only poison messages already seen in this run came back: the queue has nothing new for us.
-      if (repeats) break;
-    } finally {
-      await heartbeat.stop();
-    }
+export class SqsSource implements LogSource {
+  private readonly report: SqsReport = { files: 0, already_ingested: 0, messages: 0, deleted: 0, ignored: 0, poison: 0, bad: 0 };
+  constructor(
+    private readonly ctx: StageContext,
+    private readonly system: string,
+    private readonly source: SqsConfig,
+  ) {}
+
+  get counts(): SourceCounts {
+    return this.report;
   }
-  log.info({ ...report, ms: Date.now() - started }, 'sqs source drained');
-  return report;
+
+  /**
+   * Receives a batch of messages at a time until the queue is empty (or a bound is reached) and yields
+   * their objects in bounded batches; a batch's ack deletes its messages. Once a round's batches are
+   * done, its poison messages are quarantined and left on the queue, and the messages with nothing to
+   * commit (ignored, bad, or naming only known objects) are deleted.
+   */
+  async *batches(known: Known): AsyncGenerator<Batch> {
+    const { ctx, system, source, report } = this;
+    const log = ctx.log.child({ stage: 'ingest', system, queue: source.sqs });
+    const sqs = sqsClient(ctx.config.aws, source.sqs, ctx.log);
+    const s3 = s3Client(ctx.config.aws, ctx.log);
+    const started = Date.now();
+    const settings: Settings = {
+      queue: source.sqs,
+      wait: source.wait_time_secs ?? SQS_DEFAULTS.wait_time_secs,
+      visibility: source.visibility_timeout_secs ?? SQS_DEFAULTS.visibility_timeout_secs,
+      batch: source.batch_messages ?? SQS_DEFAULTS.batch_messages,
+      maxMessages: source.max_messages ?? Number.POSITIVE_INFINITY,
+      deadline: source.max_seconds ? started + source.max_seconds * 1000 : Number.POSITIVE_INFINITY,
+    };
+    const poisonSeen = new Set<string>();
+    for (;;) {
+      const heartbeat = new Heartbeat(sqs, settings.queue, settings.visibility, log);
+      let dir: string | undefined;
+      try {
+        const messages = await receiveBatch(sqs, settings, report.messages, heartbeat);
+        if (messages.length === 0) break;
+        dir = await ctx.lake.scratch();
+        report.messages += messages.length;
+        log.debug({ messages: messages.length }, 'sqs batch received');
+        const repeats = messages.every((m) => poisonSeen.has(m.MessageId ?? ''));
+        const work = messages.map((m) => parse(m, report));
+        const env: Env = { s3, sqs, settings, known, heartbeat, report };
+        yield* roundBatches(ctx, system, env, work, dir);
+        for (const w of work) if (w.failed) poisonSeen.add(w.id);
+        // Only poison messages already seen in this run came back: the queue has nothing new for us.
+        if (repeats) break;
+      } finally {
+        await heartbeat.stop();
+        if (dir) await rm(dir, { recursive: true, force: true });
+      }
+    }
+    log.info({ ...report, ms: Date.now() - started }, 'sqs source drained');
+  }
 }
 
 /**
@@ -154,28 +176,45 @@ interface Env {
   s3: S3Client;
   sqs: SQSClient;
   settings: Settings;
-  sink: Sink;
-  known: Set<string>;
+  known: Known;
   heartbeat: Heartbeat;
   report: SqsReport;
 }
 
-async function processBatch(ctx: StageContext, system: string, env: Env, work: Work[]): Promise<void> {
-  const dir = await ctx.lake.scratch();
-  try {
-    // A bad notification will never parse: quarantined whole (the raw message) and deleted.
-    for (const w of work.filter((x) => x.bad !== undefined)) await quarantine(ctx, system, env, w, 'bad_notification');
-    const fetched = await fetchAll(env, work, dir);
-    await commitAll(ctx, env, fetched);
-    for (const w of work.filter((x) => x.failed)) {
-      env.report.poison += 1;
-      env.heartbeat.release(w.id);
-      await quarantine(ctx, system, env, w, w.failed!.reason);
-    }
-    await deleteMessages(ctx, env, work.filter((w) => !w.failed));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+/** One round of received messages: its batches, then its poison messages quarantined and the rest deleted. */
+async function* roundBatches(ctx: StageContext, system: string, env: Env, work: Work[], dir: string): AsyncGenerator<Batch> {
+  // A bad notification will never parse: quarantined whole (the raw message) and deleted.
+  for (const w of work.filter((x) => x.bad !== undefined)) await quarantine(ctx, system, env, w, 'bad_notification');
+  const fetched = await fetchAll(env, work, dir);
+  const sizes = (w: Work) => ({ files: fetched.get(w)!.length, bytes: fetched.get(w)!.reduce((n, o) => n + o.size, 0) });
+  for (const group of bounded([...fetched.keys()], sizes)) yield messagesBatch(ctx, env, group, fetched);
+  for (const w of work.filter((x) => x.failed)) {
+    env.report.poison += 1;
+    env.heartbeat.release(w.id);
+    await quarantine(ctx, system, env, w, w.failed!.reason);
   }
+  await deleteMessages(ctx, env, work.filter((w) => !w.failed && !fetched.has(w)));
+}
+
+/**
+ * The objects of some messages as one batch; its ack deletes them. If it throws, its messages are
+ * retried one by one, so one poison object does not hold back the others; a message that fails alone
+ * is marked poison (left on the queue); a lake failure (StoreError) stops the run.
+ */
+function messagesBatch(ctx: StageContext, env: Env, group: Work[], fetched: Map<Work, FetchedObject[]>): Batch {
+  return {
+    objects: group.flatMap((w) => fetched.get(w)!),
+    ack: () => deleteMessages(ctx, env, group),
+    failed(err) {
+      if (err instanceof StoreError) return undefined;
+      if (group.length === 1) {
+        group[0]!.failed = { uri: fetched.get(group[0]!)!.map((o) => o.uri).join(' '), reason: 'ingest_failed', detail: messageOf(err) };
+        return [];
+      }
+      ctx.log.debug({ stage: 'ingest', messages: group.length, error: messageOf(err) }, 'batch failed; retrying message by message');
+      return group.map((w) => messagesBatch(ctx, env, [w], fetched));
+    },
+  };
 }
 
 /**
@@ -209,59 +248,6 @@ async function fetchAll(env: Env, work: Work[], dir: string): Promise<Map<Work, 
   });
   for (const w of work) if (w.failed) out.delete(w);
   return out;
-}
-
-/**
- * Commits the batch's objects in sink-sized batches. If a batch throws, its messages are retried one by
- * one, so one poison object does not hold back the others; a lake failure (StoreError) stops the run.
- */
-async function commitAll(ctx: StageContext, env: Env, fetched: Map<Work, FetchedObject[]>): Promise<void> {
-  const groups: Work[][] = [];
-  let group: Work[] = [];
-  let files = 0;
-  let bytes = 0;
-  for (const [w, objects] of fetched) {
-    const size = objects.reduce((n, o) => n + o.size, 0);
-    if (group.length && (files + objects.length > env.sink.maxFiles || bytes + size > env.sink.maxBytes)) {
-      groups.push(group);
-      group = [];
-      files = 0;
-      bytes = 0;
-    }
-    group.push(w);
-    files += objects.length;
-    bytes += size;
-  }
-  if (group.length) groups.push(group);
-  for (const g of groups) {
-    try {
-      await commit(env, g.flatMap((w) => fetched.get(w)!));
-    } catch (err) {
-      if (err instanceof StoreError || g.length === 1) {
-        if (err instanceof StoreError) throw err;
-        g[0]!.failed = { uri: fetched.get(g[0]!)!.map((o) => o.uri).join(' '), reason: 'ingest_failed', detail: messageOf(err) };
-        continue;
-      }
-      ctx.log.debug({ stage: 'ingest', messages: g.length, error: messageOf(err) }, 'batch failed; retrying message by message');
-      for (const w of g) {
-        try {
-          await commit(env, fetched.get(w)!);
-        } catch (e) {
-          if (e instanceof StoreError) throw e;
-          w.failed = { uri: fetched.get(w)!.map((o) => o.uri).join(' '), reason: 'ingest_failed', detail: messageOf(e) };
-        }
-      }
-    }
-  }
-}
-
-/** Commits objects not yet known (two messages may name one object), then remembers them. */
-async function commit(env: Env, objects: FetchedObject[]): Promise<void> {
-  const seen = new Set<string>();
-  const fresh = objects.filter((o) => !env.known.has(o.object_id) && !seen.has(o.object_id) && seen.add(o.object_id));
-  if (fresh.length === 0) return;
-  await env.sink.commit(fresh);
-  for (const o of fresh) env.known.add(o.object_id);
 }
 
 /** Deletes completed messages, ten per call. A failed delete only means the message comes back, and is skipped then. */

@@ -1,0 +1,184 @@
+import { readdir } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { SystemConfig } from '../core/config.js';
+import type { StageContext } from '../core/context.js';
+import { sqlFile, sqlString } from '../core/db.js';
+import { shortId } from '../core/hash.js';
+import { layout } from '../core/layout.js';
+import { messageOf } from '../core/errors.js';
+import type { Connector } from '../connectors/index.js';
+import { checkFormat } from '../connectors/_shared/formats.js';
+import { brokenGzip } from '../connectors/_shared/gzip.js';
+import type { LogsReport } from './logs.js';
+import type { SourceObject } from './sources/index.js';
+
+const SQL = {
+  batch: sqlFile(import.meta.url, 'batch.sql'),
+  summarize: sqlFile(import.meta.url, 'summarize.sql'),
+  dropFiles: sqlFile(import.meta.url, 'batch_drop_files.sql'),
+  unreadable: sqlFile(import.meta.url, 'batch_unreadable.sql'),
+  objects: sqlFile(import.meta.url, 'batch_objects.sql'),
+  usage: sqlFile(import.meta.url, 'usage.sql'),
+  quarantine: sqlFile(import.meta.url, 'quarantine.sql'),
+  skipped: sqlFile(import.meta.url, 'skipped.sql'),
+  ledger: sqlFile(import.meta.url, 'ledger.sql'),
+  ledgerTotals: sqlFile(import.meta.url, 'ledger_totals.sql'),
+};
+
+/**
+ * Ingests one batch of objects: the connector's events folded by summarize.sql into `lapse_batch`, then
+ * the daily summaries, the quarantine and, last, the ledger rows (the commit point).
+ */
+export async function ingestBatch(
+  ctx: StageContext,
+  system: string,
+  sys: SystemConfig,
+  connector: Connector,
+  objects: SourceObject[],
+  report: LogsReport,
+): Promise<void> {
+  const started = performance.now();
+  const { db, lake } = ctx;
+  const batchId = shortId('b', ...objects.map((o) => o.object_id).sort());
+  const paths = objects.map((o) => o.path);
+  await db.run(SQL.batch);
+  // A broken .gz would be read up to its cut without a word: it is quarantined whole instead. The check
+  // inflates on libuv's threads while the engine parses on its own, and drops what the engine read of it.
+  const checked = brokenGzip(paths);
+  const failed = await summarize(ctx, system, connector, connector.options.parse(sys), paths);
+  const broken = await checked;
+  if (broken.size) await db.run(SQL.dropFiles, { files: [...broken.keys()] });
+  const unreadable = [...broken, ...failed.filter(([file]) => !broken.has(file))];
+  for (const [file, error] of unreadable) {
+    ctx.log.warn({ stage: 'ingest', system, file, error }, 'unreadable file quarantined');
+    await db.run(SQL.unreadable, { file, reason: `unreadable_file: ${error}` });
+  }
+  await db.run(SQL.objects, {
+    paths,
+    uris: objects.map((o) => o.uri ?? o.path),
+    ids: objects.map((o) => o.object_id),
+    sizes: objects.map((o) => String(o.size)),
+    mtimes: objects.map((o) => String(o.mtime_ms)),
+  });
+  const parsed = performance.now();
+  const scratch = await lake.scratch();
+  report.summaries += await writeUsage(ctx, system, batchId, scratch);
+  await writeQuarantine(ctx, system, batchId, connector, report);
+  await writeLedger(ctx, system, batchId, scratch, report);
+  ctx.log.debug(
+    { stage: 'ingest', system, batch: batchId, files: objects.length, parse_ms: Math.round(parsed - started), write_ms: Math.round(performance.now() - parsed) },
+    'batch ingested',
+  );
+}
+
+/**
+ * Runs the connector over the files into `lapse_batch`. A file the engine cannot read at all (corrupt
+ * gzip, unreadable) fails the whole query, so on failure the files are split in halves until the bad
+ * ones are alone; those are returned with their error, to be quarantined, and the rest is ingested.
+ */
+async function summarize(
+  ctx: StageContext,
+  system: string,
+  connector: Connector,
+  options: Record<string, unknown>,
+  paths: string[],
+): Promise<[string, string][]> {
+  const query = checkFormat(connector.id, await connector.events({ system, options, files: paths, db: ctx.db }));
+  try {
+    await ctx.db.run(`INSERT INTO lapse_batch BY NAME WITH lapse_events AS (${query.sql}) ${SQL.summarize}`, query.params);
+    return [];
+  } catch (err) {
+    if (paths.length === 1) return [[paths[0]!, messageOf(err).split('\n')[0]!]];
+  } finally {
+    await query.cleanup?.();
+  }
+  const half = Math.ceil(paths.length / 2);
+  return [
+    ...(await summarize(ctx, system, connector, options, paths.slice(0, half))),
+    ...(await summarize(ctx, system, connector, options, paths.slice(half))),
+  ];
+}
+
+/** Daily summaries, one Parquet shard per (system, day) partition, named after the batch. */
+async function writeUsage(ctx: StageContext, system: string, batchId: string, scratch: string): Promise<number> {
+  const dir = join(scratch, 'usage');
+  const rows = await ctx.db.run(
+    `COPY (${SQL.usage}) TO ${sqlString(dir)} (FORMAT parquet, PARTITION_BY (system, day), FILENAME_PATTERN ${sqlString(`${batchId}_{i}`)})`,
+    { system },
+  );
+  if (rows === 0) return 0;
+  for (const file of await readdir(dir, { recursive: true })) {
+    if (!file.endsWith('.parquet')) continue;
+    await ctx.lake.putFile(`${layout.usage}${relative('', file).split(sep).join('/')}`, join(dir, file));
+  }
+  return rows;
+}
+
+interface QuarantineRow {
+  file: string;
+  rec: number | null;
+  sub: number | null;
+  reason: string;
+  detail: string | null;
+  count: number;
+  raw: string | null;
+  object_id: string;
+  uri: string;
+}
+
+/** Malformed records, with where they came from and why, as JSON lines anyone can read. */
+async function writeQuarantine(
+  ctx: StageContext,
+  system: string,
+  batchId: string,
+  connector: Connector,
+  report: LogsReport,
+): Promise<void> {
+  const rows = await ctx.db.all<QuarantineRow>(SQL.quarantine);
+  // Counted in reason order, so equal counts list the same way whatever the records' order.
+  for (const r of [...rows].sort((a, b) => (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0))) {
+    report.quarantined[r.reason] = (report.quarantined[r.reason] ?? 0) + r.count;
+  }
+  for (const r of await ctx.db.all<{ reason: string; n: number }>(SQL.skipped)) {
+    report.skipped[r.reason] = (report.skipped[r.reason] ?? 0) + r.n;
+  }
+  if (rows.length === 0) return;
+  await fillRawText(connector, rows);
+  const lines = rows.map((r) =>
+    JSON.stringify({
+      system, object: r.uri, object_id: r.object_id, record: r.rec, sub: r.sub, reason: r.reason, detail: r.detail, count: r.count,
+      raw: r.raw,
+    }),
+  );
+  await ctx.lake.writeText(layout.quarantineBatch(system, batchId), `${lines.join('\n')}\n`);
+}
+
+/** Records the engine could not parse have no text yet: the connector reads them back from the file. */
+async function fillRawText(connector: Connector, rows: QuarantineRow[]): Promise<void> {
+  const byFile = new Map<string, QuarantineRow[]>();
+  for (const r of rows) {
+    if (r.raw !== null || r.rec === null || r.sub !== null) continue;
+    byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
+  }
+  for (const [file, list] of byFile) {
+    const texts = await connector.readRecords(file, list.map((r) => r.rec!));
+    for (const r of list) r.raw = texts.get(r.rec!)?.slice(0, 65536) ?? null;
+  }
+}
+
+/** The commit point: once an object is in the ledger, its summaries are visible and it is never re-read. */
+async function writeLedger(
+  ctx: StageContext,
+  system: string,
+  batchId: string,
+  scratch: string,
+  report: LogsReport,
+): Promise<void> {
+  const file = join(scratch, 'objects.parquet');
+  await ctx.db.run(`COPY (${SQL.ledger}) TO ${sqlString(file)} (FORMAT parquet)`, { batch: batchId });
+  const totals = await ctx.db.one<{ records: number; uses: number; newest: string | null }>(SQL.ledgerTotals, { file });
+  report.records += totals?.records ?? 0;
+  report.uses += totals?.uses ?? 0;
+  if (totals?.newest && (!report.newest_event || totals.newest > report.newest_event)) report.newest_event = totals.newest;
+  await ctx.lake.putFile(layout.objectsBatch(system, batchId), file);
+}
