@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isDay } from './days.js';
+import { EXCLUDED_BY_IDS, GUARD_IDS } from './rules.js';
 
 /** The data model (README, Outputs), one zod schema per concept; types share the schema's name. */
 
@@ -37,6 +38,10 @@ export type FindingKind = z.infer<typeof FindingKind>;
 export const FindingStatus = z.enum(['new', 'open', 'resolved', 'reappeared', 'exempted']);
 export type FindingStatus = z.infer<typeof FindingStatus>;
 
+/** The rule or guard that keeps a finding from action (core/rules.ts lists them, in precedence order). */
+export const ExcludedBy = z.enum(EXCLUDED_BY_IDS);
+export type ExcludedBy = z.infer<typeof ExcludedBy>;
+
 export const Baseline = z.object({
   team_size: z.number(),
   team_holders: z.number(),
@@ -73,12 +78,13 @@ export const Finding = z.object({
   /** A person's decision read back from a ticket: revoke puts an anomaly on the revocation list. */
   decision: z.enum(['keep', 'revoke']).nullable(),
   /** The rule or guard that keeps this finding from any action, or null when it is actionable. */
-  excluded_by: z.string().nullable(),
+  excluded_by: ExcludedBy.nullable(),
   exempt_reason: z.string().nullable(),
 });
 export type Finding = z.infer<typeof Finding>;
 
-export const GuardName = z.enum(['source_freshness', 'observation_window', 'blast_radius']);
+/** A guard's name (core/rules.ts). */
+export const GuardName = z.enum(GUARD_IDS);
 export type GuardName = z.infer<typeof GuardName>;
 
 /** A safety guard that held something back on one system. */
@@ -131,7 +137,7 @@ export const FindingCount = z.object({
   system: z.string(),
   kind: FindingKind,
   status: FindingStatus,
-  excluded_by: z.string().nullable(),
+  excluded_by: ExcludedBy.nullable(),
   revocable: z.boolean(),
   n: z.number(),
 });

@@ -4,7 +4,7 @@ import type { Day } from '../core/days.js';
 import { sqlFile } from '../core/db.js';
 import { UsageError } from '../core/errors.js';
 import { stageGaps } from './gaps.js';
-import { loadRules } from './rules.js';
+import { loadRules } from './rules/config.js';
 
 const BACKTEST = sqlFile(import.meta.url, 'backtest.sql');
 

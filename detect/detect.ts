@@ -8,7 +8,9 @@ import { Finding, FindingCount, FindingsDocument, type GuardEntry, type SourceEn
 import { guardEntries } from './guards.js';
 import { listRestores, listRevocations } from '../core/records.js';
 import { resolveIdentities } from './resolve.js';
-import { loadRules } from './rules.js';
+import { loadRules } from './rules/config.js';
+import { loadRuleRegistry } from './rules/registry.js';
+import { REVOCABLE_SQL } from '../core/findings.js';
 
 const EVALUATE = sqlFile(import.meta.url, 'evaluate.sql');
 const LIFECYCLE = sqlFile(import.meta.url, 'lifecycle.sql');
@@ -49,8 +51,8 @@ export async function detect(ctx: StageContext, asOf: Day): Promise<Detection> {
   await db.run(LIFECYCLE, { as_of: asOf, grace_days: config.lifecycle.grace_days });
   const lifecycle_ms = t();
   const counts = (await db.all(COUNTS, { as_of: asOf })).map((r) => FindingCount.parse(r));
-  const sources = await sourceEntries(ctx, asOf);
-  const guards = guardEntries(config, counts, sources);
+  const { sources, silent } = await sourceEntries(ctx, asOf);
+  const guards = guardEntries(config, counts, sources, silent);
   const counts_ms = t();
   const run_id = await runId(ctx, asOf, guards, sources);
   const meta = { as_of: asOf, run_id, guards, sources };
@@ -73,9 +75,7 @@ function timer(): () => number {
   };
 }
 
-const COUNTS = `SELECT system, kind, status, excluded_by,
-    coalesce(status NOT IN ('resolved', 'exempted') AND excluded_by IS NULL AND revocable_from <= $as_of, false) AS revocable,
-    count(*) AS n
+const COUNTS = `SELECT system, kind, status, excluded_by, ${REVOCABLE_SQL} AS revocable, count(*) AS n
   FROM lapse_findings WHERE ${IN_DOCUMENT} GROUP BY ALL ORDER BY ALL`;
 
 /** The findings of a run's document from a findings relation (a temp table or a stored file). */
@@ -93,6 +93,7 @@ async function readFindings(ctx: StageContext, relation: string, asOf: Day): Pro
 export async function evaluate(ctx: StageContext, asOf: Day): Promise<void> {
   const { db, config } = ctx;
   await loadRules(ctx, asOf);
+  await loadRuleRegistry(db);
   await resolveIdentities(ctx);
   await db.run(EVALUATE, {
     as_of: asOf,
@@ -116,13 +117,15 @@ async function runId(ctx: StageContext, asOf: Day, guards: GuardEntry[], sources
   return `${asOf}-${sha256(`${row?.h ?? ''}${canonicalJson({ guards, sources })}`).slice(0, 8)}`;
 }
 
-async function sourceEntries(ctx: StageContext, asOf: Day): Promise<SourceEntry[]> {
+/** What detect knew of each system's source, and the systems evaluate.sql judged silent (source_freshness). */
+async function sourceEntries(ctx: StageContext, asOf: Day): Promise<{ sources: SourceEntry[]; silent: Set<string> }> {
   const rows = await ctx.db.all<{
     system: string; first_day: string | null; newest_day: string | null; grants: number; snapshot: string | null;
-    unresolved_count: number; unresolved: string[] | null;
+    unresolved_count: number; unresolved: string[] | null; silent: boolean | null;
   }>(
     `WITH per_system AS (
-       SELECT system, count(*) AS grants, count(DISTINCT principal) FILTER (WHERE person IS NULL) AS unresolved_count
+       SELECT system, count(*) AS grants, count(DISTINCT principal) FILTER (WHERE person IS NULL) AS unresolved_count,
+              bool_or(silent) AS silent
        FROM lapse_eval GROUP BY system
      ),
      unresolved AS (
@@ -131,7 +134,8 @@ async function sourceEntries(ctx: StageContext, asOf: Day): Promise<SourceEntry[
      ),
      snapshots AS (SELECT system, max(snapshot)::VARCHAR AS snapshot FROM lapse_grants GROUP BY system)
      SELECT s.system, src.first_day::VARCHAR AS first_day, src.newest_day::VARCHAR AS newest_day,
-            coalesce(p.grants, 0) AS grants, sn.snapshot, coalesce(p.unresolved_count, 0) AS unresolved_count, u.unresolved
+            coalesce(p.grants, 0) AS grants, sn.snapshot, coalesce(p.unresolved_count, 0) AS unresolved_count, u.unresolved,
+            p.silent
      FROM (SELECT unnest($systems) AS system) s
      LEFT JOIN lapse_sources src USING (system)
      LEFT JOIN per_system p USING (system)
@@ -146,7 +150,7 @@ async function sourceEntries(ctx: StageContext, asOf: Day): Promise<SourceEntry[
   const revokedIds = new Set(revocations.map((r) => r.finding_id));
   const restores = (await listRestores(ctx.lake)).filter((r) => r.requested_at.slice(0, 10) < asOf && revokedIds.has(r.finding_id));
   const count = <T extends { system: string }>(list: T[], system: string) => list.filter((x) => x.system === system).length;
-  return rows.map((r) => ({
+  const sources = rows.map((r) => ({
     system: r.system,
     first_day: r.first_day,
     newest_day: r.newest_day,
@@ -159,6 +163,7 @@ async function sourceEntries(ctx: StageContext, asOf: Day): Promise<SourceEntry[
     revoked: new Set(revocations.filter((x) => x.system === r.system).map((x) => x.finding_id)).size,
     restored_after_revocation: count(restores, r.system),
   }));
+  return { sources, silent: new Set(rows.filter((r) => r.silent).map((r) => r.system)) };
 }
 
 /** The most recent earlier run's findings, as `lapse_prev` (empty on the first run). */

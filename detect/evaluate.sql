@@ -6,7 +6,7 @@
 --         lapse_system_rules(system, ttl_days, max_lag_days), lapse_permission_rules(system, permission,
 --         ttl_days, emergency_only, periodic), lapse_protected(value), lapse_exemptions(exemption_id, system,
 --         permission, principal, person, owner, reason, until) — the ones active on the as-of day —
---         (detect/rules.ts).
+--         (detect/rules/config.ts); the macros lapse_finding_id and lapse_excluded_by (detect/rules/registry.ts).
 -- Parameters: $as_of (DATE), $default_ttl, $default_lag, $min_team_size (INTEGER), $anomaly_threshold
 --             (DOUBLE; applied in lapse_baseline, a table, as the view lapse_eval takes no parameters).
 -- Output: lapse_eval, a view with one row per grant, over lapse_judged and lapse_baseline.
@@ -123,21 +123,18 @@ exempted AS (
   GROUP BY ALL
 )
 SELECT f.*,
-  -- The same id as core/findings.ts findingId(); only flagged grants need one.
-  CASE WHEN f.kind IS NOT NULL
-       THEN 'f_' || left(sha256(f.system || chr(31) || f.principal || chr(31) || f.permission), 16) END AS finding_id,
+  -- Only flagged grants need an id (lapse_finding_id: core/findings.ts findingId, by detect/rules/registry.ts).
+  CASE WHEN f.kind IS NOT NULL THEN lapse_finding_id(f.system, f.principal, f.permission) END AS finding_id,
   x.exemption_id, x.exemption_text,
-  -- Which rule or guard keeps a flagged grant from action (rules first, then guards).
-  CASE
-    WHEN f.kind IS NULL THEN NULL
-    WHEN f.protected THEN 'protected_principal'
-    -- A person who left loses everything not protected, whatever was exempted for them.
-    WHEN f.kind = 'terminated' THEN NULL
-    WHEN x.exemption_id IS NOT NULL THEN 'exemption'
-    WHEN f.emergency_only THEN 'emergency_only'
-    WHEN f.silent THEN 'source_freshness'
-    WHEN f.kind = 'never_used' AND f.observed_days <= f.ttl_days THEN 'observation_window'
-  END AS excluded_by
+  -- Which rule or guard keeps a flagged grant from action: each one's condition, under its id in
+  -- core/rules.ts; the registry's order decides between them, and which of them hold a leaver's grant.
+  lapse_excluded_by(f.kind,
+    protected_principal := f.protected,
+    exemption := x.exemption_id IS NOT NULL,
+    emergency_only := f.emergency_only,
+    source_freshness := f.silent,
+    observation_window := f.kind = 'never_used' AND f.observed_days <= f.ttl_days
+  ) AS excluded_by
 FROM flagged f
 LEFT JOIN exempted x USING (system, principal, permission);
 

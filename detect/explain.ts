@@ -2,6 +2,8 @@ import type { StageContext } from '../core/context.js';
 import type { Day } from '../core/days.js';
 import { inactiveReason, listExemptions, type ExemptionState } from '../core/exemptions.js';
 import { evaluate } from './detect.js';
+import type { ExcludedBy } from '../core/model.js';
+import { holdExplanation } from './rules/registry.js';
 import { plural } from '../core/text.js';
 
 export interface Explanation {
@@ -11,7 +13,7 @@ export interface Explanation {
   person: string | null;
   verdict: 'flagged' | 'excluded' | 'ok';
   kind: string | null;
-  excluded_by: string | null;
+  excluded_by: ExcludedBy | null;
   last_used: string | null;
   days_unused: number | null;
   ttl_days: number;
@@ -27,7 +29,7 @@ export interface Explanation {
 
 interface EvalRow {
   system: string; principal: string; permission: string; person: string | null; email: string | null;
-  kind: string | null; excluded_by: string | null; last_used: string | null; days_unused: number | null;
+  kind: string | null; excluded_by: ExcludedBy | null; last_used: string | null; days_unused: number | null;
   ttl_days: number; granted_at: string | null; first_day: string | null; newest_day: string | null;
   permission_ttl: boolean; observed_days: number; cold_score: number | null; periodic: boolean;
   team_size: number; team_holders: number; team_users: number; org_holders: number; team: string | null;
@@ -104,14 +106,6 @@ function baseline(r: EvalRow): string {
   return `${team}; ${r.org_holders} hold it company-wide${score}`;
 }
 
-const HOLDS: Record<string, string> = {
-  protected_principal: 'the principal is protected (protected_principals): never flagged for action',
-  emergency_only: 'the permission is emergency-only (break-glass): rarely used by design, never revoked',
-  source_freshness: "the system's logs are silent: lapse cannot tell unused from unlogged",
-  observation_window: 'the logs do not yet cover the TTL: non-use cannot be judged',
-  exemption: 'exempted',
-};
-
 function reason(r: EvalRow): string {
   const ttl = `TTL ${plural(r.ttl_days, 'day')}${r.periodic ? ' (a periodic permission)' : r.permission_ttl ? ' (set for this permission)' : ''}`;
   const evidence =
@@ -126,8 +120,7 @@ function reason(r: EvalRow): string {
     const young = !r.last_used;
     return young ? `too new to judge by TTL: ${evidence}; ${baseline(r)}` : `in use: ${evidence}`;
   }
-  const why = r.excluded_by === 'exemption' ? `exempted: ${r.exemption_text}` : r.excluded_by ? HOLDS[r.excluded_by] ?? r.excluded_by : '';
-  const hold = why ? ` — held: ${why}` : '';
+  const hold = r.excluded_by ? ` — held: ${holdExplanation(r.excluded_by, r.exemption_text)}` : '';
   if (r.kind === 'cold_start_anomaly') return `cold-start anomaly: ${evidence}; ${baseline(r)}${hold}`;
   return `${r.kind.replace('_', ' ')}: ${evidence}${hold}`;
 }

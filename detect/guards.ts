@@ -9,16 +9,16 @@ import { plural } from '../core/text.js';
 
 /**
  * The guards (README, Detection rules), as entries in the findings document. Source freshness and the
- * observation window were applied per grant in SQL (`excluded_by`); blast radius is judged here per
- * system, on what would be revoked.
+ * observation window were applied per grant in SQL (`excluded_by`; `silent`: the systems evaluate.sql
+ * judged silent); blast radius is judged here per system, on what would be revoked.
  */
-export function guardEntries(config: Config, counts: FindingCount[], sources: SourceEntry[]): GuardEntry[] {
+export function guardEntries(config: Config, counts: FindingCount[], sources: SourceEntry[], silent: Set<string>): GuardEntry[] {
   const out: GuardEntry[] = [];
   for (const s of sources) {
     const onSystem = counts.filter((c) => c.system === s.system);
     const count = (pick: (c: FindingCount) => boolean) => onSystem.filter(pick).reduce((a, c) => a + c.n, 0);
-    const maxLag = config.systems[s.system]?.max_source_lag_days ?? config.defaults.max_source_lag_days;
-    if (s.grants > 0 && (s.lag_days === null || s.lag_days > maxLag)) {
+    if (silent.has(s.system)) {
+      const maxLag = config.systems[s.system]?.max_source_lag_days ?? config.defaults.max_source_lag_days;
       out.push({
         system: s.system,
         guard: 'source_freshness',

@@ -1,7 +1,8 @@
 -- Gives each finding its lifecycle against the previous run's findings file, which keeps every finding
 -- ever resolved, so a finding that comes back is known as `reappeared` however long it was gone.
 -- Inputs: lapse_eval (evaluate.sql), lapse_people, lapse_prev (the previous run's findings file, same columns as the
---         output), lapse_decisions(finding_id, decision) (the newest decision per finding).
+--         output), lapse_decisions(finding_id, decision) (the newest decision per finding), lapse_rules(id,
+--         exempts, reason) (detect/rules/registry.ts).
 -- Parameters: $as_of (DATE), $grace_days (INTEGER).
 -- Output: lapse_findings: flagged grants (new | open | reappeared | exempted), findings gone since the
 --         previous run (resolved today), and older resolved findings carried forward as history.
@@ -22,14 +23,12 @@ cur AS (
       'team_size': e.team_size::INTEGER, 'team_holders': e.team_holders::INTEGER,
       'team_users': e.team_users::INTEGER, 'org_holders': e.org_holders::INTEGER} END AS baseline,
     e.excluded_by,
-    CASE e.excluded_by
-      WHEN 'emergency_only' THEN 'emergency-only (break-glass) permission'
-      WHEN 'protected_principal' THEN 'protected principal'
-      WHEN 'exemption' THEN e.exemption_text
-    END AS exempt_reason,
+    -- A rule that exempts gives its reason, or the covering exemption's own text (core/rules.ts).
+    CASE WHEN r.exempts THEN coalesce(r.reason, e.exemption_text) END AS exempt_reason,
     d.decision,
-    e.excluded_by IN ('emergency_only', 'protected_principal', 'exemption') AS exempted
+    coalesce(r.exempts, false) AS exempted
   FROM lapse_eval e
+  LEFT JOIN lapse_rules r ON r.id = e.excluded_by
   LEFT JOIN managers m ON m.id = e.person
   LEFT JOIN lapse_decisions d USING (finding_id)
   WHERE e.kind IS NOT NULL

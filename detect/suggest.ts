@@ -3,7 +3,7 @@ import type { StageContext } from '../core/context.js';
 import type { Day } from '../core/days.js';
 import { sqlFile } from '../core/db.js';
 import { stageGaps } from './gaps.js';
-import { loadRules } from './rules.js';
+import { loadRules } from './rules/config.js';
 import { plural } from '../core/text.js';
 
 const SUGGEST = sqlFile(import.meta.url, 'suggest.sql');

@@ -1,5 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { configReference } from './config-reference.js';
+import { writeRulesTable } from './rules-reference.js';
 
-/** `npm run docs`: regenerates docs/config.md. */
+/** `npm run docs`: regenerates docs/config.md and the README's rules table. */
 writeFileSync('docs/config.md', configReference());
+writeRulesTable();

@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from 'vitest';
-import type { Config } from '../core/config.js';
-import { appSystem, config, stageContext, tempDir } from '../test/helpers.js';
-import { loadRules } from './rules.js';
+import type { Config } from '../../core/config.js';
+import { appSystem, config, stageContext, tempDir } from '../../test/helpers.js';
+import { loadRules } from './config.js';
 
 /**
  * The config's numbers go to DuckDB as JSON; a value the column type cannot hold must stop the run,

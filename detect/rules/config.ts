@@ -1,10 +1,10 @@
-import type { Config } from '../core/config.js';
-import { isDay, type Day } from '../core/days.js';
-import { sqlIdent, type Db } from '../core/db.js';
-import { LapseError } from '../core/errors.js';
-import { latestDecisions } from '../core/decisions.js';
-import { activeOn, listExemptions } from '../core/exemptions.js';
-import type { StageContext } from '../core/context.js';
+import type { Config } from '../../core/config.js';
+import { isDay, type Day } from '../../core/days.js';
+import { sqlIdent, type Db } from '../../core/db.js';
+import { LapseError } from '../../core/errors.js';
+import { latestDecisions } from '../../core/decisions.js';
+import { activeOn, listExemptions } from '../../core/exemptions.js';
+import type { StageContext } from '../../core/context.js';
 
 /**
  * Loads what evaluate.sql and lifecycle.sql join besides the lake's usage: the config's TTLs and
