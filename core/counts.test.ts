@@ -24,6 +24,13 @@ describe('headline counts', () => {
     expect(headline(COUNTS, [])).toMatchObject({ held: 1, revocable: 6 });
   });
 
+  test("a leaver's grant on a silent system is held with the list source_freshness holds, not revocable", () => {
+    // Source freshness never excludes a terminated person's finding, but it holds the whole list (actions/_shared/held.ts).
+    const counts = [cell('db', 'new', 1, { kind: 'terminated', revocable: true }), cell('db', 'new', 2, { excluded_by: 'source_freshness' })];
+    const silent: GuardEntry[] = [{ system: 'db', guard: 'source_freshness', held: 2, detail: 'source silent' }];
+    expect(headline(counts, silent)).toMatchObject({ flagged: 3, held: 3, revocable: 0 });
+  });
+
   test.each([['app'], ['db']])('held and revocable are disjoint parts of flagged on %s', (system) => {
     const h = headline(COUNTS.filter((c) => c.system === system), GUARDS);
     expect(h.held + h.revocable).toBeLessThanOrEqual(h.flagged);

@@ -1,4 +1,5 @@
 import type { FindingCount, GuardEntry } from './model.js';
+import { holdsList } from './rules.js';
 
 /**
  * The headline numbers of a run, each defined once. The run summary (cli/summary.ts), the report
@@ -15,7 +16,8 @@ export interface Headline {
   new: number;
   /**
    * Held: flagged, but kept from any action by a rule or guard: on the finding (`excluded_by`), or,
-   * for a finding otherwise revocable, by the blast-radius guard holding its system's whole list.
+   * for a finding otherwise revocable, by a guard holding its system's whole list (blast radius, a
+   * silent source: core/rules.ts `holdsList`).
    */
   held: number;
   /** Revocable: past the notice period and on the system's revocation list this run (not held). */
@@ -28,9 +30,9 @@ export interface Headline {
 
 const FLAGGED = new Set(['new', 'open', 'reappeared']);
 
-/** The systems whose revocation list a guard held this run (the blast-radius guard holds a whole list). */
+/** The systems whose revocation list a guard held this run (as actions/_shared/held.ts holds them). */
 export function heldLists(guards: GuardEntry[]): Set<string> {
-  return new Set(guards.filter((g) => g.guard === 'blast_radius').map((g) => g.system));
+  return new Set(guards.filter((g) => holdsList(g.guard)).map((g) => g.system));
 }
 
 /** Whether a count cell is held (see Headline.held), given the systems whose list was held. */
