@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addDays, daysBetween, type Day } from '../core/days.js';
+import { isActionable } from '../core/findings.js';
+import type { Finding } from '../core/model.js';
 import { random } from './random.js';
 
 /**
@@ -188,6 +190,9 @@ guards: { max_revoke_fraction: 1, max_revoke_count: 1000000 }
 cold_start: { min_team_size: 5, anomaly_threshold: 0.9 }
 `;
 
+/** What the quality measure reads of a finding. */
+export type Reported = Pick<Finding, 'principal' | 'permission' | 'kind' | 'excluded_by' | 'status'>;
+
 export interface Score {
   kind: TruthKind;
   truth: number;
@@ -198,10 +203,10 @@ export interface Score {
 }
 
 /** Precision and recall per kind: what lapse would act on (not excluded, not resolved) against the truth. */
-export function score(grants: TruthGrant[], findings: { principal: string; permission: string; kind: string; excluded_by: string | null; status: string }[]): Score[] {
+export function score(grants: TruthGrant[], findings: Reported[]): Score[] {
   const key = (principal: string, permission: string) => `${principal}\u0000${permission}`;
   const truth = new Map(grants.map((g) => [key(g.principal, g.permission), g.truth]));
-  const acted = findings.filter((f) => f.excluded_by === null && f.status !== 'resolved');
+  const acted = findings.filter(isActionable);
   return (['stale', 'never_used', 'terminated', 'cold_start_anomaly'] as const).map((kind) => {
     const found = acted.filter((f) => f.kind === kind);
     const right = found.filter((f) => truth.get(key(f.principal, f.permission)) === kind).length;
@@ -211,8 +216,8 @@ export function score(grants: TruthGrant[], findings: { principal: string; permi
 }
 
 /** Where the misses and false alarms come from, by latent need: for the note and for debugging. */
-export function confusion(grants: TruthGrant[], findings: { principal: string; permission: string; kind: string; excluded_by: string | null; status: string }[]): Record<string, Record<string, number>> {
-  const found = new Map(findings.filter((f) => f.excluded_by === null && f.status !== 'resolved').map((f) => [`${f.principal}\u0000${f.permission}`, f.kind]));
+export function confusion(grants: TruthGrant[], findings: Reported[]): Record<string, Record<string, number>> {
+  const found = new Map(findings.filter(isActionable).map((f) => [`${f.principal}\u0000${f.permission}`, f.kind]));
   const out: Record<string, Record<string, number>> = {};
   for (const g of grants) {
     const got = found.get(`${g.principal}\u0000${g.permission}`) ?? 'none';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AS_OF, confusion, generateCompany, score, type Score } from './company.js';
+import { AS_OF, confusion, generateCompany, score, type Reported, type Score } from './company.js';
 
 /**
  * Detection quality: precision and recall per finding kind on a simulated company with known ground
@@ -27,7 +27,7 @@ export async function benchQuality(args: string[]): Promise<void> {
 }
 
 /** `lapse detect --json` on the company, through the built CLI. */
-export function detectJson(dir: string): { principal: string; permission: string; kind: string; excluded_by: string | null; status: string }[] {
+export function detectJson(dir: string): Reported[] {
   const bin = resolve(import.meta.dirname, import.meta.dirname.includes('/dist/') ? '../..' : '..', 'bin/lapse.js');
   for (const command of ['ingest', 'detect']) {
     const r = spawnSync(process.execPath, [bin, command, '--config', 'lapse.yaml', '--as-of', AS_OF, ...(command === 'detect' ? ['--json'] : [])], {

@@ -2,6 +2,7 @@ import type { ActionOutcome } from '../actions/index.js';
 import type { CompactReport } from '../aggregate/index.js';
 import type { IngestReport } from '../ingest/index.js';
 import { headline } from '../core/counts.js';
+import { isActionable } from '../core/findings.js';
 import type { FindingCount } from '../core/model.js';
 import type { Detection } from '../detect/index.js';
 import { plural } from '../core/text.js';
@@ -45,7 +46,6 @@ const KIND_LABEL: Record<(typeof KINDS)[number], string> = {
 export function detectSummary(d: Detection): string[] {
   const sum = (pick: (c: FindingCount) => boolean, system?: string) =>
     d.counts.filter((c) => (system === undefined || c.system === system) && pick(c)).reduce((a, c) => a + c.n, 0);
-  const actionable = (c: FindingCount) => c.status !== 'resolved' && c.status !== 'exempted' && c.excluded_by === null;
   const grants = d.sources.reduce((a, s) => a + s.grants, 0);
   // The headline numbers as core/counts.ts defines them: the report's tiles say the same.
   const h = headline(d.counts, d.guards);
@@ -54,8 +54,8 @@ export function detectSummary(d: Detection): string[] {
   ];
   lines.push(`  ${pad('system', 11)}${KINDS.map((k) => pad(KIND_LABEL[k], 12)).join('')}${pad('excluded', 10)}resolved`);
   for (const s of d.sources) {
-    const kinds = KINDS.map((k) => pad(String(sum((c) => actionable(c) && c.kind === k, s.system)), 12)).join('');
-    const excluded = sum((c) => c.status !== 'resolved' && !actionable(c), s.system);
+    const kinds = KINDS.map((k) => pad(String(sum((c) => isActionable(c) && c.kind === k, s.system)), 12)).join('');
+    const excluded = sum((c) => c.status !== 'resolved' && !isActionable(c), s.system);
     const resolved = sum((c) => c.status === 'resolved', s.system);
     lines.push(`  ${pad(s.system, 11)}${kinds}${pad(String(excluded), 10)}${resolved}`);
   }
