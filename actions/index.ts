@@ -4,20 +4,27 @@
  */
 import { messageOf } from '../core/errors.js';
 import type { FindingsDocument, GuardOverride } from '../core/model.js';
-import { runFacts, type Action, type ActionContext } from './_shared/define.js';
+import { describeAction, runFacts, type ActionContext, type RegisteredAction } from './_shared/define.js';
 import { jira } from './jira/action.js';
+import { jiraProfile } from './jira/checks.js';
 import { revocationList } from './revocation_list/action.js';
+import { revocationListProfile } from './revocation_list/checks.js';
 import { ticketPreview } from './ticket_preview/action.js';
+import { ticketPreviewProfile } from './ticket_preview/checks.js';
 
-export type { Action, ActionContext, ActionReport, RunFacts } from './_shared/define.js';
+export type { Action, ActionContext, ActionProfile, ActionReport, RegisteredAction, RunFacts } from './_shared/define.js';
 
-/** Every action, in one explicit list. */
-const ALL = [revocationList, ticketPreview, jira] as unknown as Action[];
+/** Every action with what it says about itself (its folder's checks.ts), in one explicit list. */
+const ALL = [
+  describeAction(revocationList, revocationListProfile),
+  describeAction(ticketPreview, ticketPreviewProfile),
+  describeAction(jira, jiraProfile),
+] as unknown as RegisteredAction[];
 
-export const actions: ReadonlyMap<string, Action> = registry(ALL);
+export const actions: ReadonlyMap<string, RegisteredAction> = registry(ALL);
 
-function registry(list: Action[]): Map<string, Action> {
-  const map = new Map<string, Action>();
+function registry(list: RegisteredAction[]): Map<string, RegisteredAction> {
+  const map = new Map<string, RegisteredAction>();
   for (const a of list) {
     if (map.has(a.id)) throw new Error(`duplicate action id: ${a.id}`);
     map.set(a.id, a);

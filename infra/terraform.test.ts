@@ -3,6 +3,9 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { actions } from '../actions/index.js';
+import { connectors } from '../connectors/index.js';
+import { LAKE_PERMISSIONS, type Permission } from '../core/checks.js';
 import { tempDir } from '../test/helpers.js';
 
 /**
@@ -10,7 +13,8 @@ import { tempDir } from '../test/helpers.js';
  * AWS provider from a local plugin directory (no network), `terraform validate` and `terraform test`
  * (tests/lapse.tftest.hcl: a mocked provider, assertions on the least-privilege policy, the task and the
  * bucket). Every variable is described and documented in README.md, and the task policy grants exactly
- * the actions of docs/scale.md's policy.
+ * the actions of docs/scale.md's policy, which are exactly the IAM actions lapse declares: the lake's and
+ * each connector's and action's `permissions`.
  */
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -51,7 +55,7 @@ describe('infra/terraform', () => {
     for (const name of example) expect(vars.has(name), `example.tfvars: ${name}`).toBe(true);
   });
 
-  test("the task policy grants exactly the actions of docs/scale.md's least-privilege policy", () => {
+  test("the task policy grants exactly the actions of docs/scale.md's least-privilege policy, and lapse declares exactly those", () => {
     const scale = readFileSync(join(ROOT, 'docs/scale.md'), 'utf8');
     const json = /### Permissions[\s\S]*?```json\n([\s\S]*?)```/.exec(scale)?.[1];
     expect(json, 'docs/scale.md: the policy under ### Permissions').toBeDefined();
@@ -60,6 +64,9 @@ describe('infra/terraform', () => {
     const block = iam.slice(iam.indexOf('task_policy = {'), iam.indexOf('resource "aws_iam_role_policy" "task"'));
     const granted = [...block.matchAll(/Action\s*=\s*\[([^\]]*)\]/g)].flatMap((m) => [...m[1]!.matchAll(/"([^"]+)"/g)].map((a) => a[1]!));
     expect(new Set(granted)).toEqual(new Set(documented));
+    const plugins: readonly Permission[] = [...LAKE_PERMISSIONS, ...[...connectors.values(), ...actions.values()].flatMap((p) => p.permissions)];
+    const declared = plugins.filter((p) => p.service === 'aws').flatMap((p) => p.actions);
+    expect(new Set(documented), 'docs/scale.md against the declared permissions (core/checks.ts, each plugin)').toEqual(new Set(declared));
   });
 
   describe.skipIf(!TERRAFORM)(`with the terraform CLI${TERRAFORM ? '' : ' (skipped: terraform is not on PATH)'}`, () => {

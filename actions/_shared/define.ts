@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { CheckContext, Permission } from '../../core/checks.js';
 import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
 import type { FindingsDocument, GuardOverride } from '../../core/model.js';
@@ -56,6 +57,26 @@ export interface Action<S extends z.ZodObject = z.ZodObject, P = unknown> {
   apply(ctx: ActionContext, plan: P, options: z.infer<S>): Promise<ActionReport>;
 }
 
+/**
+ * What an action says about itself, beside its code in `actions/<id>/checks.ts`: what `lapse doctor`
+ * checks for it, what it needs, where it is documented. The registry joins the two (`describeAction`).
+ */
+export interface ActionProfile<S extends z.ZodObject = z.ZodObject> {
+  /** What doctor checks for a configured entry of this action (its target, its vendor), reported through `ctx.say`. */
+  checks(options: z.infer<S>, ctx: CheckContext): Promise<void>;
+  /** What this action takes: IAM actions on its target, or the vendor's permissions (none: an empty list). */
+  readonly permissions: readonly Permission[];
+  /** Its docs page, from the repository root, optionally with a heading (`docs/jira.md`, `README.md#outputs`). */
+  readonly docs: string;
+}
+
+/** An action as the registry holds it: what it does and what it says about itself. */
+export type RegisteredAction<S extends z.ZodObject = z.ZodObject, P = unknown> = Action<S, P> & ActionProfile<S>;
+
 export function defineAction<S extends z.ZodObject, P>(action: Action<S, P>): Action<S, P> {
   return action;
+}
+
+export function describeAction<S extends z.ZodObject, P>(action: Action<S, P>, profile: ActionProfile<S>): RegisteredAction<S, P> {
+  return { ...action, ...profile };
 }

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
+import type { CheckContext, Permission } from '../../core/checks.js';
 import type { Db, Params } from '../../core/db.js';
+import type { SystemCheckInput } from './checks.js';
 
 /**
  * The columns every connector's events query returns, one row per input record:
@@ -68,6 +70,13 @@ export interface Connector<S extends z.ZodObject = z.ZodObject> {
   };
   /** Reads back the text of records (1-based numbers) of `file` that the engine could not parse. */
   readRecords(file: string, recs: number[]): Promise<Map<number, string>>;
+  /**
+   * What `lapse doctor` checks for a system this connector reads (its grants snapshot and log sources:
+   * `sourceChecks` in `_shared/checks.ts`, plus whatever the system itself needs), reported through `ctx.say`.
+   */
+  checks(input: SystemCheckInput, ctx: CheckContext): Promise<void>;
+  /** What reading this system takes (`SOURCE_PERMISSIONS`, plus any vendor scope). */
+  readonly permissions: readonly Permission[];
 }
 
 export function defineConnector<S extends z.ZodObject>(connector: Connector<S>): Connector<S> {

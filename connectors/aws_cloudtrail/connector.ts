@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sqlFile } from '../../core/db.js';
+import { SOURCE_PERMISSIONS, sourceChecks } from '../_shared/checks.js';
 import { defineConnector } from '../_shared/define.js';
 import { readJsonLines } from '../_shared/read-back.js';
 import { identityCenterGrants } from './grants.js';
@@ -57,4 +58,6 @@ export const awsCloudtrail = defineConnector({
   // Only lines DuckDB could not parse lack their text; whole-document files are read only once they
   // are known to parse, so their records always have it.
   readRecords: readJsonLines,
+  checks: sourceChecks,
+  permissions: SOURCE_PERMISSIONS,
 });

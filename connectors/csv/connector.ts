@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SOURCE_PERMISSIONS, sourceChecks } from '../_shared/checks.js';
 import { defineConnector } from '../_shared/define.js';
 import { Mapping, mappingFields, normalizeSql } from '../_shared/mapping.js';
 import { stageRecords } from '../_shared/records.js';
@@ -39,4 +40,6 @@ export const csv = defineConnector({
   async readRecords() {
     return new Map();
   },
+  checks: sourceChecks,
+  permissions: SOURCE_PERMISSIONS,
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sqlFile } from '../../core/db.js';
+import { SOURCE_PERMISSIONS, sourceChecks } from '../_shared/checks.js';
 import { defineConnector } from '../_shared/define.js';
 import { readJsonLines } from '../_shared/read-back.js';
 import { jsonRecords } from '../_shared/json-records.js';
@@ -56,4 +57,6 @@ export const gcpAudit = defineConnector({
   },
   // Only newline-delimited reads leave a record unparsed (see json-records.ts), so lines are what to read back.
   readRecords: readJsonLines,
+  checks: sourceChecks,
+  permissions: SOURCE_PERMISSIONS,
 });

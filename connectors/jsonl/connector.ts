@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SOURCE_PERMISSIONS, sourceChecks } from '../_shared/checks.js';
 import { defineConnector } from '../_shared/define.js';
 import { readJsonLines } from '../_shared/read-back.js';
 import { Mapping, mappingFields, normalizeSql } from '../_shared/mapping.js';
@@ -36,4 +37,6 @@ export const jsonl = defineConnector({
     return { sql: normalized.sql, params: { ...scan.params, ...normalized.params, paths: fields.map(jsonPath) } };
   },
   readRecords: readJsonLines,
+  checks: sourceChecks,
+  permissions: SOURCE_PERMISSIONS,
 });

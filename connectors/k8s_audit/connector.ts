@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sqlFile } from '../../core/db.js';
+import { SOURCE_PERMISSIONS, sourceChecks } from '../_shared/checks.js';
 import { defineConnector } from '../_shared/define.js';
 import { readJsonLines } from '../_shared/read-back.js';
 import { jsonRecords } from '../_shared/json-records.js';
@@ -60,4 +61,6 @@ export const k8sAudit = defineConnector({
   },
   // Only newline-delimited reads leave a record unparsed (see json-records.ts), so lines are what to read back.
   readRecords: readJsonLines,
+  checks: sourceChecks,
+  permissions: SOURCE_PERMISSIONS,
 });
