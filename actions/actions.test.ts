@@ -46,9 +46,10 @@ async function setup(mode: 'report' | 'enforce') {
     systems: {},
     mode,
     actions: [
-      { type: 'revocation_list', target: 'out/lists' },
+      { type: 'revocation_list' },
       { type: 'ticket_preview', dir: 'out/tickets' },
     ],
+    revocations: { target: 'out/lists' },
   });
   const ctx: ActionContext = { config: cfg, lake: new LocalLake(join(dir, 'lake')), log: silentLogger() };
   return { dir, ctx };

@@ -2,10 +2,8 @@ import { today } from '../core/days.js';
 import { UsageError } from '../core/errors.js';
 import { findingId } from '../core/findings.js';
 import { shortId } from '../core/hash.js';
-import { RestoreEntry } from '../core/model.js';
 import { listRevocations, recordRestore } from '../core/records.js';
-import { openTarget, revocationList } from '../actions/revocation_list/action.js';
-import { listDir, writeList } from '../actions/revocation_list/layout.js';
+import { openLists, RestoreEntry, writeRestore } from '../lists/index.js';
 import type { Io } from './commands.js';
 import { withContext } from './commands.js';
 import { checkKnown, need } from './exempt.js';
@@ -31,8 +29,7 @@ export async function restoreCommand(io: Io, o: RestoreOptions): Promise<number>
     if (!Object.hasOwn(ctx.config.systems, o.system)) {
       throw new UsageError(`--system ${o.system}: not configured; configured: ${Object.keys(ctx.config.systems).join(', ')}`);
     }
-    const action = ctx.config.actions.find((a) => a.type === 'revocation_list');
-    if (!action) throw new UsageError('restore needs a revocation_list action in the config: its target is where the revoker reads');
+    if (!ctx.config.revocations) throw new UsageError('restore needs revocations.target in the config: it is where the revoker reads');
     const principal = need(o.principal, '--principal');
     const permission = need(o.permission, '--permission');
     const reason = need(o.reason, '--reason');
@@ -47,11 +44,9 @@ export async function restoreCommand(io: Io, o: RestoreOptions): Promise<number>
       restore_id, system: o.system, principal, permission, person,
       finding_id, reason, requested_by: requestedBy, requested_at, revoked_in_run: revoked?.run_id ?? null,
     });
-    const target = openTarget(ctx.config, revocationList.options.parse(action));
-    const list = { system: o.system, as_of: today(), run_id: restore_id, kind: 'restores' as const, entries: [entry], held_reason: null };
-    await writeList(target, list);
+    const target = openLists(ctx.config)!;
+    const where = `${target.uri}/${await writeRestore(target, entry, today())}`;
     await target.cleanup();
-    const where = `${target.uri}/${listDir(list)}restores.jsonl`;
     await recordRestore(ctx.lake, { ...entry, list: where });
     io.out(
       `restore ${restore_id} requested for ${principal} ${permission} on ${o.system} → ${where}\n` +

@@ -1,5 +1,5 @@
 import { EXIT, UsageError } from '../core/errors.js';
-import { openTarget, revocationList } from '../actions/revocation_list/action.js';
+import { openLists } from '../lists/index.js';
 import { runRevoker, splitCommand, type ListReport, type RevokerReport } from '../revoker/index.js';
 import type { Io } from './commands.js';
 import { readConfig } from './config.js';
@@ -17,8 +17,8 @@ export interface RevokerCommandOptions {
 }
 
 /**
- * `lapse revoker`: the reference revoker worker. Applies the system's pending lists from the target of the
- * config's revocation_list action with `--exec CMD` (see docs/revoker.md). Exit 1 when an entry failed,
+ * `lapse revoker`: the reference revoker worker. Applies the system's pending lists from the config's
+ * `revocations.target` with `--exec CMD` (see docs/revoker.md). Exit 1 when an entry failed,
  * a list was refused, or a signal stopped it before the end.
  */
 export async function revokerCommand(io: Io, o: RevokerCommandOptions): Promise<number> {
@@ -30,9 +30,8 @@ export async function revokerCommand(io: Io, o: RevokerCommandOptions): Promise<
   if (!Object.hasOwn(config.systems, o.system)) {
     throw new UsageError(`--system ${o.system}: not configured in ${o.config}; configured: ${Object.keys(config.systems).join(', ')}`);
   }
-  const action = config.actions.find((a) => a.type === 'revocation_list');
-  if (!action) throw new UsageError(`${o.config}: no revocation_list action; the revoker reads that action's target`);
-  const target = openTarget(config, revocationList.options.parse(action));
+  const target = openLists(config);
+  if (!target) throw new UsageError(`${o.config}: no revocations.target; the revoker reads the lists there`);
   // A container being stopped gets SIGTERM: start no new entry, let running ones finish and ack them.
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {

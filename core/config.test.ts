@@ -33,21 +33,22 @@ function problems(config: Record<string, unknown>): string {
 }
 
 const preview = (dir: string) => ({ type: 'ticket_preview', dir });
-const list = (target: string) => ({ type: 'revocation_list', target });
+/** The revocation_list action, writing to `target` (the top-level revocations key), after the other actions. */
+const lists = (target: string, ...actions: Record<string, unknown>[]) => ({ actions: [...actions, { type: 'revocation_list' }], revocations: { target } });
 
 describe('outputs that overlap are refused, naming both fields', () => {
   test.each([
-    ['a list inside the ticket directory', raw({ actions: [preview('./out'), list('./out/revocations')] }), 'actions[0].dir', 'actions[1].target'],
-    ['a list and the tickets in one directory', raw({ actions: [preview('./out'), list('./out/')] }), 'actions[0].dir', 'actions[1].target'],
-    ['an absolute path and a relative one', raw({ actions: [list(`${BASE}/out`), preview('out/tickets')] }), 'actions[0].target', 'actions[1].dir'],
-    ['the lake inside a list target', raw({ store: './out/lake', actions: [list('./out')] }), 'store', 'actions[0].target'],
+    ['a list inside the ticket directory', raw(lists('./out/revocations', preview('./out'))), 'actions[0].dir', 'revocations.target'],
+    ['a list and the tickets in one directory', raw(lists('./out/', preview('./out'))), 'actions[0].dir', 'revocations.target'],
+    ['an absolute path and a relative one', raw(lists(`${BASE}/out`, preview('out/tickets'))), 'revocations.target', 'actions[0].dir'],
+    ['the lake inside a list target', raw({ store: './out/lake', ...lists('./out') }), 'store', 'revocations.target'],
     ['the tickets inside the lake', raw({ actions: [preview('./lake/tickets')] }), 'store', 'actions[0].dir'],
-    ['two lists on one S3 prefix', raw({ actions: [list('s3://corp-lapse/lists'), list('s3://corp-lapse/lists/')] }), 'actions[0].target', 'actions[1].target'],
-    ['a list under the S3 lake', raw({ store: 's3://corp-lapse/lake', actions: [list('s3://corp-lapse/lake/revocations')] }), 'store', 'actions[0].target'],
-    ['a list at the root of the lake\'s bucket', raw({ store: 's3://corp-lapse/lake', actions: [list('s3://corp-lapse')] }), 'store', 'actions[0].target'],
+    ['the lists and the lake on one S3 prefix', raw({ store: 's3://corp-lapse/lists', ...lists('s3://corp-lapse/lists/') }), 'store', 'revocations.target'],
+    ['a list under the S3 lake', raw({ store: 's3://corp-lapse/lake', ...lists('s3://corp-lapse/lake/revocations') }), 'store', 'revocations.target'],
+    ['a list at the root of the lake\'s bucket', raw({ store: 's3://corp-lapse/lake', ...lists('s3://corp-lapse') }), 'store', 'revocations.target'],
     ['a log directory inside the lake', raw({ systems: { app: app({ logs: [{ path: 'lake/exports/' }] }) } }), 'store', 'systems.app.logs[0].path'],
     ['a log glob under the tickets', raw({ systems: { app: app({ logs: [{ path: 'out/**/*.jsonl' }] }) }, actions: [preview('./out')] }), 'systems.app.logs[0].path', 'actions[0].dir'],
-    ['a log directory holding the lists', raw({ systems: { app: app({ logs: [{ path: './' }] }) }, store: '/var/lake', actions: [list('./revocations')] }), 'systems.app.logs[0].path', 'actions[0].target'],
+    ['a log directory holding the lists', raw({ systems: { app: app({ logs: [{ path: './' }] }) }, store: '/var/lake', ...lists('./revocations') }), 'systems.app.logs[0].path', 'revocations.target'],
     ['an S3 log prefix inside the lake', raw({ store: 's3://corp-lapse/lake', systems: { app: app({ logs: [{ s3: 's3://corp-lapse/lake/raw/' }] }) } }), 'store', 'systems.app.logs[0].s3'],
     ['the directory file inside the lake', raw({ directory: { path: 'lake/people.csv' } }), 'store', 'directory.path'],
     ['a grants file inside the tickets', raw({ systems: { app: app({ grants: { path: 'out/grants.jsonl' } }) }, actions: [preview('out')] }), 'systems.app.grants.path', 'actions[0].dir'],
@@ -58,11 +59,11 @@ describe('outputs that overlap are refused, naming both fields', () => {
   });
 
   test.each([
-    ['siblings under one directory', raw({ actions: [preview('./out/tickets'), list('./out/revocations')] })],
-    ['a prefix that only shares a name start', raw({ store: 's3://corp-lapse/lake', actions: [list('s3://corp-lapse/lake2')] })],
+    ['siblings under one directory', raw(lists('./out/revocations', preview('./out/tickets')))],
+    ['a prefix that only shares a name start', raw({ store: 's3://corp-lapse/lake', ...lists('s3://corp-lapse/lake2') })],
     ['a directory that only shares a name start', raw({ store: './out', actions: [preview('./out2')] })],
     ['local and S3 with the same words', raw({ store: 's3://out/lake', actions: [preview('/out/lake')] })],
-    ['inputs beside the outputs', raw({ actions: [preview('./lapse-out/tickets'), list('./lapse-out/revocations')] })],
+    ['inputs beside the outputs', raw(lists('./lapse-out/revocations', preview('./lapse-out/tickets')))],
   ])('%s is accepted', (_, config) => {
     expect(problems(config)).toBe('');
   });
@@ -128,8 +129,8 @@ describe('paths and URIs are checked where they are configured', () => {
     ['an http grants path', raw({ systems: { app: app({ grants: { path: 'http://corp/grants.csv' } }) } }), /systems\.app\.grants\.path: .*http:\/\//],
     ['an empty directory path', raw({ directory: { path: ' ' } }), /directory\.path: .*empty/],
     ['an S3 directory path', raw({ directory: { path: 's3://corp/people.csv' } }), /directory\.path: .*local/],
-    ['an empty list target', raw({ actions: [list('')] }), /actions\[0\]\.target: .*empty/],
-    ['an http list target', raw({ actions: [list('http://x/y')] }), /actions\[0\]\.target: .*http:\/\//],
+    ['an empty list target', raw(lists('')), /revocations\.target: .*empty/],
+    ['an http list target', raw(lists('http://x/y')), /revocations\.target: .*http:\/\//],
     ['an empty ticket directory', raw({ actions: [preview('')] }), /actions\[0\]\.dir: .*empty/],
     ['an S3 ticket directory', raw({ actions: [preview('s3://corp/tickets')] }), /actions\[0\]\.dir: .*local/],
     ['a path with a NUL byte', raw({ directory: { path: 'people\u0000.csv' } }), /directory\.path: .*control characters/],

@@ -180,6 +180,30 @@ export const Sse = z
   .refine((s) => s.type === 'aws:kms' || s.kms_key_id === undefined, { path: ['kms_key_id'], message: 'only with type: aws:kms' });
 export type Sse = z.infer<typeof Sse>;
 
+/**
+ * Where revocation lists go: one key that the revocation_list action (writes lists), `lapse restore`
+ * (writes restore requests) and `lapse revoker` (reads both, writes acks) share. See lists/.
+ */
+const Revocations = z.strictObject({
+  target: outputLocation('Where lists and restore requests go: a local directory or s3://bucket/prefix.'),
+  sse: Sse.optional().describe('s3 target: server-side encryption of the lists (default: aws.sse, else the bucket default).'),
+  notify: z
+    .strictObject({
+      sqs: z
+        .record(z.string(), z.url({ protocol: /^https?$/ }))
+        .default({})
+        .describe("Revoker queue URL per system: after latest.json is written, a message there names the new manifest."),
+    })
+    .optional()
+    .describe('Tell revoker workers a list is ready.'),
+});
+export type Revocations = z.infer<typeof Revocations>;
+
+/** The action that writes revocation lists; its entry takes no keys of its own (they are under `revocations:`). */
+const LIST_ACTION = 'revocation_list';
+/** Keys a revocation_list action entry once held, now under `revocations:`. */
+const MOVED_LIST_KEYS = ['target', 'sse', 'notify'] as const;
+
 const Aws = z.strictObject({
   region: z.string().min(1).optional().describe('AWS region (default: the SDK chain: AWS_REGION, AWS_DEFAULT_REGION, the profile).'),
   endpoints: z
@@ -218,6 +242,9 @@ export function configSchema<S extends z.ZodType, A extends z.ZodType>(system: S
     ),
     lifecycle: Lifecycle.default({ grace_days: 0 }).describe('How findings move from notice to revocation.'),
     actions: z.array(action).default([]).describe('What to do with findings; see the action types below.'),
+    revocations: Revocations.optional().describe(
+      'Revocation lists: where the revocation_list action writes them (required with that action), lapse restore writes restore requests and lapse revoker reads both.',
+    ),
     engine: Engine.default({}).describe('Resources for the DuckDB engine (size the container to match).'),
     aws: Aws.default({ endpoints: {}, max_attempts: 5 }).describe('AWS access for s3:// and sqs:// locations; credentials come from the default chain.'),
   });
@@ -258,13 +285,39 @@ export function parseConfig(text: string, file: string, schema: z.ZodType): Conf
   } catch (err) {
     throw new ConfigError(`${file}: not valid YAML or JSON: ${(err as Error).message}`, { cause: err });
   }
+  const moved = movedListKeys(raw);
+  if (moved.length) throw new ConfigError(`${file}: invalid config\n${formatIssues(moved)}`);
   const result = schema.safeParse(raw ?? {});
   if (!result.success) throw new ConfigError(`${file}: invalid config\n${formatIssues(result.error.issues)}`);
   const baseDir = dirname(resolve(file));
   // Relative paths are relative to the config file, so outputs are compared once its folder is known.
-  const clashes = overlaps(locationsOf(schema, result.data), baseDir);
+  const clashes = [...listTargetMissing(result.data), ...overlaps(locationsOf(schema, result.data), baseDir)];
   if (clashes.length) throw new ConfigError(`${file}: invalid config\n${formatIssues(clashes)}`);
   return { ...(result.data as Omit<Config, 'base_dir'>), base_dir: baseDir };
+}
+
+/**
+ * A config written before `revocations:` existed keeps the list target in its revocation_list entry:
+ * say where each key goes now, rather than only that the key is unknown.
+ */
+function movedListKeys(raw: unknown): { path: PropertyKey[]; message: string }[] {
+  const actions = (raw as { actions?: unknown } | null)?.actions;
+  if (!Array.isArray(actions)) return [];
+  return actions.flatMap((a: unknown, i) => {
+    if (typeof a !== 'object' || a === null || (a as { type?: unknown }).type !== LIST_ACTION) return [];
+    return MOVED_LIST_KEYS.filter((k) => Object.hasOwn(a, k)).map((k) => ({
+      path: ['actions', i, k],
+      message: `moved to revocations.${k}: write it under the top-level "revocations:" key (revocations: { ${k}: … }) and leave the action as { type: ${LIST_ACTION} }`,
+    }));
+  });
+}
+
+/** A revocation_list action writes to `revocations.target`, so the config must name one. */
+function listTargetMissing(data: unknown): { path: PropertyKey[]; message: string }[] {
+  const c = data as { actions: { type: string }[]; revocations?: Revocations };
+  const i = c.actions.findIndex((a) => a.type === LIST_ACTION);
+  if (i < 0 || c.revocations) return [];
+  return [{ path: ['revocations'], message: `required by actions[${i}] (${LIST_ACTION}): add revocations: { target: … }, where its lists go` }];
 }
 
 type Issue = { path: readonly PropertyKey[]; message: string; code?: string; issues?: readonly Issue[] };

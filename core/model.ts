@@ -152,43 +152,10 @@ export const FindingsDocument = z.object({
 });
 export type FindingsDocument = z.infer<typeof FindingsDocument>;
 
-export const RevocationReason = z.enum(['stale', 'never_used', 'terminated', 'confirmed_anomaly']);
-
-/** One line of `revocations.jsonl`, read by a system's revoker worker. */
-export const RevocationEntry = z.object({
-  system: z.string(),
-  principal: z.string(),
-  permission: z.string(),
-  person: z.string().nullable(),
-  reason: RevocationReason,
-  last_used: Day.nullable(),
-  granted_at: Day.nullable(),
-  days_unused: z.number().nullable(),
-  ttl_days: z.number(),
-  finding_id: z.string(),
-  run_id: z.string(),
-});
-export type RevocationEntry = z.infer<typeof RevocationEntry>;
-
-export const Manifest = z.object({
-  schema_version: z.literal(1),
-  /** What the list holds: `revocations.jsonl` or `restores.jsonl` (re-grant requests). */
-  kind: z.enum(['revocations', 'restores']),
-  system: z.string(),
-  run_id: z.string(),
-  as_of: Day,
-  created_at: z.string(),
-  file: z.string(),
-  count: z.number(),
-  sha256: z.string(),
-  held: z.boolean(),
-  held_reason: z.string().nullable(),
-  /** The blast-radius override that let this list through, if one did. */
-  override: GuardOverride.nullable().default(null),
-});
-export type Manifest = z.infer<typeof Manifest>;
-
-/** One line of `restores.jsonl`: give back a revoked (or wrongly revoked) grant. */
+/**
+ * One line of `restores.jsonl` (lists/, which re-exports it): give back a revoked (or wrongly revoked)
+ * grant. Here, not in lists/, because the lake's restore record (core/records.ts) extends it.
+ */
 export const RestoreEntry = z.object({
   restore_id: z.string(),
   system: z.string(),
@@ -203,10 +170,3 @@ export const RestoreEntry = z.object({
   revoked_in_run: z.string().nullable(),
 });
 export type RestoreEntry = z.infer<typeof RestoreEntry>;
-
-export const AckEntry = z.object({
-  finding_id: z.string(),
-  status: z.enum(['applied', 'already_absent', 'failed', 'skipped']),
-  detail: z.string(),
-});
-export type AckEntry = z.infer<typeof AckEntry>;

@@ -1,4 +1,3 @@
-import { openTarget, revocationList } from '../actions/revocation_list/action.js';
 import type { StageContext } from '../core/context.js';
 import { headline, type Headline, type RevokedMeasure } from '../core/counts.js';
 import type { Day } from '../core/days.js';
@@ -7,7 +6,7 @@ import { StoreError, messageOf } from '../core/errors.js';
 import { layout, partition } from '../core/layout.js';
 import type { FindingCount, GuardEntry } from '../core/model.js';
 import { listRestores, listRevocations, type RestoreRecord } from '../core/records.js';
-import { appliedAcks } from '../revoker/index.js';
+import { appliedAcks, openLists } from '../lists/index.js';
 
 const RUNS = sqlFile(import.meta.url, 'runs.sql');
 const FINDINGS = sqlFile(import.meta.url, 'findings.sql');
@@ -216,7 +215,7 @@ async function regretRecords(ctx: StageContext, asOf: Day | undefined) {
 
 /**
  * Per system: grants put on lists (the records), grants a revoker acknowledged as revoked (the acks in
- * the revocation_list action's target, when the config has one and it can be read), and restores of them
+ * `revocations.target`, when the config has one and it can be read), and restores of them
  * (applied restore acks; without acks, restore requests of grants put on lists). See core/counts.ts.
  */
 async function regretBySystem(
@@ -224,11 +223,10 @@ async function regretBySystem(
 ): Promise<{ rows: RegretRow[]; measure: RevokedMeasure; note: string | null }> {
   const onLists = (system: string) => new Set(revocations.filter((r) => r.system === system).map((r) => r.finding_id));
   const requested = (system: string) => new Set(restores.filter((r) => r.system === system).map((r) => r.finding_id));
-  const action = ctx.config.actions.find((a) => a.type === 'revocation_list');
-  let note = action ? null : 'the config has no revocation_list action, so the revokers\' acks cannot be read';
+  const target = openLists(ctx.config);
+  let note = target ? null : 'the config has no revocations.target, so the revokers\' acks cannot be read';
   const acked = new Map<string, { revoked: Set<string>; restored: Set<string> }>();
-  if (action) {
-    const target = openTarget(ctx.config, revocationList.options.parse(action));
+  if (target) {
     try {
       for (const system of Object.keys(ctx.config.systems)) acked.set(system, await appliedAcks(target, system, asOf));
     } catch (err) {

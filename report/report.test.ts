@@ -10,7 +10,7 @@ import { silentLogger } from '../core/log.js';
 import { recordRestore, recordRevocations } from '../core/records.js';
 import type { StageContext } from '../core/context.js';
 import { LocalLake } from '../core/store.js';
-import { writeList } from '../actions/revocation_list/layout.js';
+import { writeList } from '../lists/index.js';
 import { detect } from '../detect/index.js';
 import { ingest } from '../ingest/index.js';
 import { chromiumAvailable, CHROMIUM, decodePng, pixelsNear, screenshot } from '../scripts/report-screenshot.js';
@@ -166,7 +166,7 @@ describe('the report data', () => {
   });
 
   test('counts revocations and restores (regret), and the guards of every run', () => {
-    // The config has no revocation_list action: the acks cannot be read, so the page says "put on lists".
+    // The config has no revocations.target: the acks cannot be read, so the page says "put on lists".
     expect(data.revoked_measure).toBe('put_on_lists');
     expect(data.regret).toEqual([{ system: 'db', put_on_lists: 2, revoked: null, restored: 1 }]);
     expect(data.restores.map((r) => r.principal)).toEqual(['eve@corp.example']);
@@ -190,7 +190,7 @@ describe('the report data', () => {
   });
 
   test('with the lists target in the config, "revoked" counts what a revoker acknowledged as applied', async () => {
-    const raw = { ...RAW_CONFIG, actions: [{ type: 'revocation_list', target: 'lists' }] };
+    const raw = { ...RAW_CONFIG, actions: [{ type: 'revocation_list' }], revocations: { target: 'lists' } };
     const target = new LocalLake(join(dir, 'lists'));
     const entry = (principal: string, permission: string) => ({
       system: 'db', principal, permission, person: null, reason: 'stale', last_used: null, granted_at: null, days_unused: 100,
@@ -251,7 +251,7 @@ describe('the HTML page', () => {
     expect(page).toContain('2 of 3 holders');
     expect(page).toContain('2 put on lists · 1 restored (50.0%)');
     expect(page).toMatch(/<b>2<\/b><span>put on revocation lists to date<\/span>/);
-    expect(page).toContain('Counted as put on lists, not revoked: the config has no revocation_list action');
+    expect(page).toContain('Counted as put on lists, not revoked: the config has no revocations.target');
     expect(page).toMatch(/<b>5<\/b><span>flagged grants now<\/span>/);
   });
 });

@@ -1,12 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { writeList, type ListToWrite } from '../actions/revocation_list/layout.js';
+import { Ack, writeList, type ListToWrite } from '../lists/index.js';
 import { UsageError } from '../core/errors.js';
 import { silentLogger } from '../core/log.js';
 import { LocalLake } from '../core/store.js';
 import { tempDir } from '../test/helpers.js';
-import { Ack } from './acks.js';
 import { summary } from '../cli/revoker.js';
 import { runRevoker, splitCommand, type RevokerOptions } from './index.js';
 

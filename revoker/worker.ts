@@ -1,9 +1,8 @@
 import type { Logger } from '../core/log.js';
-import type { Manifest } from '../core/model.js';
 import type { Lake } from '../core/store.js';
-import { AckWriter, FINAL, complete, readAcks, type Ack } from './acks.js';
+import { before, complete, FINAL, findLists, latestKey, readAcks, readVerified, type Ack, type FoundList, type ListItem, type Manifest } from '../lists/index.js';
+import { AckWriter } from './acks.js';
 import { FailureWatch, runEntry } from './exec.js';
-import { before, findLists, readVerified, type FoundList, type ListItem } from './lists.js';
 
 export interface RevokerOptions {
   system: string;
@@ -63,9 +62,9 @@ export async function runRevoker(target: Lake, o: RevokerOptions): Promise<Revok
   const report: RevokerReport = { system: o.system, lists: [], acknowledged: 0, stopped: false };
   const watch = new FailureWatch(o.giveUpAfter);
   const run = { ...o, signal: o.signal ? AbortSignal.any([o.signal, watch.signal]) : watch.signal };
-  if (latestError) report.lists.push(blank(`${o.system}/latest.json`, null, 'refused', latestError));
+  if (latestError) report.lists.push(blank(latestKey(o.system), null, 'refused', latestError));
   const latestList = lists.find((l) => l.dir === latest);
-  if (latest && !latestList) report.lists.push(blank(`${o.system}/latest.json`, null, 'refused', `names ${latest}manifest.json, which is missing`));
+  if (latest && !latestList) report.lists.push(blank(latestKey(o.system), null, 'refused', `names ${latest}manifest.json, which is missing`));
   for (const found of lists) {
     if (run.signal.aborted) break;
     const r = await handle(target, found, latestList, run, watch, log);

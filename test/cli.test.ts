@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { FindingsDocument, Manifest } from '../core/model.js';
+import { FindingsDocument } from '../core/model.js';
+import { Manifest } from '../lists/index.js';
 import { appConfig, hashes, jsonl, lapse, tempDir, writeFiles } from './helpers.js';
 
 /** End to end through the built CLI (`npm test` builds first), on a small generic world. */
@@ -23,7 +24,7 @@ async function world(): Promise<string> {
       { principal: 'cat@corp.example', permission: 'admin', granted_at: '2025-01-01' },
     ]),
     'people.csv': 'id,email,team,manager,status\nann,ann@corp.example,eng,,active\nben,ben@corp.example,eng,ann,active\ncat,cat@corp.example,eng,ann,active\n',
-    'lapse.yaml': appConfig('mode: enforce', 'guards: { max_revoke_fraction: 0.9 }', 'actions:', '  - { type: revocation_list, target: ./out/revocations }', '  - { type: ticket_preview, dir: ./out/tickets }'),
+    'lapse.yaml': appConfig('mode: enforce', 'guards: { max_revoke_fraction: 0.9 }', 'actions:', '  - { type: revocation_list }', '  - { type: ticket_preview, dir: ./out/tickets }', 'revocations: { target: ./out/revocations }'),
   });
   return dir;
 }

@@ -53,7 +53,8 @@ export async function company(
     'mode: enforce',
     'guards: { max_revoke_fraction: 1, max_revoke_count: 100000 }',
     'actions:',
-    '  - { type: revocation_list, target: ./out/revocations }',
+    '  - { type: revocation_list }',
+    'revocations: { target: ./out/revocations }',
     'systems:',
     ...names.map(
       (name) =>

@@ -38,10 +38,22 @@ describe('numbers too large for what they mean', () => {
 
 describe('outputs, names and locations', () => {
   test('a revocation list inside the ticket directory is refused by every command', async () => {
-    const dir = await world('actions:', '  - { type: ticket_preview, dir: ./out }', '  - { type: revocation_list, target: ./out/revocations }');
-    for (const command of ['doctor', 'run', 'detect']) refused(dir, command, [/actions\[0\]\.dir/, /actions\[1\]\.target/]);
+    const dir = await world('actions:', '  - { type: ticket_preview, dir: ./out }', '  - { type: revocation_list }', 'revocations: { target: ./out/revocations }');
+    for (const command of ['doctor', 'run', 'detect']) refused(dir, command, [/actions\[0\]\.dir/, /revocations\.target/]);
     expect(await readdir(dir)).not.toContain('lake');
     expect(await readdir(dir)).not.toContain('out');
+  });
+
+  test('a config with the list target still in the revocation_list entry is refused by every command, saying where it moved', async () => {
+    const dir = await world('actions:', '  - { type: revocation_list, target: ./out/revocations }');
+    for (const command of ['doctor', 'run', 'restore', 'revoker']) {
+      const args = command === 'restore' ? ['--system', 'app', '--principal', 'ann@corp.example', '--permission', 'db', '--reason', 'r', '--requested-by', 'me']
+        : command === 'revoker' ? ['--system', 'app', '--exec', 'true'] : command === 'run' ? ['--as-of', '2026-06-30'] : [];
+      const r = lapse([command, '--config', 'lapse.yaml', ...args], dir);
+      expect(r.code, `${command}: ${r.err}`).toBe(2);
+      expect(`${r.out}${r.err}`, command).toMatch(/actions\[0\]\.target: moved to revocations\.target/);
+    }
+    expect(await readdir(dir)).not.toContain('lake');
   });
 
   test('a 300-character system name is refused', async () => {

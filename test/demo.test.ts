@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { cp, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { FindingsDocument, Manifest } from '../core/model.js';
+import { FindingsDocument } from '../core/model.js';
+import { Manifest } from '../lists/index.js';
 import { hashes, lapse, tempDir } from './helpers.js';
 
 /**

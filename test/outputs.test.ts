@@ -47,7 +47,7 @@ const files = async (root: string) => (await readdir(root, { recursive: true, wi
 
 describe('ticket_preview replaces only its own files', () => {
   test('run, revoker pass, next day: lists, manifests and acks in the preview directory survive; stale previews go', async () => {
-    const dir = await world('  - { type: ticket_preview, dir: ./out/tickets }', '  - { type: revocation_list, target: ./out/revocations }');
+    const dir = await world('  - { type: ticket_preview, dir: ./out/tickets }', '  - { type: revocation_list }', 'revocations: { target: ./out/revocations }');
     const day1 = lapse(['run', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir);
     expect(day1.err).toBe('');
     expect(day1.code).toBe(0);
@@ -87,7 +87,7 @@ describe('a list held by the blast-radius guard', () => {
   const grantsOf = async (dir: string) => (await readFile(join(dir, 'grants.jsonl'), 'utf8')).split('\n').filter(Boolean).length;
 
   test('shows what it held, is never applied, and is let through per run by an audited --allow-blast-radius', async () => {
-    const dir = await world('  - { type: revocation_list, target: ./out/revocations }');
+    const dir = await world('  - { type: revocation_list }', 'revocations: { target: ./out/revocations }');
     await writeFile(join(dir, 'lapse.yaml'), (await readFile(join(dir, 'lapse.yaml'), 'utf8')).replace('guards: { max_revoke_fraction: 0.9 }', 'guards: { max_revoke_fraction: 0.5 }'));
     const run = lapse(['run', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir);
     expect(run.code).toBe(3);
@@ -135,7 +135,7 @@ describe('a list held by the blast-radius guard', () => {
   });
 
   test('lapse run takes the override too; another system or guard stays held', async () => {
-    const dir = await world('  - { type: revocation_list, target: ./out/revocations }');
+    const dir = await world('  - { type: revocation_list }', 'revocations: { target: ./out/revocations }');
     await writeFile(join(dir, 'lapse.yaml'), (await readFile(join(dir, 'lapse.yaml'), 'utf8')).replace('guards: { max_revoke_fraction: 0.9 }', 'guards: { max_revoke_count: 1 }'));
     const run = lapse(['run', '--config', 'lapse.yaml', '--as-of', '2026-06-30', '--allow-blast-radius', 'app', '--reason', 'one-off'], dir);
     expect(run.err).toBe('');

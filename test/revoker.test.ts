@@ -6,8 +6,8 @@ import { actCommand, detectCommand, ingestCommand, runCommand, type Io } from '.
 import { restoreCommand } from '../cli/restore.js';
 import { revokerCommand } from '../cli/revoker.js';
 import { silentLogger } from '../core/log.js';
-import { FindingsDocument, RevocationEntry } from '../core/model.js';
-import { Ack } from '../revoker/index.js';
+import { FindingsDocument } from '../core/model.js';
+import { Ack, RevocationEntry } from '../lists/index.js';
 import { appConfig, jsonl, tempDir, writeFiles } from './helpers.js';
 
 /**
@@ -55,7 +55,7 @@ async function world(): Promise<string> {
       { principal: 'dan@corp.example', permission: 'admin', granted_at: '2025-01-01' },
     ]),
     'people.csv': 'id,email,team,manager,status\nann,ann@corp.example,eng,,active\nben,ben@corp.example,eng,ann,active\ncat,cat@corp.example,eng,ann,active\ndan,dan@corp.example,eng,ann,active\n',
-    'lapse.yaml': appConfig('mode: enforce', 'guards: { max_revoke_fraction: 0.9 }', 'actions:', '  - { type: revocation_list, target: ./out/revocations }'),
+    'lapse.yaml': appConfig('mode: enforce', 'guards: { max_revoke_fraction: 0.9 }', 'actions:', '  - { type: revocation_list }', 'revocations: { target: ./out/revocations }'),
     'revoke.mjs': GRANTS_COMMAND,
   });
   return dir;

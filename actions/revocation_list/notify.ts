@@ -2,24 +2,9 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { awsMessage, sqsClient } from '../../core/aws.js';
 import { ActionError } from '../../core/errors.js';
 import { sha256 } from '../../core/hash.js';
-import { Manifest } from '../../core/model.js';
 import type { Lake } from '../../core/store.js';
+import { latestKey, MANIFEST_FILE, readLatest, readManifest, type RevokerMessage } from '../../lists/index.js';
 import type { ActionContext } from '../_shared/define.js';
-
-/** What the revoker queue receives: which manifest to read (the manifest has the list's sha256). */
-export interface RevokerMessage {
-  schema_version: 1;
-  type: 'revocation_list';
-  system: string;
-  as_of: string;
-  run_id: string;
-  /** Full location of the manifest, e.g. s3://bucket/revocations/aws/2026-06-30/<run id>/manifest.json. */
-  manifest: string;
-  latest: string;
-  count: number;
-  held: boolean;
-  sha256: string;
-}
 
 /**
  * Sends the system's revoker queue a message naming the manifest `latest.json` points to, after it is
@@ -34,20 +19,18 @@ export async function notifyRevoker(
   queue: string,
   list: { system: string; dir: string },
 ): Promise<string> {
-  const latestKey = `${list.system}/latest.json`;
-  const latest = JSON.parse((await target.readText(latestKey)) ?? '{}') as { manifest?: string };
-  if (latest.manifest !== `${list.dir}manifest.json`) return `revoker not notified: latest.json points to a newer list`;
-  const manifestText = await target.readText(latest.manifest);
-  if (!manifestText) throw new ActionError(`${target.uri}/${latest.manifest}: manifest missing after it was written`);
-  const manifest = Manifest.parse(JSON.parse(manifestText));
+  const latest = await readLatest(target, list.system);
+  if (latest !== `${list.dir}${MANIFEST_FILE}`) return `revoker not notified: latest.json points to a newer list`;
+  const manifest = await readManifest(target, latest);
+  if (!manifest) throw new ActionError(`${target.uri}/${latest}: manifest missing after it was written`);
   const message: RevokerMessage = {
     schema_version: 1,
     type: 'revocation_list',
     system: manifest.system,
     as_of: manifest.as_of,
     run_id: manifest.run_id,
-    manifest: `${target.uri}/${latest.manifest}`,
-    latest: `${target.uri}/${latestKey}`,
+    manifest: `${target.uri}/${latest}`,
+    latest: `${target.uri}/${latestKey(list.system)}`,
     count: manifest.count,
     held: manifest.held,
     sha256: manifest.sha256,

@@ -9,7 +9,7 @@ output "store" {
 }
 
 output "revocations_target" {
-  description = "The revocation_list action's target: value."
+  description = "The config's revocations.target value."
   value       = "s3://${aws_s3_bucket.lapse.bucket}/${trimsuffix(local.revocations_prefix, "/")}"
 }
 
@@ -34,7 +34,7 @@ output "logs_dlq_url" {
 }
 
 output "revoker_queue_urls" {
-  description = "Revoker queue per system, for the revocation_list action's notify.sqs."
+  description = "Revoker queue per system, for the config's revocations.notify.sqs."
   value       = { for system, q in aws_sqs_queue.revoker : system => q.id }
 }
 

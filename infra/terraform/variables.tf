@@ -38,7 +38,7 @@ variable "lake_prefix" {
 }
 
 variable "revocations_prefix" {
-  description = "Prefix of the revocation lists (the revocation_list action's target: s3://<bucket>/<revocations_prefix>)."
+  description = "Prefix of the revocation lists (the config's revocations.target: s3://<bucket>/<revocations_prefix>)."
   type        = string
   default     = "revocations/"
 }

@@ -30,7 +30,8 @@ async function doctor(logs: string, store = 's3://doctor-lake/lake'): Promise<{ 
     store,
     logs,
     aws: `{ region: us-east-1, endpoints: { s3: "${servers.s3Endpoint}", sqs: "${servers.sqsEndpoint}" }, max_attempts: 1 }`,
-    actions: [`{ type: revocation_list, target: "s3://doctor-lake/revocations", notify: { sqs: { app: "${revoker}" } } }`],
+    actions: ['{ type: revocation_list }'],
+    revocations: `{ target: "s3://doctor-lake/revocations", notify: { sqs: { app: "${revoker}" } } }`,
   });
   let out = '';
   const code = await doctorCommand({ out: (t) => (out += t), log: silentLogger() }, { config: join(dir, 'lapse.yaml') });

@@ -136,7 +136,8 @@ describe('the daily job on an S3 lake', () => {
       logs: `[{ sqs: "${logs}", wait_time_secs: 1 }]`,
       aws: '{ region: us-east-1, sse: { type: AES256 } }',
       mode: 'enforce',
-      actions: [`{ type: revocation_list, target: "s3://scale-lake/revocations", sse: { type: "aws:kms", kms_key_id: alias/lapse }, notify: { sqs: { app: "${revoker}" } } }`],
+      actions: ['{ type: revocation_list }'],
+      revocations: `{ target: "s3://scale-lake/revocations", sse: { type: "aws:kms", kms_key_id: alias/lapse }, notify: { sqs: { app: "${revoker}" } } }`,
     });
     const r = await lapse(['run', '--config', 'lapse.yaml', '--as-of', DAY], dir).done;
     expect(r.err).toBe('');

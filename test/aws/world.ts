@@ -26,7 +26,7 @@ export function logObjects(n: number, prefix = 'logs/'): { key: string; body: Bu
 }
 
 /** Grants, people and a config (YAML) under `dir`; `logs` is the YAML of the system's log sources. */
-export async function writeWorld(dir: string, opts: { store: string; logs: string; aws: string; actions?: string[]; mode?: string }): Promise<void> {
+export async function writeWorld(dir: string, opts: { store: string; logs: string; aws: string; actions?: string[]; revocations?: string; mode?: string }): Promise<void> {
   const grants = PEOPLE.flatMap((p) => [0, 1, 2, 3].map((k) => ({ principal: `${p}@corp.example`, permission: `db/${k}`, granted_at: '2025-01-01' })));
   await writeFiles(dir, {
     'grants.jsonl': jsonl(grants),
@@ -45,6 +45,7 @@ export async function writeWorld(dir: string, opts: { store: string; logs: strin
       `mode: ${opts.mode ?? 'report'}`,
       'guards: { max_revoke_fraction: 1, max_revoke_count: 1000 }',
       ...(opts.actions ? ['actions:', ...opts.actions.map((a) => `  - ${a}`)] : []),
+      ...(opts.revocations ? [`revocations: ${opts.revocations}`] : []),
       '',
     ].join('\n'),
   });

@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import { StoreError } from '../core/errors.js';
 import { sha256 } from '../core/hash.js';
-import { Manifest, RestoreEntry, RevocationEntry } from '../core/model.js';
 import type { Lake } from '../core/store.js';
+import { ACK_FILE, HELD_FILE, MANIFEST_FILE, MANIFEST_KEY, latestKey } from './layout.js';
+import { Ack, FINAL, Latest, Manifest, RestoreEntry, RevocationEntry, ackKey } from './schemas.js';
 
 /**
- * Finding and checking a system's lists in the revocation-list layout (README, Outputs):
- * `<system>/<as-of>/<run id>/manifest.json` beside `revocations.jsonl` or `restores.jsonl`, and
- * `<system>/latest.json`, written last, naming the newest revocation list.
+ * Reading lists (layout.ts): a system's manifests and latest.json, a list checked against its
+ * manifest (sha256, count, every line an entry of its kind), and the revokers' acks.
  */
 
 /** A manifest found under the system's prefix; `error` when it cannot be read as one. */
@@ -26,24 +27,37 @@ export interface ListItem {
   line: string;
 }
 
-const Latest = z.object({ manifest: z.string() });
-const MANIFEST_KEY = /^([^/]+)\/(\d{4}-\d{2}-\d{2})\/([^/]+)\/manifest\.json$/;
+/** A revoker needs only latest.json's `manifest`. */
+const LatestManifest = Latest.pick({ manifest: true });
+
+/** The manifest key latest.json names, or undefined when there is none (or it names none). */
+export async function readLatest(target: Lake, system: string): Promise<string | undefined> {
+  const text = await target.readText(latestKey(system));
+  const parsed = LatestManifest.safeParse(safeJson(text ?? ''));
+  return parsed.success ? parsed.data.manifest : undefined;
+}
+
+/** A manifest by its key, or undefined when it is not there. */
+export async function readManifest(target: Lake, key: string): Promise<Manifest | undefined> {
+  const text = await target.readText(key);
+  return text === undefined ? undefined : Manifest.parse(JSON.parse(text));
+}
 
 /** The manifests under `<system>/`, oldest first (as-of day, then creation time), and latest.json's target. */
 export async function findLists(target: Lake, system: string): Promise<{ latest: string | null; latestError: string | null; lists: FoundList[] }> {
   let latest: string | null = null;
   let latestError: string | null = null;
-  const latestText = await target.readText(`${system}/latest.json`);
+  const latestText = await target.readText(latestKey(system));
   if (latestText !== undefined) {
-    const parsed = Latest.safeParse(safeJson(latestText));
+    const parsed = LatestManifest.safeParse(safeJson(latestText));
     if (parsed.success) latest = parsed.data.manifest.replace(/manifest\.json$/, '');
-    else latestError = `${target.uri}/${system}/latest.json: not a latest.json (needs "manifest")`;
+    else latestError = `${target.uri}/${latestKey(system)}: not a latest.json (needs "manifest")`;
   }
   const lists: FoundList[] = [];
   for (const { key } of await target.list(`${system}/`)) {
     const m = MANIFEST_KEY.exec(key);
     if (!m) continue;
-    const dir = key.slice(0, -'manifest.json'.length);
+    const dir = key.slice(0, -MANIFEST_FILE.length);
     const parsed = Manifest.safeParse(safeJson((await target.readText(key)) ?? ''));
     if (!parsed.success) {
       lists.push({ dir, manifest: null, error: `${target.uri}/${key}: not a manifest: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}` });
@@ -63,9 +77,8 @@ export async function findLists(target: Lake, system: string): Promise<{ latest:
 
 /**
  * A held list keeps its entries in `held.jsonl`, for review only (lists held before lapse wrote them there
- * name an empty `revocations.jsonl`); the worker never reads a held list's file.
+ * name an empty `revocations.jsonl`); a revoker never reads a held list's file.
  */
-const HELD_FILE = 'held.jsonl';
 const fileOk = (m: Manifest) => m.file === `${m.kind}.jsonl` ? true : m.held && m.kind === 'revocations' && m.file === HELD_FILE;
 
 const order = (l: FoundList) => `${l.manifest?.as_of ?? ''}\u0000${l.manifest?.created_at ?? ''}\u0000${l.dir}`;
@@ -111,6 +124,50 @@ function toItem(man: Manifest, line: string): ListItem | string {
   if (r.data.system !== man.system) return `entry for system ${r.data.system} on a ${man.system} list`;
   if (r.data.restore_id !== man.run_id) return `restore ${r.data.restore_id} on the list of restore ${man.run_id}`;
   return { key: r.data.restore_id, finding_id: r.data.finding_id, restore_id: r.data.restore_id, line };
+}
+
+/** A list's `ack.jsonl`, by entry key (the newest outcome of each entry); empty when there is none yet. */
+export async function readAcks(target: Lake, dir: string): Promise<Map<string, Ack>> {
+  const text = await target.readText(`${dir}${ACK_FILE}`);
+  const acks = new Map<string, Ack>();
+  for (const [i, line] of (text ?? '').split('\n').entries()) {
+    if (!line.trim()) continue;
+    const a = Ack.safeParse(safeJson(line));
+    if (!a.success) throw new StoreError(`${target.uri}/${dir}${ACK_FILE} line ${i + 1}: not an ack line: ${z.prettifyError(a.error).replace(/\n/g, ' ')}`);
+    acks.set(ackKey(a.data), a.data);
+  }
+  return acks;
+}
+
+/** True when every one of the list's `count` entries has a final ack. */
+export function complete(acks: Map<string, Ack>, count: number): boolean {
+  let n = 0;
+  for (const a of acks.values()) if (FINAL.has(a.status)) n++;
+  return n >= count;
+}
+
+/** Grants of one system a revoker acknowledged as changed: revocations and restores applied (by finding id). */
+export interface Applied {
+  revoked: Set<string>;
+  restored: Set<string>;
+}
+
+/**
+ * What the revokers of a system acknowledged as applied (status `applied`), from every list's
+ * `ack.jsonl` under `<system>/`; with `until`, only acks made on or before that day. A held list is
+ * never applied, and `already_absent` is not a revocation lapse made.
+ */
+export async function appliedAcks(target: Lake, system: string, until?: string): Promise<Applied> {
+  const out: Applied = { revoked: new Set(), restored: new Set() };
+  for (const list of (await findLists(target, system)).lists) {
+    const man = list.manifest;
+    if (!man || list.error || man.held) continue;
+    for (const a of (await readAcks(target, list.dir)).values()) {
+      if (a.status !== 'applied' || (until !== undefined && a.at.slice(0, 10) > until)) continue;
+      (man.kind === 'revocations' ? out.revoked : out.restored).add(a.finding_id);
+    }
+  }
+  return out;
 }
 
 function safeJson(text: string): unknown {

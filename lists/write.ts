@@ -1,26 +1,24 @@
-import { sha256 } from '../../core/hash.js';
-import { Manifest, type GuardOverride } from '../../core/model.js';
-import type { Lake } from '../../core/store.js';
+import { sha256 } from '../core/hash.js';
+import type { GuardOverride, RestoreEntry } from '../core/model.js';
+import type { Lake } from '../core/store.js';
+import { MANIFEST_FILE, latestKey, listDir, listFile, type ListKind } from './layout.js';
+import { Manifest, type Latest } from './schemas.js';
 
 /**
- * The revocation-list layout (docs/revoker.md), shared by revocation lists and restore requests:
- * `<target>/<system>/<as-of day>/<run id>/<file>` then `manifest.json` (count and sha256 of the file);
- * revocation lists then move `<system>/latest.json`. A held list's entries go to `held.jsonl`, never to
- * `revocations.jsonl`: they are there to be reviewed, and a revoker never applies a held list.
+ * Writing lists (layout.ts): the file, then `manifest.json` (count and sha256 of the file); revocation
+ * lists then move `<system>/latest.json`, which never moves back in time. A held list's entries go to
+ * `held.jsonl`, never to `revocations.jsonl`: they are there to be reviewed, and a revoker never applies them.
  */
 export interface ListToWrite {
   system: string;
   as_of: string;
   run_id: string;
-  kind: 'revocations' | 'restores';
+  kind: ListKind;
+  /** RevocationEntry or RestoreEntry lines, as the caller built and checked them. */
   entries: object[];
   held_reason: string | null;
   override?: GuardOverride | null;
 }
-
-export const HELD_FILE = 'held.jsonl';
-
-export const listDir = (l: Pick<ListToWrite, 'system' | 'as_of' | 'run_id'>) => `${l.system}/${l.as_of}/${l.run_id}/`;
 
 /** Writes the list and its manifest (and latest.json for revocations). Returns false when already written. */
 export async function writeList(target: Lake, list: ListToWrite): Promise<boolean> {
@@ -28,9 +26,9 @@ export async function writeList(target: Lake, list: ListToWrite): Promise<boolea
   const body = list.entries.map((e) => JSON.stringify(e)).join('\n') + (list.entries.length ? '\n' : '');
   const sha = sha256(body);
   const held = list.held_reason !== null;
-  const file = held ? HELD_FILE : `${list.kind}.jsonl`;
+  const file = listFile(list.kind, held);
   const override = list.override ?? null;
-  const existing = await target.readText(`${dir}manifest.json`);
+  const existing = await target.readText(`${dir}${MANIFEST_FILE}`);
   if (existing && same(Manifest.parse(JSON.parse(existing)), { sha, file, held, override })) {
     // Already written; a run stopped before latest.json is completed by the re-run.
     if (list.kind === 'revocations') await pointLatest(target, list);
@@ -51,9 +49,19 @@ export async function writeList(target: Lake, list: ListToWrite): Promise<boolea
     override,
   };
   await target.writeText(`${dir}${manifest.file}`, body);
-  await target.writeText(`${dir}manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);
+  await target.writeText(`${dir}${MANIFEST_FILE}`, `${JSON.stringify(manifest, null, 2)}\n`);
   if (list.kind === 'revocations') await pointLatest(target, list);
   return true;
+}
+
+/**
+ * Writes a restore request for the system's revoker: a one-entry list of kind `restores`, filed under
+ * the day it was asked for and keyed by its restore id. Returns the key of its `restores.jsonl`.
+ */
+export async function writeRestore(target: Lake, entry: RestoreEntry, as_of: string): Promise<string> {
+  const list = { system: entry.system, as_of, run_id: entry.restore_id, kind: 'restores' as const, entries: [entry], held_reason: null };
+  await writeList(target, list);
+  return `${listDir(list)}${listFile('restores', false)}`;
 }
 
 /**
@@ -66,13 +74,13 @@ function same(m: Manifest, want: { sha: string; file: string; held: boolean; ove
 
 /** `latest.json` only moves forward: re-running an older day never hides a newer list. */
 async function pointLatest(target: Lake, list: ListToWrite): Promise<void> {
-  const key = `${list.system}/latest.json`;
+  const key = latestKey(list.system);
   const current = await target.readText(key);
-  const manifest = `${listDir(list)}manifest.json`;
+  const manifest = `${listDir(list)}${MANIFEST_FILE}`;
   if (current) {
-    const now = JSON.parse(current) as { as_of: string; manifest: string };
+    const now = JSON.parse(current) as Pick<Latest, 'as_of' | 'manifest'>;
     if (now.as_of > list.as_of || now.manifest === manifest) return;
   }
-  const latest = { schema_version: 1, system: list.system, as_of: list.as_of, run_id: list.run_id, manifest };
+  const latest: Latest = { schema_version: 1, system: list.system, as_of: list.as_of, run_id: list.run_id, manifest };
   await target.writeText(key, `${JSON.stringify(latest, null, 2)}\n`);
 }
