@@ -79,11 +79,23 @@ export function removeOnSignal(path: string): () => void {
 
 /**
  * Removes what is held and exits. Work already handed to other threads (a directory being made on
- * libuv's pool, the engine writing a staged file) may land after the removal: such a leftover still
- * carries this process's id, so the next run reclaims it.
+ * libuv's pool, the engine writing a staged file) may land just after a removal, so what is held is
+ * removed again a moment later before exiting; anything that still lands carries this process's id,
+ * and the next run reclaims it.
  */
 function onSignal(signal: NodeJS.Signals): void {
   if (process.listenerCount(signal) > 1) return;
+  removeHeld();
+  // A synchronous pause: the command's own code must not run on (and fail) meanwhile.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SETTLE_MS);
+  removeHeld();
+  process.exit(EXIT_CODE[signal]);
+}
+
+/** How long in-flight file work is given to land before the second removal. */
+const SETTLE_MS = 200;
+
+function removeHeld(): void {
   for (const path of held) {
     try {
       rmSync(path, { recursive: true, force: true, maxRetries: 3, retryDelay: 10 });
@@ -91,5 +103,4 @@ function onSignal(signal: NodeJS.Signals): void {
       // Still being written: reclaimed by the next run.
     }
   }
-  process.exit(EXIT_CODE[signal]);
 }
