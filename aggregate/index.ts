@@ -2,7 +2,7 @@
  * aggregate: reads the lake's daily summaries, object ledger and snapshots; writes compacted
  * partitions back, and loads the as-of tables detect reads (last use per grant, source coverage).
  */
-import type { StageContext } from '../core/context.js';
+import { asOfLoaded, type AsOfTables, type StageContext } from '../core/context.js';
 import type { Day } from '../core/days.js';
 import { sqlFile } from '../core/db.js';
 import { StoreError } from '../core/errors.js';
@@ -16,14 +16,7 @@ export { usageView } from './views.js';
 const LOAD = sqlFile(import.meta.url, 'load.sql');
 const HISTORY = sqlFile(import.meta.url, 'history.sql');
 
-export interface UsageTables {
-  /** Systems with a grants snapshot on or before the as-of day. */
-  systems: string[];
-  grants: number;
-  people: number;
-  /** How the last uses were found: from the rollup, or by replaying history for a past as-of day. */
-  last_use: 'rollup' | 'replay';
-}
+export type { AsOfTables } from '../core/context.js';
 
 /**
  * Loads the as-of view of the lake into temp tables detect reads: `lapse_last_use` (rollup.ts),
@@ -31,11 +24,11 @@ export interface UsageTables {
  * Reads the ledger, the newest snapshots and the rollup; never the whole usage history, except to
  * replay a day before the newest folded one.
  */
-export async function loadAsOf(ctx: StageContext, asOf: Day): Promise<UsageTables> {
+export async function loadAsOf(ctx: StageContext, asOf: Day): Promise<AsOfTables> {
   return readAgain(ctx, () => load(ctx, asOf));
 }
 
-async function load(ctx: StageContext, asOf: Day): Promise<UsageTables> {
+async function load(ctx: StageContext, asOf: Day): Promise<AsOfTables> {
   const { db, lake } = ctx;
   await view(ctx, 'lapse_objects_files', await parquetKeys(lake, layout.objects), EMPTY.objects);
   await view(ctx, 'lapse_grants_files', await latestKeys(lake, layout.grants, asOf, 'system'), EMPTY.grants);
@@ -47,14 +40,14 @@ async function load(ctx: StageContext, asOf: Day): Promise<UsageTables> {
   if (!counts?.people) throw new StoreError(`no directory snapshot on or before ${asOf} in ${lake.uri}; run lapse ingest first`);
   const last_use = await lastUse(ctx, asOf);
   const systems = (await db.all<{ system: string }>('SELECT DISTINCT system FROM lapse_grants ORDER BY 1')).map((r) => r.system);
-  return { systems, grants: counts.grants, people: counts.people, last_use };
+  return asOfLoaded({ as_of: asOf, systems, grants: counts.grants, people: counts.people, last_use });
 }
 
 /**
  * Loads the as-of tables (see loadAsOf) plus `lapse_active_days(system, principal, permission, day)`:
  * every day each permission was used, for replays of the history (suggest-ttl, backtest).
  */
-export async function loadHistory(ctx: StageContext, asOf: Day): Promise<UsageTables> {
+export async function loadHistory(ctx: StageContext, asOf: Day): Promise<AsOfTables> {
   return readAgain(ctx, async () => {
     const tables = await load(ctx, asOf);
     await usageView(ctx);

@@ -54,7 +54,7 @@ async function detectRun(dir: string): Promise<number> {
   const t0 = performance.now();
   const tables = await loadAsOf(ctx, BENCH_AS_OF);
   const t1 = performance.now();
-  const detection = await detect(ctx, BENCH_AS_OF);
+  const detection = await detect(ctx, tables);
   const t2 = performance.now();
   const findings = detection.counts.reduce((a, c) => a + c.n, 0);
   phases = { load_s: (t1 - t0) / 1000, detect_s: (t2 - t1) / 1000, grants: tables.grants, findings, last_use: tables.last_use };

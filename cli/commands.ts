@@ -44,8 +44,7 @@ export async function runCommand(io: Io, o: { config: string; asOf?: string; dry
     print(io, [`lapse run · as of ${asOf} · mode ${ctx.config.mode}${o.dryRun ? ' · DRY RUN (nothing is written)' : ''} · lake ${ctx.lake.uri}`]);
     print(io, ingestSummary(await ingest(ctx, asOf)));
     print(io, compactSummary(await compact(ctx)));
-    await loadAsOf(ctx, asOf);
-    const detection = await detect(ctx, asOf);
+    const detection = await detect(ctx, await loadAsOf(ctx, asOf));
     print(io, detectSummary(detection));
     return act(io, ctx, await detection.load(), allows, !!o.dryRun);
   });
@@ -109,8 +108,7 @@ export async function ingestCommand(io: Io, o: { config: string; source?: string
 export async function detectCommand(io: Io, o: { config: string; asOf?: string; json?: boolean }): Promise<number> {
   const asOf = asOfDay(o.asOf);
   return withContext(o.config, io, false, async (ctx) => {
-    await loadAsOf(ctx, asOf);
-    const detection = await detect(ctx, asOf);
+    const detection = await detect(ctx, await loadAsOf(ctx, asOf));
     if (o.json) io.out(`${JSON.stringify(await detection.load(), null, 2)}\n`);
     else print(io, detectSummary(detection));
     return detection.guards.length ? EXIT.guard : EXIT.ok;
@@ -130,8 +128,7 @@ export async function actCommand(io: Io, o: { config: string; asOf?: string; dry
 export async function explainCommand(io: Io, o: { config: string; asOf?: string; json?: boolean; who: string }): Promise<number> {
   const asOf = asOfDay(o.asOf);
   return withContext(o.config, io, { readOnly: true }, async (ctx) => {
-    await loadAsOf(ctx, asOf);
-    const lines = await explain(ctx, asOf, o.who);
+    const lines = await explain(ctx, await loadAsOf(ctx, asOf), o.who);
     const person = lines.find((l) => l.person)?.person ?? null;
     const events = await history(ctx, o.who, person);
     if (o.json) {

@@ -2,7 +2,16 @@ import { describe, expect, test } from 'vitest';
 import { loadAsOf } from '../aggregate/index.js';
 import type { FindingsDocument } from '../core/model.js';
 import { AS_OF, one, run, world } from '../test/world.js';
-import { explain } from './index.js';
+import type { StageContext } from '../core/context.js';
+import { detect, explain } from './index.js';
+
+/** Checked by `npm run typecheck`: detect and explain take loadAsOf's handle, never a bare day. */
+export function detectNeedsTheLoadedTables(ctx: StageContext): void {
+  // @ts-expect-error a day is not the loaded as-of relations
+  void detect(ctx, AS_OF);
+  // @ts-expect-error the same for explain
+  void explain(ctx, AS_OF, 'ann');
+}
 
 describe('detect: one rule per row', () => {
   test.each([
@@ -44,8 +53,7 @@ describe('detect: cold start against team and company baselines', () => {
     // ops has one person (dan): his team says nothing, so the share is the company's: 2 of the 3
     // other active people hold it.
     const ctx = await world({ uses: [], grants: [...held(['ann', 'ben'], 'vpn'), { principal: 'dan@corp.example', permission: 'vpn', granted_at: '2026-06-15' }] });
-    await loadAsOf(ctx, AS_OF);
-    const [row] = await explain(ctx, AS_OF, 'dan');
+    const [row] = await explain(ctx, await loadAsOf(ctx, AS_OF), 'dan');
     expect(row).toMatchObject({ verdict: 'ok', cold_start_score: expect.closeTo(1 - 2 / 3, 3) });
     expect(row!.reason).toMatch(/too new to judge/);
   });
@@ -112,8 +120,7 @@ describe('explain', () => {
         { principal: 'ann@corp.example', permission: 'breakglass', granted_at: '2025-01-01' },
       ],
     });
-    await loadAsOf(ctx, AS_OF);
-    const lines = await explain(ctx, AS_OF, 'ann');
+    const lines = await explain(ctx, await loadAsOf(ctx, AS_OF), 'ann');
     expect(lines.map((l) => [l.permission, l.verdict])).toEqual([['breakglass', 'excluded'], ['db', 'flagged'], ['wiki', 'ok']]);
     expect(lines[1]!.reason).toBe('stale: last used 2026-03-01, 121 days ago; TTL 90 days');
     expect(lines[0]!.reason).toMatch(/emergency-only/);

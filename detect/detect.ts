@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { StageContext } from '../core/context.js';
+import type { AsOfTables, StageContext } from '../core/context.js';
 import { daysBetween, type Day } from '../core/days.js';
 import { sqlFile, sqlString } from '../core/db.js';
 import { canonicalJson, sha256 } from '../core/hash.js';
@@ -38,12 +38,13 @@ export interface Detection extends Omit<FindingsDocument, 'findings'> {
 }
 
 /**
- * Judges every grant as of `asOf` (tables from aggregate's `loadAsOf`), gives findings their
+ * Judges every grant as of the loaded day (`tables` from aggregate's `loadAsOf`), gives findings their
  * lifecycle status, applies the guards, and stores the findings in the lake under the as-of day.
  * Everything that scales with the grants stays in DuckDB: findings reach JS only through `load()`.
  */
-export async function detect(ctx: StageContext, asOf: Day): Promise<Detection> {
+export async function detect(ctx: StageContext, tables: AsOfTables): Promise<Detection> {
   const { db, config } = ctx;
+  const asOf = tables.as_of;
   const t = timer();
   await evaluate(ctx, asOf);
   const evaluate_ms = t();

@@ -1,4 +1,4 @@
-import type { StageContext } from '../core/context.js';
+import type { AsOfTables, StageContext } from '../core/context.js';
 import type { Day } from '../core/days.js';
 import { inactiveReason, listExemptions, type ExemptionState } from '../core/exemptions.js';
 import { evaluate } from './detect.js';
@@ -38,9 +38,10 @@ interface EvalRow {
 
 /**
  * Why each grant of a person (directory id or email) or of a bare principal is or is not flagged
- * as of `asOf`: the rule applied, the evidence, and the rule or guard that holds it back.
+ * as of the loaded day: the rule applied, the evidence, and the rule or guard that holds it back.
  */
-export async function explain(ctx: StageContext, asOf: Day, who: string): Promise<Explanation[]> {
+export async function explain(ctx: StageContext, tables: AsOfTables, who: string): Promise<Explanation[]> {
+  const asOf = tables.as_of;
   await evaluate(ctx, asOf);
   const rows = await ctx.db.all<EvalRow>(
     `SELECT e.system, e.principal, e.permission, e.person, p.email, e.kind, e.excluded_by, e.last_used::VARCHAR AS last_used,

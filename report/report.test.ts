@@ -104,8 +104,7 @@ beforeAll(async () => {
     // After the second run the revoker took ann's write away: the third run's snapshot no longer has it.
     if (day === RUNS[2]) await writeFiles(dir, { 'grants/db.jsonl': jsonl(DB_GRANTS) });
     await ingest(ctx, day);
-    await loadAsOf(ctx, day);
-    const detection = await detect(ctx, day);
+    const detection = await detect(ctx, await loadAsOf(ctx, day));
     if (day === RUNS[1]) {
       secondRun = detection.run_id;
       const entries = [['ann@corp.example', 'write'], ['eve@corp.example', 'read']].map(([principal, permission]) => ({

@@ -68,8 +68,7 @@ export async function world(opts: {
 
 
 export async function run(ctx: Awaited<ReturnType<typeof world>>, asOf = AS_OF): Promise<FindingsDocument> {
-  await loadAsOf(ctx, asOf);
-  return (await detect(ctx, asOf)).load();
+  return (await detect(ctx, await loadAsOf(ctx, asOf))).load();
 }
 
 export const one = (doc: FindingsDocument, principal: string, permission: string): Finding | undefined =>
