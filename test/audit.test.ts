@@ -1,26 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import { describe, expect, test } from 'vitest';
-import { appConfig, jsonl, lapse, tempDir, writeFiles } from './helpers.js';
+import { appConfig, lapse, tempDir, writeFiles, annBenCat } from './helpers.js';
 
 /** A small world, ingested as of 2026-06-30: ann uses db daily, ben held db and stopped, cat never used admin. */
 async function world(): Promise<string> {
   const dir = await tempDir('lapse-audit-');
-  const events: object[] = [];
-  for (let d = 0; d < 150; d++) {
-    const day = new Date(Date.UTC(2026, 1, 1) + d * 86_400_000).toISOString().slice(0, 10);
-    events.push({ ts: `${day}T10:00:00Z`, user: 'ann@corp.example', perm: 'db', result: 'ok' });
-    if (d < 20) events.push({ ts: `${day}T11:00:00Z`, user: 'ben@corp.example', perm: 'db', result: 'ok' });
-  }
-  // A grant the snapshot no longer lists, known from its use only.
-  events.push({ ts: '2026-02-03T09:00:00Z', user: 'Old@corp.example', perm: 'legacy', result: 'ok' });
   await writeFiles(dir, {
-    'logs/app.jsonl': jsonl(events),
-    'grants.jsonl': jsonl([
-      { principal: 'ann@corp.example', permission: 'db' },
-      { principal: 'ben@corp.example', permission: 'db' },
-      { principal: 'cat@corp.example', permission: 'admin', granted_at: '2025-01-01' },
-    ]),
-    'people.csv': 'id,email,team,manager,status\nann,ann@corp.example,eng,,active\nben,ben@corp.example,eng,ann,active\ncat,cat@corp.example,eng,ann,active\n',
+    // A grant the snapshot no longer lists, known from its use only.
+    ...annBenCat({ events: [{ ts: '2026-02-03T09:00:00Z', user: 'Old@corp.example', perm: 'legacy', result: 'ok' }] }),
     'lapse.yaml': appConfig('mode: enforce', 'guards: { max_revoke_fraction: 0.9 }', 'actions:', '  - { type: revocation_list }', 'revocations: { target: ./out/revocations }'),
   });
   expect(lapse(['ingest', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir).code).toBe(0);

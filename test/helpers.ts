@@ -85,3 +85,27 @@ export async function hashes(root: string): Promise<Record<string, string>> {
   }
   return out;
 }
+
+/**
+ * The small company most CLI tests share: ann uses `db` daily for 150 days from 2026-02-01, ben used it
+ * for the first 20, cat (and any `more.people`) never used `admin`, granted 2025-01-01.
+ */
+export function annBenCat(more: { events?: object[]; grants?: object[]; people?: string[] } = {}): Record<string, string> {
+  const events: object[] = [];
+  for (let d = 0; d < 150; d++) {
+    const day = new Date(Date.UTC(2026, 1, 1) + d * 86_400_000).toISOString().slice(0, 10);
+    events.push({ ts: `${day}T10:00:00Z`, user: 'ann@corp.example', perm: 'db', result: 'ok' });
+    if (d < 20) events.push({ ts: `${day}T11:00:00Z`, user: 'ben@corp.example', perm: 'db', result: 'ok' });
+  }
+  const people = ['ann,ann@corp.example,eng,,active', 'ben,ben@corp.example,eng,ann,active', 'cat,cat@corp.example,eng,ann,active', ...(more.people ?? [])];
+  return {
+    'logs/app.jsonl': jsonl([...events, ...(more.events ?? [])]),
+    'grants.jsonl': jsonl([
+      { principal: 'ann@corp.example', permission: 'db' },
+      { principal: 'ben@corp.example', permission: 'db' },
+      { principal: 'cat@corp.example', permission: 'admin', granted_at: '2025-01-01' },
+      ...(more.grants ?? []),
+    ]),
+    'people.csv': `id,email,team,manager,status\n${people.join('\n')}\n`,
+  };
+}

@@ -1,7 +1,7 @@
 import { cp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { hashes, appConfig, jsonl, lapse, tempDir, writeFiles } from './helpers.js';
+import { hashes, appConfig, lapse, tempDir, writeFiles, annBenCat } from './helpers.js';
 
 /**
  * What the actions write beside other files, through the built CLI: a ticket preview replaces only the
@@ -23,20 +23,8 @@ writeFileSync(file, keep.map((g) => JSON.stringify(g) + '\\n').join(''));
 
 async function world(...actions: string[]): Promise<string> {
   const dir = await tempDir('lapse-outputs-');
-  const events: object[] = [];
-  for (let d = 0; d < 150; d++) {
-    const day = new Date(Date.UTC(2026, 1, 1) + d * 86_400_000).toISOString().slice(0, 10);
-    events.push({ ts: `${day}T10:00:00Z`, user: 'ann@corp.example', perm: 'db', result: 'ok' });
-    if (d < 20) events.push({ ts: `${day}T11:00:00Z`, user: 'ben@corp.example', perm: 'db', result: 'ok' });
-  }
   await writeFiles(dir, {
-    'logs/app.jsonl': jsonl(events),
-    'grants.jsonl': jsonl([
-      { principal: 'ann@corp.example', permission: 'db' },
-      { principal: 'ben@corp.example', permission: 'db' },
-      { principal: 'cat@corp.example', permission: 'admin', granted_at: '2025-01-01' },
-    ]),
-    'people.csv': 'id,email,team,manager,status\nann,ann@corp.example,eng,,active\nben,ben@corp.example,eng,ann,active\ncat,cat@corp.example,eng,ann,active\n',
+    ...annBenCat(),
     'lapse.yaml': appConfig('mode: enforce', 'guards: { max_revoke_fraction: 0.9 }', 'actions:', ...actions),
     'revoke.mjs': REVOKE,
   });

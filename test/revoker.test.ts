@@ -8,7 +8,7 @@ import { revokerCommand } from '../cli/revoker.js';
 import { silentLogger } from '../core/log.js';
 import { FindingsDocument } from '../core/model.js';
 import { Ack, RevocationEntry } from '../lists/index.js';
-import { appConfig, jsonl, tempDir, writeFiles } from './helpers.js';
+import { appConfig, tempDir, writeFiles, annBenCat } from './helpers.js';
 
 /**
  * The closed loop, end to end: detect → revocation list → revoker → ack → the next run's grants snapshot
@@ -40,21 +40,8 @@ console.log(action + 'd ' + e.principal + ' ' + e.permission);
 
 async function world(): Promise<string> {
   const dir = await tempDir('lapse-loop-');
-  const events: object[] = [];
-  for (let d = 0; d < 150; d++) {
-    const day = new Date(Date.UTC(2026, 1, 1) + d * 86_400_000).toISOString().slice(0, 10);
-    events.push({ ts: `${day}T10:00:00Z`, user: 'ann@corp.example', perm: 'db', result: 'ok' });
-    if (d < 20) events.push({ ts: `${day}T11:00:00Z`, user: 'ben@corp.example', perm: 'db', result: 'ok' });
-  }
   await writeFiles(dir, {
-    'logs/app.jsonl': jsonl(events),
-    'grants.jsonl': jsonl([
-      { principal: 'ann@corp.example', permission: 'db' },
-      { principal: 'ben@corp.example', permission: 'db' },
-      { principal: 'cat@corp.example', permission: 'admin', granted_at: '2025-01-01' },
-      { principal: 'dan@corp.example', permission: 'admin', granted_at: '2025-01-01' },
-    ]),
-    'people.csv': 'id,email,team,manager,status\nann,ann@corp.example,eng,,active\nben,ben@corp.example,eng,ann,active\ncat,cat@corp.example,eng,ann,active\ndan,dan@corp.example,eng,ann,active\n',
+    ...annBenCat({ grants: [{ principal: 'dan@corp.example', permission: 'admin', granted_at: '2025-01-01' }], people: ['dan,dan@corp.example,eng,ann,active'] }),
     'lapse.yaml': appConfig('mode: enforce', 'guards: { max_revoke_fraction: 0.9 }', 'actions:', '  - { type: revocation_list }', 'revocations: { target: ./out/revocations }'),
     'revoke.mjs': GRANTS_COMMAND,
   });
