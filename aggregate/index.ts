@@ -7,8 +7,9 @@ import type { Day } from '../core/days.js';
 import { sqlFile } from '../core/db.js';
 import { StoreError } from '../core/errors.js';
 import { layout } from '../core/layout.js';
+import { directory, grantsSnapshot, objects } from '../core/relations.js';
 import { lastUse } from './rollup.js';
-import { EMPTY, latestKeys, parquetKeys, usageView, view } from './views.js';
+import { latestKeys, parquetKeys, usageView, view } from './views.js';
 
 export { compact, type CompactReport } from './compact.js';
 export { usageView } from './views.js';
@@ -30,9 +31,9 @@ export async function loadAsOf(ctx: StageContext, asOf: Day): Promise<AsOfTables
 
 async function load(ctx: StageContext, asOf: Day): Promise<AsOfTables> {
   const { db, lake } = ctx;
-  await view(ctx, 'lapse_objects_files', await parquetKeys(lake, layout.objects), EMPTY.objects);
-  await view(ctx, 'lapse_grants_files', await latestKeys(lake, layout.grants, asOf, 'system'), EMPTY.grants);
-  await view(ctx, 'lapse_people_file', await latestKeys(lake, layout.directory, asOf), EMPTY.people);
+  await view(ctx, 'lapse_objects_files', await parquetKeys(lake, layout.objects), objects);
+  await view(ctx, 'lapse_grants_files', await latestKeys(lake, layout.grants, asOf, 'system'), grantsSnapshot);
+  await view(ctx, 'lapse_people_file', await latestKeys(lake, layout.directory, asOf), directory);
   await db.run(LOAD, { as_of: asOf });
   const counts = await db.one<{ grants: number; people: number }>(
     'SELECT (SELECT count(*) FROM lapse_grants) AS grants, (SELECT count(*) FROM lapse_people) AS people',

@@ -4,6 +4,7 @@ import type { StageContext } from '../core/context.js';
 import type { Day } from '../core/days.js';
 import { sqlFile, sqlString } from '../core/db.js';
 import { layout, partition } from '../core/layout.js';
+import * as relations from '../core/relations.js';
 import { usageView, view } from './views.js';
 
 const ROLLUP = sqlFile(import.meta.url, 'rollup.sql');
@@ -92,8 +93,7 @@ async function readState(ctx: StageContext): Promise<RollupState> {
 
 async function loadStored(ctx: StageContext): Promise<void> {
   const exists = (await ctx.lake.list(layout.rollup)).length > 0;
-  await view(ctx, 'lapse_rollup_old', exists ? [layout.rollup] : [], `SELECT NULL::VARCHAR AS system, NULL::VARCHAR AS principal,
-    NULL::VARCHAR AS permission, NULL::DATE AS first_used, NULL::DATE AS last_used WHERE false`);
+  await view(ctx, 'lapse_rollup_old', exists ? [layout.rollup] : [], relations.lastUse);
 }
 
 /** The usage files of the day partitions the pending batches' objects span. */

@@ -2,30 +2,18 @@ import type { StageContext } from '../core/context.js';
 import type { Day } from '../core/days.js';
 import { sqlString } from '../core/db.js';
 import { layout, partition } from '../core/layout.js';
+import { emptyRelation, usage, type Relation } from '../core/relations.js';
 import type { Lake } from '../core/store.js';
-
-/** Empty relations with the lake's column types, for a lake that has no files of a kind yet. */
-export const EMPTY = {
-  usage: `SELECT NULL::VARCHAR AS system, NULL::DATE AS day, NULL::VARCHAR AS principal, NULL::VARCHAR AS permission,
-          NULL::VARCHAR AS source, NULL::BIGINT AS uses WHERE false`,
-  objects: `SELECT NULL::VARCHAR AS system, NULL::VARCHAR AS object_id, NULL::VARCHAR AS batch,
-            NULL::TIMESTAMPTZ AS first_seen, NULL::TIMESTAMPTZ AS last_seen WHERE false`,
-  grants: `SELECT NULL::VARCHAR AS system, NULL::DATE AS day, NULL::VARCHAR AS principal, NULL::VARCHAR AS permission,
-           NULL::DATE AS granted_at, NULL::VARCHAR AS via, NULL::DATE AS first_seen WHERE false`,
-  people: `SELECT NULL::DATE AS day, NULL::VARCHAR AS id, NULL::VARCHAR AS email, NULL::VARCHAR AS team,
-           NULL::VARCHAR AS manager, NULL::VARCHAR AS status, NULL::STRUCT(system VARCHAR, id VARCHAR)[] AS aliases,
-           NULL::DATE AS start_date WHERE false`,
-};
 
 /** `lapse_usage_files`: every daily summary in the lake (the whole history). */
 export async function usageView(ctx: StageContext, keys?: string[]): Promise<void> {
-  await view(ctx, 'lapse_usage_files', keys ?? (await parquetKeys(ctx.lake, layout.usage)), EMPTY.usage);
+  await view(ctx, 'lapse_usage_files', keys ?? (await parquetKeys(ctx.lake, layout.usage)), usage);
 }
 
-/** A view over Parquet files of the lake, Hive partitions as columns. */
-export async function view(ctx: StageContext, name: string, keys: string[], empty: string): Promise<void> {
+/** A view over Parquet files of the lake holding `rel`'s rows, Hive partitions as columns (no files: no rows). */
+export async function view(ctx: StageContext, name: string, keys: string[], rel: Relation): Promise<void> {
   if (keys.length === 0) {
-    await ctx.db.run(`CREATE OR REPLACE TEMP VIEW ${name} AS ${empty}`);
+    await ctx.db.run(`CREATE OR REPLACE TEMP VIEW ${name} AS ${emptyRelation(rel)}`);
     return;
   }
   const list = (await ctx.lake.localPaths(keys)).map(sqlString).join(', ');

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { isDay } from './days.js';
 import { EXCLUDED_BY_IDS, GUARD_IDS } from './rules.js';
+import { sqlType } from './sqltypes.js';
 
 /** The data model (README, Outputs), one zod schema per concept; types share the schema's name. */
 
-export const Day = z.string().refine(isDay, 'must be a UTC day as YYYY-MM-DD');
+export const Day = sqlType(z.string().refine(isDay, 'must be a UTC day as YYYY-MM-DD'), 'DATE');
 
 export const PersonStatus = z.enum(['active', 'terminated']);
 
@@ -42,11 +43,13 @@ export type FindingStatus = z.infer<typeof FindingStatus>;
 export const ExcludedBy = z.enum(EXCLUDED_BY_IDS);
 export type ExcludedBy = z.infer<typeof ExcludedBy>;
 
+const Int32 = () => sqlType(z.number(), 'INTEGER');
+
 export const Baseline = z.object({
-  team_size: z.number(),
-  team_holders: z.number(),
-  team_users: z.number(),
-  org_holders: z.number(),
+  team_size: Int32(),
+  team_holders: Int32(),
+  team_users: Int32(),
+  org_holders: Int32(),
 });
 
 /** One (person or principal, system, permission) that detect flagged, with its evidence. */
@@ -63,8 +66,8 @@ export const Finding = z.object({
   permission: z.string(),
   via: z.string().nullable(),
   last_used: Day.nullable(),
-  days_unused: z.number().nullable(),
-  ttl_days: z.number(),
+  days_unused: sqlType(z.number(), 'BIGINT').nullable(),
+  ttl_days: Int32(),
   granted_at: Day.nullable(),
   score: z.number().nullable(),
   baseline: Baseline.nullable(),

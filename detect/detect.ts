@@ -11,21 +11,13 @@ import { resolveIdentities } from './resolve.js';
 import { loadRules } from './rules/config.js';
 import { loadRuleRegistry } from './rules/registry.js';
 import { REVOCABLE_SQL } from '../core/findings.js';
+import { ddl, findings, selectList } from '../core/relations.js';
 
 const EVALUATE = sqlFile(import.meta.url, 'evaluate.sql');
 const LIFECYCLE = sqlFile(import.meta.url, 'lifecycle.sql');
 
-/** The columns of a stored findings file (lifecycle.sql's output). */
-const FINDINGS_TABLE = `finding_id VARCHAR, kind VARCHAR, system VARCHAR, principal VARCHAR, person VARCHAR, email VARCHAR, team VARCHAR,
-  manager VARCHAR, permission VARCHAR, via VARCHAR, last_used DATE, days_unused BIGINT, ttl_days INTEGER, granted_at DATE,
-  score DOUBLE, baseline STRUCT(team_size INTEGER, team_holders INTEGER, team_users INTEGER, org_holders INTEGER),
-  excluded_by VARCHAR, exempt_reason VARCHAR, decision VARCHAR, status VARCHAR, first_flagged DATE, resolved_on DATE,
-  revocable_from DATE`;
-
-const FINDING_COLUMNS = `finding_id, kind, system, principal, person, email, team, manager, permission, via,
-  last_used::VARCHAR AS last_used, days_unused, ttl_days, granted_at::VARCHAR AS granted_at, score, baseline,
-  status, first_flagged::VARCHAR AS first_flagged, revocable_from::VARCHAR AS revocable_from,
-  resolved_on::VARCHAR AS resolved_on, decision, excluded_by, exempt_reason`;
+/** A finding as the document reads it (dates as text), in the document's order. */
+const FINDING_COLUMNS = selectList(findings);
 
 /** The findings of a run's document: everything but resolutions of earlier runs (kept as history). */
 const IN_DOCUMENT = `(status <> 'resolved' OR resolved_on = $as_of)`;
@@ -174,7 +166,7 @@ async function loadPrevious(ctx: StageContext, asOf: Day): Promise<void> {
     .filter((o) => o.day && o.day < asOf && o.key.endsWith('.parquet'))
     .sort((a, b) => (a.day < b.day ? 1 : -1));
   if (earlier.length === 0) {
-    await ctx.db.run(`CREATE OR REPLACE TEMP TABLE lapse_prev (${FINDINGS_TABLE})`);
+    await ctx.db.run(`CREATE OR REPLACE TEMP TABLE lapse_prev (${ddl(findings)})`);
     return;
   }
   const [file] = await ctx.lake.localPaths([earlier[0]!.key]);

@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import { Day, Finding, Person } from './model.js';
+import { sqlType, sqlTypes } from './sqltypes.js';
+
+/**
+ * The named relations one stage hands to another, each defined once: a zod schema (the row as JS reads
+ * it), from which its DuckDB column types, DDL, empty relation and select list are derived, the stage
+ * that produces it and what it reads (dbt's `ref()`: a relation names its inputs). A relation internal
+ * to one stage's SQL is not here. Tests check each producer's output against its entry.
+ */
+export interface Relation<S extends z.ZodObject = z.ZodObject> {
+  /** The DuckDB name (a temp table or view) or, for a lake file kind, its folder in the lake. */
+  readonly name: string;
+  readonly schema: S;
+  readonly stage: Stage;
+  /** The relations it is made from. */
+  readonly reads: readonly string[];
+  readonly doc: string;
+}
+
+export type Stage = 'ingest' | 'aggregate' | 'detect';
+
+const Timestamp = sqlType(z.string(), 'TIMESTAMPTZ');
+const Int64 = sqlType(z.number(), 'BIGINT');
+
+// Lake files (ingest writes them; aggregate reads them).
+
+export const usage = relation({
+  name: 'usage',
+  stage: 'ingest',
+  reads: ['events'],
+  doc: 'Daily use summaries: uses per (system, day, principal, permission) and source object, with their time span.',
+  schema: z.object({
+    system: z.string(), day: Day, principal: z.string(), permission: z.string(), source: z.string(), uses: Int64,
+    first_seen: Timestamp, last_seen: Timestamp,
+  }),
+});
+
+export const objects = relation({
+  name: 'objects',
+  stage: 'ingest',
+  reads: ['events'],
+  doc: 'The object ledger (the commit point): each source object ingested, its batch, record counts and time span.',
+  schema: z.object({
+    system: z.string(), object_id: z.string(), uri: z.string(), size: Int64, mtime_ms: Int64, batch: z.string(),
+    records: Int64, uses: Int64, dropped: Int64, first_seen: Timestamp.nullable(), last_seen: Timestamp.nullable(),
+  }),
+});
+
+export const grantsSnapshot = relation({
+  name: 'grants',
+  stage: 'ingest',
+  reads: [],
+  doc: "A system's grants snapshot of a day, each grant with the first snapshot day it was seen.",
+  schema: z.object({
+    system: z.string(), day: Day, principal: z.string(), permission: z.string(), granted_at: Day.nullable(),
+    via: z.string().nullable(), first_seen: Day.nullable(),
+  }),
+});
+
+export const directory = relation({
+  name: 'directory',
+  stage: 'ingest',
+  reads: [],
+  doc: 'The directory of a day: people, their team, manager, status and aliases.',
+  schema: z.object({ day: Day, ...Person.shape }),
+});
+
+// The as-of relations (aggregate's loadAsOf; detect and explain read them).
+
+export const sources = relation({
+  name: 'lapse_sources',
+  stage: 'aggregate',
+  reads: ['objects'],
+  doc: "What each system's logs cover: first and newest event day up to the as-of day.",
+  schema: z.object({ system: z.string(), first_day: Day.nullable(), newest_day: Day.nullable() }),
+});
+
+export const grants = relation({
+  name: 'lapse_grants',
+  stage: 'aggregate',
+  reads: ['grants'],
+  doc: 'The newest grants snapshot on or before the as-of day, per system.',
+  schema: z.object({
+    system: z.string(), principal: z.string(), permission: z.string(), granted_at: Day.nullable(), via: z.string().nullable(),
+    first_seen: Day.nullable(), snapshot: Day,
+  }),
+});
+
+export const people = relation({
+  name: 'lapse_people',
+  stage: 'aggregate',
+  reads: ['directory'],
+  doc: 'The newest directory on or before the as-of day.',
+  schema: Person,
+});
+
+export const lastUse = relation({
+  name: 'lapse_last_use',
+  stage: 'aggregate',
+  reads: ['usage', 'objects'],
+  doc: 'First and last use of each (system, principal, permission) up to the as-of day (the rollup, or a replay).',
+  schema: z.object({ system: z.string(), principal: z.string(), permission: z.string(), first_used: Day, last_used: Day }),
+});
+
+export const activeDays = relation({
+  name: 'lapse_active_days',
+  stage: 'aggregate',
+  reads: ['usage', 'objects'],
+  doc: 'Every day each (system, principal, permission) was used up to the as-of day (loadHistory: suggest-ttl, backtest).',
+  schema: z.object({ system: z.string(), principal: z.string(), permission: z.string(), day: Day }),
+});
+
+// detect's output (stored in the lake under the as-of day; the previous run's is read back).
+
+export const findings = relation({
+  name: 'lapse_findings',
+  stage: 'detect',
+  reads: ['lapse_grants', 'lapse_people', 'lapse_sources', 'lapse_last_use', 'lapse_findings'],
+  doc: 'Every flagged grant with its evidence and lifecycle (against the previous run), and resolved findings kept as history.',
+  schema: Finding,
+});
+
+/** Every registered relation, in the order the stages produce them. */
+export const RELATIONS: readonly Relation[] = [usage, objects, grantsSnapshot, directory, sources, grants, people, lastUse, activeDays, findings];
+
+function relation<S extends z.ZodObject>(r: Relation<S>): Relation<S> {
+  return r;
+}
+
+/** `[name, DuckDB type]` per column, in the schema's order. */
+export function columns(r: Relation): [string, string][] {
+  return Object.entries(r.schema.shape).map(([name, schema]) => [name, sqlTypeOf(schema as z.ZodType, `${r.name}.${name}`)]);
+}
+
+/** The column list of a CREATE TABLE. */
+export const ddl = (r: Relation): string => columns(r).map(([n, t]) => `${n} ${t}`).join(', ');
+
+/** A relation with these columns and no rows (a lake with no files of a kind yet). */
+export const emptyRelation = (r: Relation): string =>
+  `SELECT ${columns(r).map(([n, t]) => `NULL::${t} AS ${n}`).join(', ')} WHERE false`;
+
+/** The select list that reads rows as the schema parses them: dates and timestamps as text, in schema order. */
+export const selectList = (r: Relation): string =>
+  columns(r).map(([n, t]) => (t === 'DATE' || t === 'TIMESTAMPTZ' ? `${n}::VARCHAR AS ${n}` : n)).join(', ');
+
+/** The DuckDB type of a zod schema: the type set with sqlType(), else from its kind (text, number, boolean, struct, list). */
+export function sqlTypeOf(schema: z.ZodType, where: string): string {
+  const set = sqlTypes.get(schema)?.sql;
+  if (set) return set;
+  const def = schema._zod.def as { type: string; innerType?: z.ZodType; element?: z.ZodType; shape?: Record<string, z.ZodType> };
+  switch (def.type) {
+    case 'nullable':
+    case 'optional':
+    case 'default':
+      return sqlTypeOf(def.innerType!, where);
+    case 'string':
+    case 'enum':
+    case 'literal':
+      return 'VARCHAR';
+    case 'number':
+      return 'DOUBLE';
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'array':
+      return `${sqlTypeOf(def.element!, where)}[]`;
+    case 'object':
+      return `STRUCT(${Object.entries(def.shape!).map(([k, v]) => `${k} ${sqlTypeOf(v, `${where}.${k}`)}`).join(', ')})`;
+    default:
+      throw new Error(`${where}: no DuckDB type for a zod ${def.type}; set one with sqlType()`);
+  }
+}
