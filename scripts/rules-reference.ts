@@ -1,14 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { EXCLUDED_BY_IDS, rule } from '../core/rules.js';
+import { withBlock } from './blocks.js';
 
 /**
  * Generates the README's `excluded_by` table (under "Detection rules, guards and lifecycle") from the
  * rules registry, core/rules.ts: one row per rule or guard that holds findings, in precedence order.
  * `npm run docs` rewrites the block between the markers; scripts/rules-reference.test.ts checks it is current.
  */
-
-const BEGIN = '<!-- rules:begin (generated from core/rules.ts by `npm run docs`) -->';
-const END = '<!-- rules:end -->';
 
 /** The table. */
 export function rulesTable(): string {
@@ -18,10 +16,7 @@ export function rulesTable(): string {
 
 /** The README text with its generated block replaced by the current table. */
 export function withRulesTable(readme: string): string {
-  const start = readme.indexOf(BEGIN);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README.md: no block between "${BEGIN}" and "${END}"`);
-  return `${readme.slice(0, start + BEGIN.length)}\n${rulesTable()}\n${readme.slice(end)}`;
+  return withBlock(readme, 'rules', rulesTable(), 'README.md');
 }
 
 /** Rewrites the README's rules table in place. */
