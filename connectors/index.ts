@@ -1,6 +1,7 @@
 import type { Connector } from './_shared/define.js';
 import { awsCloudtrail } from './aws_cloudtrail/connector.js';
 import { csv } from './csv/connector.js';
+import { entraSignin } from './entra_signin/connector.js';
 import { gcpAudit } from './gcp_audit/connector.js';
 import { githubAudit } from './github_audit/connector.js';
 import { jsonl } from './jsonl/connector.js';
@@ -15,7 +16,7 @@ export { SETUP_SQL } from './_shared/sql.js';
 export { formatOf, stageRecords } from './_shared/records.js';
 
 /** Every connector, in one explicit list. Adding a system = adding a folder and a line here. */
-const ALL = [awsCloudtrail, oktaSystemLog, githubAudit, gcpAudit, k8sAudit, jsonl, csv] as unknown as Connector[];
+const ALL = [awsCloudtrail, oktaSystemLog, githubAudit, gcpAudit, k8sAudit, entraSignin, jsonl, csv] as unknown as Connector[];
 
 export const connectors: ReadonlyMap<string, Connector> = registry(ALL);
 
