@@ -4,6 +4,7 @@ import { csv } from './csv/connector.js';
 import { entraSignin } from './entra_signin/connector.js';
 import { gcpAudit } from './gcp_audit/connector.js';
 import { githubAudit } from './github_audit/connector.js';
+import { googleWorkspace } from './google_workspace/connector.js';
 import { jsonl } from './jsonl/connector.js';
 import { k8sAudit } from './k8s_audit/connector.js';
 import { oktaSystemLog } from './okta_system_log/connector.js';
@@ -16,7 +17,7 @@ export { SETUP_SQL } from './_shared/sql.js';
 export { formatOf, stageRecords } from './_shared/records.js';
 
 /** Every connector, in one explicit list. Adding a system = adding a folder and a line here. */
-const ALL = [awsCloudtrail, oktaSystemLog, githubAudit, gcpAudit, k8sAudit, entraSignin, jsonl, csv] as unknown as Connector[];
+const ALL = [awsCloudtrail, oktaSystemLog, githubAudit, gcpAudit, k8sAudit, entraSignin, googleWorkspace, jsonl, csv] as unknown as Connector[];
 
 export const connectors: ReadonlyMap<string, Connector> = registry(ALL);
 
