@@ -1,9 +1,10 @@
 import { benchDetect } from './detect.js';
 import { benchIngest } from './ingest.js';
 import { benchQuality } from './quality.js';
+import { benchSite } from './site.js';
 
-/** `npm run bench -- <name> [options]`: ingest, detect, quality. Runs every benchmark without a name. */
-const BENCHES: Record<string, (args: string[]) => Promise<void>> = { ingest: benchIngest, detect: benchDetect, quality: benchQuality };
+/** `npm run bench -- <name> [options]`: ingest, detect, quality, site. Runs every benchmark without a name. */
+const BENCHES: Record<string, (args: string[]) => Promise<void>> = { ingest: benchIngest, detect: benchDetect, quality: benchQuality, site: benchSite };
 
 const [name, ...args] = process.argv.slice(2);
 const chosen = name && !name.startsWith('-') ? [name] : Object.keys(BENCHES);

@@ -132,10 +132,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action((o) => done(revokerCommand(io, o)));
   program
     .command('report')
-    .description('the report for people: counts, trends and charts in one self-contained HTML page')
+    .description('the report for people: counts, trends and charts in one self-contained HTML page; --site: the expiring-access site')
     .addOption(config())
     .addOption(asOf())
-    .requiredOption('--out <file>', 'the HTML file to write')
+    .option('--out <file>', 'the HTML file to write')
+    .option('--site <dir>', 'write the expiring-access site (a page per person, team and manager) to this directory')
+    .option('--soon-days <n>', 'with --site: "lapses soon" means within this many days (default 30)')
     .action((o) => done(reportCommand(io, o)));
   program
     .command('parse')

@@ -223,19 +223,7 @@ async function regretBySystem(
 ): Promise<{ rows: RegretRow[]; measure: RevokedMeasure; note: string | null }> {
   const onLists = (system: string) => new Set(revocations.filter((r) => r.system === system).map((r) => r.finding_id));
   const requested = (system: string) => new Set(restores.filter((r) => r.system === system).map((r) => r.finding_id));
-  const target = openLists(ctx.config);
-  let note = target ? null : 'the config has no revocations.target, so the revokers\' acks cannot be read';
-  const acked = new Map<string, { revoked: Set<string>; restored: Set<string> }>();
-  if (target) {
-    try {
-      for (const system of Object.keys(ctx.config.systems)) acked.set(system, await appliedAcks(target, system, asOf));
-    } catch (err) {
-      note = `the revokers' acks in ${target.uri} cannot be read: ${messageOf(err)}`;
-      acked.clear();
-    } finally {
-      await target.cleanup();
-    }
-  }
+  const { acked, note } = await readAcks(ctx, asOf);
   const systems = [...new Set([...revocations.map((r) => r.system), ...[...acked].filter(([, a]) => a.revoked.size).map(([s]) => s)])].sort();
   const rows = systems.map((system): RegretRow => {
     const a = note === null ? acked.get(system) : undefined;
@@ -243,6 +231,27 @@ async function regretBySystem(
     return { system, put_on_lists: onLists(system).size, revoked: a.revoked.size, restored: [...a.restored].filter((f) => a.revoked.has(f)).length };
   });
   return { rows, measure: note === null ? 'revoked' : 'put_on_lists', note };
+}
+
+/** Finding ids a revoker acknowledged as revoked and as restored, per system. */
+export type Acks = Map<string, { revoked: Set<string>; restored: Set<string> }>;
+
+/**
+ * The revokers' acks in `revocations.target` (up to `asOf`), per system; empty with a note saying why
+ * when the config has no target or the acks cannot be read.
+ */
+export async function readAcks(ctx: StageContext, asOf: Day | undefined): Promise<{ acked: Acks; note: string | null }> {
+  const target = openLists(ctx.config);
+  if (!target) return { acked: new Map(), note: 'the config has no revocations.target, so the revokers\' acks cannot be read' };
+  const acked: Acks = new Map();
+  try {
+    for (const system of Object.keys(ctx.config.systems)) acked.set(system, await appliedAcks(target, system, asOf));
+    return { acked, note: null };
+  } catch (err) {
+    return { acked: new Map(), note: `the revokers' acks in ${target.uri} cannot be read: ${messageOf(err)}` };
+  } finally {
+    await target.cleanup();
+  }
 }
 
 /** A stored run as the report reads it: its count cells, guards and sources (runs.sql). */

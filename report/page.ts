@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { Html, html } from './html.js';
 
 /**
  * The page around the sections: one self-contained document. The Content-Security-Policy forbids
- * every fetch and every script, so the file opens offline and nothing in it can run.
+ * every fetch and every script, so the file opens offline and nothing in it can run. A site page may
+ * carry one inline script (its filter box): the policy then allows that script alone, by its hash.
  */
 
 const CSS = `
@@ -50,27 +52,51 @@ footer { color: var(--muted); font-size: 12px; max-width: 1240px; margin: 0 auto
 @media print { body { background: #fff; } section { break-inside: avoid; } }
 `;
 
-export function page(o: { title: string; subtitle: Html; body: Html[]; footer: Html }): Html {
+const POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+/** The CSP source that allows exactly this inline script (CSP Level 2 hash-source: sha256 of its text, base64). */
+export function scriptHash(script: string): string {
+  return `'sha256-${createHash('sha256').update(script, 'utf8').digest('base64')}'`;
+}
+
+/** `nav` goes above the title (links between site pages); `script` is inlined at the end of the body. */
+export function page(o: { title: string; subtitle: Html; body: Html[]; footer: Html; nav?: Html; script?: string }): Html {
+  const policy = o.script === undefined ? POLICY : `${POLICY}; script-src ${scriptHash(o.script)}`;
   return html`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="${new Html(policy)}">
 <meta name="generator" content="lapse report">
 <title>${o.title}</title>
-<style>${new Html(CSS)}</style>
+<style>${new Html(o.nav ? CSS + NAV_CSS : CSS)}</style>
 </head>
 <body>
-<header><h1>${o.title}</h1><p>${o.subtitle}</p></header>
+<header>${o.nav ?? ''}<h1>${o.title}</h1><p>${o.subtitle}</p></header>
 <main>
 ${o.body}
 </main>
 <footer>${o.footer}</footer>
-</body>
+${o.script === undefined ? '' : html`<script>${new Html(o.script)}</script>\n`}</body>
 </html>
 `;
 }
+
+const NAV_CSS = `
+header nav { display: flex; flex-wrap: wrap; gap: 4px 18px; margin: 0 0 10px; font-size: 13px; }
+header nav a { color: #93c5fd; text-decoration: none; }
+header nav a:hover, header nav a[aria-current] { color: #f9fafb; text-decoration: underline; }
+main a { color: var(--accent); }
+.filter { display: flex; align-items: center; gap: 10px; margin: 0 0 14px; }
+.filter input { font: inherit; padding: 6px 10px; border: 1px solid #9ca3af; border-radius: 6px; width: min(420px, 100%); }
+.filter output { color: var(--muted); font-size: 12px; }
+pre.cmd { background: #f9fafb; border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; margin: 4px 0;
+  white-space: pre-wrap; overflow-wrap: anywhere; font-size: 12px; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 0; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; }
+`;
 
 export interface Section {
   id: string;
