@@ -1,5 +1,6 @@
 import type { Connector } from './_shared/define.js';
 import { awsCloudtrail } from './aws_cloudtrail/connector.js';
+import { azureActivity } from './azure_activity/connector.js';
 import { csv } from './csv/connector.js';
 import { entraSignin } from './entra_signin/connector.js';
 import { gcpAudit } from './gcp_audit/connector.js';
@@ -17,7 +18,7 @@ export { SETUP_SQL } from './_shared/sql.js';
 export { formatOf, stageRecords } from './_shared/records.js';
 
 /** Every connector, in one explicit list. Adding a system = adding a folder and a line here. */
-const ALL = [awsCloudtrail, oktaSystemLog, githubAudit, gcpAudit, k8sAudit, entraSignin, googleWorkspace, jsonl, csv] as unknown as Connector[];
+const ALL = [awsCloudtrail, oktaSystemLog, githubAudit, gcpAudit, k8sAudit, entraSignin, googleWorkspace, azureActivity, jsonl, csv] as unknown as Connector[];
 
 export const connectors: ReadonlyMap<string, Connector> = registry(ALL);
 

@@ -77,6 +77,12 @@ export interface Connector<S extends z.ZodObject = z.ZodObject> {
   checks(input: SystemCheckInput, ctx: CheckContext): Promise<void>;
   /** What reading this system takes (`SOURCE_PERMISSIONS`, plus any vendor scope). */
   readonly permissions: readonly Permission[];
+  /**
+   * Grants whose use this system's logs cannot show (the Azure activity log has no reads): `via` is a
+   * regular expression (RE2) a grant's whole `via` matches when every way it holds the grant is such; detect's
+   * observation-window guard then holds its stale or never-used finding, and the guard entry says `why`.
+   */
+  readonly unobserved?: { via: string; why: string };
 }
 
 export function defineConnector<S extends z.ZodObject>(connector: Connector<S>): Connector<S> {
