@@ -26,7 +26,7 @@ const UNOBSERVED_ROLE = String.raw`role:(?:[^;(]* )?(?:Reader|Data (?:[^;(]* )?(
  * Azure activity log: a successful write, delete or action by a user is a use of the role assignment scope
  * it exercised. Principal: the caller's UPN, lower-cased; permission: `sub/<subscription id>/rg/<resource
  * group>` (`sub/<id>` with `granularity: subscription`). Reads are not in the activity log, so Reader roles
- * cannot be judged unused: detect holds them (observation-window guard). Reads the diagnostic-settings
+ * cannot be judged unused: `unobserved` says so, for detect's observation-window guard. Reads the diagnostic-settings
  * export, `az monitor activity-log list` JSON and the Python SDK's snake_case. See
  * connectors/azure_activity/README.md.
  *
