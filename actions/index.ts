@@ -7,18 +7,22 @@ import type { FindingsDocument, GuardOverride } from '../core/model.js';
 import { describeAction, runFacts, type ActionContext, type RegisteredAction } from './_shared/define.js';
 import { jira } from './jira/action.js';
 import { jiraProfile } from './jira/checks.js';
+import { notify } from './notify/action.js';
+import { notifyProfile } from './notify/checks.js';
 import { revocationList } from './revocation_list/action.js';
 import { revocationListProfile } from './revocation_list/checks.js';
 import { ticketPreview } from './ticket_preview/action.js';
 import { ticketPreviewProfile } from './ticket_preview/checks.js';
 
 export type { Action, ActionContext, ActionProfile, ActionReport, RegisteredAction, RunFacts } from './_shared/define.js';
+export { runFacts } from './_shared/define.js';
 
 /** Every action with what it says about itself (its folder's checks.ts), in one explicit list. */
 const ALL = [
   describeAction(revocationList, revocationListProfile),
   describeAction(ticketPreview, ticketPreviewProfile),
   describeAction(jira, jiraProfile),
+  describeAction(notify, notifyProfile),
 ] as unknown as RegisteredAction[];
 
 export const actions: ReadonlyMap<string, RegisteredAction> = registry(ALL);

@@ -11,7 +11,8 @@ export function buildConfigSchema() {
   const systems = [...connectors.values()].map((c) =>
     z.strictObject({ ...systemBaseShape, ...c.options.shape, connector: z.literal(c.id) }),
   );
-  const actionVariants = [...actions.values()].map((a) => z.strictObject({ ...a.options.shape, type: z.literal(a.id) }));
+  // safeExtend keeps an action's own checks across its keys (at least one transport, say); spreading `.shape` drops them.
+  const actionVariants = [...actions.values()].map((a) => a.options.safeExtend({ type: z.literal(a.id) }).strict());
   const connectorIds = [...connectors.keys()].join(', ');
   const actionIds = [...actions.keys()].join(', ');
   const system = z.discriminatedUnion('connector', systems as unknown as [z.ZodObject, ...z.ZodObject[]], {

@@ -5,6 +5,7 @@ import { EXIT, LapseError, exitCodeOf, messageOf } from '../core/errors.js';
 import { actCommand, detectCommand, explainCommand, ingestCommand, runCommand, type Io } from './commands.js';
 import { doctorCommand } from './doctor.js';
 import { exemptCommand } from './exempt.js';
+import { notifyCommand } from './notify.js';
 import { parseCommand } from './parse.js';
 import { reportCommand } from './report.js';
 import { restoreCommand } from './restore.js';
@@ -130,6 +131,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--concurrency <n>', 'entries run at once (default 1)')
     .option('--ack-every <n>', 'rewrite ack.jsonl after this many entries (default 1)')
     .action((o) => done(revokerCommand(io, o)));
+  program
+    .command('notify')
+    .description("send the notify action's messages for the stored findings; --preview DIR writes them instead, one file per recipient")
+    .addOption(config())
+    .addOption(asOf())
+    .option('--preview <dir>', 'write every message as it would be sent (one file per recipient) to this directory; send nothing')
+    .option('--dry-run', 'print every message as it would be sent; send nothing')
+    .action((o) => done(notifyCommand(io, o)));
   program
     .command('report')
     .description('the report for people: counts, trends and charts in one self-contained HTML page; --site: the expiring-access site')

@@ -36,8 +36,13 @@ export function listState(f: Finding, asOf: string, run: TicketRun): ListState {
 
 const ORDER: ListState[] = ['listed', 'held', 'grace', 'no_lists', 'undecided'];
 
-/** The "What happens next" text of a ticket. */
+/** The "What happens next" text of a ticket: who decides, then what happens to the grants. */
 export function nextText(findings: Finding[], asOf: string, run: TicketRun, who: string): string {
+  return `${decide(ticketKind(findings), who)} ${outcomeText(findings, asOf, run)}`;
+}
+
+/** What happens to these grants if nobody acts, by where each stands with the list (a notice says it too). */
+export function outcomeText(findings: Finding[], asOf: string, run: TicketRun): string {
   const byState = new Map<ListState, Finding[]>();
   for (const f of findings) {
     const s = listState(f, asOf, run);
@@ -45,7 +50,7 @@ export function nextText(findings: Finding[], asOf: string, run: TicketRun, who:
   }
   const mixed = byState.size > 1;
   const kind = ticketKind(findings);
-  const parts = [decide(kind, who)];
+  const parts: string[] = [];
   for (const state of ORDER) {
     const group = byState.get(state);
     if (group) parts.push(...consequence(state, kind, group, mixed, run, asOf));
