@@ -26,7 +26,7 @@ export const AZURE_WRAPPERS = [
  *   entra:
  *     connector: entra_signin
  *     logs: [{ path: logs/entra/ }]
- *     grants: { path: grants/entra/, format: native }
+ *     grants: { path: grants/entra-assignments.jsonl, format: native }
  */
 export const entraSignin = defineConnector({
   id: 'entra_signin',

@@ -26,7 +26,7 @@ const USERS_WRAPPER = { when: `json_type(doc, '$.users') = 'ARRAY'`, listPath: '
  *   workspace:
  *     connector: google_workspace
  *     logs: [{ path: logs/workspace/ }]
- *     grants: { path: grants/workspace/, format: native }
+ *     grants: { path: grants/workspace-grants.jsonl, format: native }
  *     count_google_login: false
  */
 export const googleWorkspace = defineConnector({
