@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { globProblem } from './glob.js';
 import { fieldName, inputPath, inputS3, locationsOf, outputLocation, overlaps } from './locations.js';
 
 export { S3Uri, outputDir, outputLocation } from './locations.js';
@@ -106,8 +107,23 @@ export const PermissionRule = z.strictObject({
     .default(false)
     .describe('Used on a rhythm (e.g. each quarter close): give it a ttl_days longer than the period; findings say so.'),
   description: z.string().optional().describe('Why the rule exists, shown by lapse explain.'),
+  on_call: z
+    .boolean()
+    .default(false)
+    .describe("Kept while the holder is in an on-call rotation (directory.on_call); its TTL counts from the end of their last shift."),
+  teams: z
+    .array(Name('team'))
+    .min(1, 'list at least one team, or leave teams out for a rule that applies to every holder')
+    .optional()
+    .describe("The rule applies only to holders in these directory teams (a team-scoped rule beats an unscoped one)."),
 });
 export type PermissionRule = z.infer<typeof PermissionRule>;
+
+/** A permission rule's key: an exact permission name, or a glob (core/glob.ts) that DuckDB can match. */
+const PermissionKey = Name('permission name or glob').superRefine((key, ctx) => {
+  const problem = globProblem(key);
+  if (problem) ctx.addIssue({ code: 'custom', message: `invalid glob: ${problem}` });
+});
 
 /** Keys every system has, whatever its connector. */
 export const systemBaseShape = {
@@ -116,7 +132,10 @@ export const systemBaseShape = {
   grants: GrantsSource.describe('Who holds what today: the system\'s grants snapshot.'),
   ttl_days: ttlDays('TTL for this system; overrides defaults.ttl_days.').optional(),
   max_source_lag_days: lagDays().optional().describe('Overrides defaults.max_source_lag_days.'),
-  permissions: z.record(Name('permission name'), PermissionRule).default({}).describe('Per-permission rules, keyed by permission name.'),
+  permissions: z
+    .record(PermissionKey, PermissionRule)
+    .default({})
+    .describe('Per-permission rules, keyed by permission name or glob (`*`, `?`, `[..]`, e.g. `"*/BreakGlass*"`); the most specific match wins: an exact name, then a team-scoped rule, then the glob with the most literal characters, then the first listed.'),
 };
 
 const Defaults = z.strictObject({

@@ -15,11 +15,13 @@ import type { Lake } from './store.js';
 export const Exemption = z.object({
   exemption_id: z.string(),
   system: z.string(),
-  /** An exact permission, or `*` for every permission on the system. */
+  /** An exact permission, or a glob as DuckDB's GLOB reads it (`*` for every permission on the system). */
   permission: z.string(),
-  /** A native principal; or null when the exemption names a person (all their principals). */
+  /** A native principal; or null when the exemption names a person (all their principals) or a team. */
   principal: z.string().nullable(),
   person: z.string().nullable(),
+  /** A directory team: every member's grants, as of the run's directory (principal and person null). */
+  team: z.string().optional(),
   owner: z.string().min(1),
   reason: z.string().min(1),
   /** First day the exemption applies: the day it was recorded as of (`lapse exempt --as-of`). Absent on old records: the day created. */
@@ -52,7 +54,7 @@ export async function addExemption(lake: Lake, e: NewExemption, now = new Date()
     ...e,
     created_at,
     starts: e.starts ?? created_at.slice(0, 10),
-    exemption_id: shortId('x', e.system, e.permission, e.principal ?? '', e.person ?? '', e.until, e.reason, created_at, ...(e.starts ? [e.starts] : [])),
+    exemption_id: shortId('x', e.system, e.permission, e.principal ?? '', e.person ?? '', e.until, e.reason, created_at, ...(e.starts ? [e.starts] : []), ...(e.team ? [`team:${e.team}`] : [])),
   });
   await lake.writeText(`${PREFIX}${exemption.exemption_id}.json`, `${JSON.stringify(exemption, null, 2)}\n`);
   return exemption;

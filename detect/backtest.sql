@@ -3,7 +3,8 @@
 -- in docs/ttl.md. A TTL of T revokes after more than T days without use (as evaluate.sql judges).
 -- Inputs: lapse_gaps, lapse_subjects, lapse_subject_ids, lapse_permission_ids (detect/gaps.sql);
 --         lapse_grants, lapse_people, lapse_sources (aggregate/load.sql); lapse_system_rules,
---         lapse_permission_rules, lapse_protected (detect/rules.ts);
+--         lapse_protected (detect/rules/config.ts); lapse_rule_winners (detect/rules/match.sql, over
+--         lapse_permission_ids): a subject's rule is its team's (a team-scoped one first), else the unscoped one;
 --         lapse_backtest_ttls(scenario INTEGER, ttl INTEGER) (detect/backtest.ts): ttl NULL = each
 --         grant's configured TTL (permission rule, else system, else $default_ttl).
 -- Parameters: $default_ttl (INTEGER).
@@ -34,8 +35,8 @@ pairs AS (
 -- Emergency-only permissions and protected principals are never revoked, whatever the TTL.
 judged AS (
   SELECT p.*, pi.system, src.newest_day AS end_day,
-         coalesce(pr.ttl_days, sr.ttl_days, $default_ttl) AS configured_ttl,
-         coalesce(pr.emergency_only, false) OR p.protected_principal
+         coalesce(coalesce(wt.r, wn.r).ttl_days, sr.ttl_days, $default_ttl) AS configured_ttl,
+         coalesce(coalesce(wt.r, wn.r).emergency_only, false) OR p.protected_principal
            OR si.subject IN (SELECT 'principal:' || value FROM lapse_protected)
            OR coalesce(lower(pe.id) IN (SELECT value FROM lapse_protected), false)
            OR coalesce(lower(pe.email) IN (SELECT value FROM lapse_protected), false) AS excluded
@@ -45,23 +46,30 @@ judged AS (
   JOIN lapse_sources src ON src.system = pi.system
   LEFT JOIN lapse_people pe ON pe.id = si.subject
   LEFT JOIN lapse_system_rules sr ON sr.system = pi.system
-  LEFT JOIN lapse_permission_rules pr ON pr.system = pi.system AND pr.permission = pi.permission
+  LEFT JOIN lapse_rule_winners wt ON wt.system = pi.system AND wt.permission = pi.permission
+    AND wt.team = CASE WHEN si.grp LIKE 'team:%' THEN substr(si.grp, 6) END
+  LEFT JOIN lapse_rule_winners wn ON wn.system = pi.system AND wn.permission = pi.permission AND wn.team IS NULL
 ),
--- Gap lengths per permission: each gap longer than the TTL is one revocation, then a use.
+-- Gap lengths per permission and subject group (a team's rule may differ): each gap longer than the
+-- TTL is one revocation, then a use.
 hist AS (
-  SELECT g.pid, g.gap, count(*) AS n
+  SELECT g.pid, i.grp, g.gap, count(*) AS n
   FROM lapse_gaps g
+  JOIN lapse_subject_ids i USING (sid)
   SEMI JOIN (SELECT pid, sid FROM judged WHERE NOT excluded) k USING (pid, sid)
   WHERE g.gap > 0
   GROUP BY ALL
 ),
 gap_regrets AS (
-  SELECT t.scenario, p.system, sum(h.n) FILTER (WHERE h.gap > coalesce(t.ttl, pr.ttl_days, sr.ttl_days, $default_ttl)) AS regrets
+  SELECT t.scenario, p.system,
+         sum(h.n) FILTER (WHERE h.gap > coalesce(t.ttl, coalesce(wt.r, wn.r).ttl_days, sr.ttl_days, $default_ttl)) AS regrets
   FROM hist h
   JOIN lapse_permission_ids p USING (pid)
   CROSS JOIN lapse_backtest_ttls t
   LEFT JOIN lapse_system_rules sr ON sr.system = p.system
-  LEFT JOIN lapse_permission_rules pr ON pr.system = p.system AND pr.permission = p.permission
+  LEFT JOIN lapse_rule_winners wt ON wt.system = p.system AND wt.permission = p.permission
+    AND wt.team = CASE WHEN h.grp LIKE 'team:%' THEN substr(h.grp, 6) END
+  LEFT JOIN lapse_rule_winners wn ON wn.system = p.system AND wn.permission = p.permission AND wn.team IS NULL
   GROUP BY ALL
 ),
 replayed AS (

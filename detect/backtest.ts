@@ -5,6 +5,7 @@ import { sqlFile } from '../core/db.js';
 import { UsageError } from '../core/errors.js';
 import { stageGaps } from './gaps.js';
 import { loadRules } from './rules/config.js';
+import { matchRules } from './rules/match.js';
 
 const BACKTEST = sqlFile(import.meta.url, 'backtest.sql');
 
@@ -59,6 +60,7 @@ export async function backtest(ctx: StageContext, asOf: Day, ttls: BacktestTtl[]
     scenarios.map((t, scenario) => ({ scenario, ttl: t === 'configured' ? null : t })),
   );
   await stageGaps(ctx);
+  await matchRules(ctx.db, 'lapse_permission_ids');
   const rows = (await ctx.db.all(BACKTEST, { default_ttl: ctx.config.defaults.ttl_days })).map((r) => SqlRow.parse(r));
   const out = scenarios.flatMap((ttl, scenario) => {
     const mine = rows.filter((r) => r.scenario === scenario);

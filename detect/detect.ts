@@ -10,6 +10,7 @@ import { listRestores, listRevocations } from '../core/records.js';
 import { resolveIdentities } from './resolve.js';
 import { loadRules } from './rules/config.js';
 import { loadRuleRegistry } from './rules/registry.js';
+import { grantRules } from './rules/match.js';
 import { REVOCABLE_SQL } from '../core/findings.js';
 import { ddl, findings, selectList } from '../core/relations.js';
 
@@ -88,6 +89,7 @@ export async function evaluate(ctx: StageContext, asOf: Day): Promise<void> {
   await loadRules(ctx, asOf);
   await loadRuleRegistry(db);
   await resolveIdentities(ctx);
+  await grantRules(db);
   await db.run(EVALUATE, {
     as_of: asOf,
     default_ttl: config.defaults.ttl_days,

@@ -55,7 +55,7 @@ FROM (
     LEFT JOIN (SELECT DISTINCT value FROM lapse_protected) x ON x.value = g.native
     LEFT JOIN lapse_sources s ON s.system = g.system
     LEFT JOIN lapse_system_rules sr ON sr.system = g.system
-    LEFT JOIN lapse_permission_rules pr ON pr.system = g.system AND pr.permission = g.permission
+    LEFT JOIN lapse_grant_rules pr ON pr.system = g.system AND pr.principal = g.principal AND pr.permission = g.permission
   )
 );
 
@@ -118,7 +118,7 @@ exempted AS (
            AS exemption_text
   FROM lapse_exemptions x
   JOIN lapse_judged j ON j.system = x.system
-   AND (x.permission = '*' OR x.permission = j.permission)
+   AND (x.permission = j.permission OR j.permission GLOB x.permission)
    AND (lower(x.principal) = lower(j.principal) OR x.person = j.person)
   GROUP BY ALL
 )

@@ -20,7 +20,9 @@ export interface Explanation {
   granted_at: string | null;
   /** For a grant too new to judge by TTL: 1 − the smoothed share of the team holding it (≥ threshold: anomaly). */
   cold_start_score: number | null;
-  /** The permission rule's description from the config (`permissions.<p>.description`), if any. */
+  /** The key of the permission rule that governs this grant (an exact name or a glob; the most specific match), if any. */
+  rule: string | null;
+  /** That rule's description from the config (`permissions.<key>.description`), if any. */
   description: string | null;
   /** Why each exemption naming this grant does not apply as of the day (withdrawn, not started, expired, …). */
   exemptions_not_applied: string[];
@@ -33,7 +35,7 @@ interface EvalRow {
   ttl_days: number; granted_at: string | null; first_day: string | null; newest_day: string | null;
   permission_ttl: boolean; observed_days: number; cold_score: number | null; periodic: boolean;
   team_size: number; team_holders: number; team_users: number; org_holders: number; team: string | null;
-  exemption_id: string | null; exemption_text: string | null;
+  exemption_id: string | null; exemption_text: string | null; rule: string | null; description: string | null;
 }
 
 /**
@@ -48,25 +50,27 @@ export async function explain(ctx: StageContext, tables: AsOfTables, who: string
             e.days_unused, e.ttl_days, e.granted_at::VARCHAR AS granted_at, s.first_day::VARCHAR AS first_day,
             s.newest_day::VARCHAR AS newest_day, coalesce(pr.ttl_days IS NOT NULL, false) AS permission_ttl,
             e.observed_days, e.cold_score, coalesce(pr.periodic, false) AS periodic,
-            e.team_size, e.team_holders, e.team_users, e.org_holders, e.team, e.exemption_id, e.exemption_text
+            e.team_size, e.team_holders, e.team_users, e.org_holders, e.team, e.exemption_id, e.exemption_text,
+            pr.rule, pr.description
      FROM lapse_eval e
      LEFT JOIN lapse_people p ON p.id = e.person
      LEFT JOIN lapse_sources s ON s.system = e.system
-     LEFT JOIN lapse_permission_rules pr ON pr.system = e.system AND pr.permission = e.permission
+     LEFT JOIN lapse_grant_rules pr ON pr.system = e.system AND pr.principal = e.principal AND pr.permission = e.permission
      WHERE lower($who) IN (lower(e.person), lower(p.email), lower(e.principal))
      ORDER BY e.system, e.permission, e.principal`,
     { who },
   );
-  const exemptions = await listExemptions(ctx.lake);
-  return rows.map((r) => explained(r, asOf, ctx.config.systems[r.system]?.permissions[r.permission]?.description ?? null, exemptions));
+  const covering = await coveringExemptions(ctx, rows.filter((r) => r.kind !== null));
+  return rows.map((r) => explained(r, asOf, covering.get(grantKey(r)) ?? []));
 }
 
-function explained(r: EvalRow, asOf: Day, description: string | null, exemptions: ExemptionState[]): Explanation {
-  const notApplied = r.kind === null ? [] : exemptions.flatMap((e) => {
-    const why = covers(e, r) ? whyNot(e, r, asOf) : null;
+function explained(r: EvalRow, asOf: Day, covering: ExemptionState[]): Explanation {
+  const notApplied = covering.flatMap((e) => {
+    const why = whyNot(e, r, asOf);
     return why ? [`exemption ${e.exemption_id} does not apply: ${why}`] : [];
   });
-  const more = [...notApplied, ...(description ? [`permission rule: ${description}`] : [])];
+  const rule = r.rule === null ? [] : [`matched rule ${JSON.stringify(r.rule)}`, ...(r.description ? [`permission rule: ${r.description}`] : [])];
+  const more = [...notApplied, ...rule];
   return {
     system: r.system,
     principal: r.principal,
@@ -80,17 +84,43 @@ function explained(r: EvalRow, asOf: Day, description: string | null, exemptions
     ttl_days: r.ttl_days,
     granted_at: r.granted_at,
     cold_start_score: r.cold_score === null ? null : Math.round(r.cold_score * 1000) / 1000,
-    description,
+    rule: r.rule,
+    description: r.description,
     exemptions_not_applied: notApplied,
     reason: [reason(r), ...more].join('; '),
   };
 }
 
-/** Whether an exemption names this grant: its system, its permission (or `*`), its principal or person. */
-function covers(e: ExemptionState, r: EvalRow): boolean {
-  if (e.system !== r.system || (e.permission !== '*' && e.permission !== r.permission)) return false;
-  return e.principal !== null ? e.principal.toLowerCase() === r.principal.toLowerCase() : e.person !== null && e.person === r.person;
+const grantKey = (g: { system: string; principal: string; permission: string }) => JSON.stringify([g.system, g.principal, g.permission]);
+
+/**
+ * Every exemption ever recorded that names each flagged grant, active or not, matched as evaluate.sql
+ * matches: its system, its permission (exact or glob), and its principal, person or the person's team.
+ */
+async function coveringExemptions(ctx: StageContext, rows: EvalRow[]): Promise<Map<string, ExemptionState[]>> {
+  const exemptions = await listExemptions(ctx.lake);
+  const out = new Map<string, ExemptionState[]>();
+  if (rows.length === 0 || exemptions.length === 0) return out;
+  await ctx.db.tableFromRows(
+    'lapse_explain_grants',
+    { system: 'VARCHAR', principal: 'VARCHAR', permission: 'VARCHAR', person: 'VARCHAR', team: 'VARCHAR' },
+    rows.map(({ system, principal, permission, person, team }) => ({ system, principal, permission, person, team })),
+  );
+  await ctx.db.tableFromRows(
+    'lapse_explain_exemptions',
+    { i: 'INTEGER', system: 'VARCHAR', permission: 'VARCHAR', principal: 'VARCHAR', person: 'VARCHAR', team: 'VARCHAR' },
+    exemptions.map((e, i) => ({ i, system: e.system, permission: e.permission, principal: e.principal, person: e.person, team: e.team ?? null })),
+  );
+  const hits = await ctx.db.all<{ system: string; principal: string; permission: string; i: number }>(COVERS);
+  for (const h of hits) out.set(grantKey(h), [...(out.get(grantKey(h)) ?? []), exemptions[h.i]!]);
+  return out;
 }
+
+const COVERS = `SELECT g.system, g.principal, g.permission, x.i
+  FROM lapse_explain_grants g JOIN lapse_explain_exemptions x ON x.system = g.system
+   AND (x.permission = g.permission OR g.permission GLOB x.permission)
+   AND (lower(x.principal) = lower(g.principal) OR x.person = g.person OR (x.person IS NULL AND x.team = g.team))
+  ORDER BY x.i`;
 
 /** Why an exemption naming a flagged grant does not hold it back, or null when it does (or another one does). */
 function whyNot(e: ExemptionState, r: EvalRow, asOf: Day): string | null {
@@ -108,7 +138,7 @@ function baseline(r: EvalRow): string {
 }
 
 function reason(r: EvalRow): string {
-  const ttl = `TTL ${plural(r.ttl_days, 'day')}${r.periodic ? ' (a periodic permission)' : r.permission_ttl ? ' (set for this permission)' : ''}`;
+  const ttl = `TTL ${plural(r.ttl_days, 'day')}${r.periodic ? ' (a periodic permission)' : r.permission_ttl ? ` (set by rule ${JSON.stringify(r.rule)})` : ''}`;
   const evidence =
     r.kind === 'terminated'
       ? 'the person is terminated in the directory'

@@ -1,8 +1,9 @@
 -- Usage-rhythm statistics per (team, system, permission), and per (system, permission) over all teams,
 -- from which detect/suggest.ts proposes a TTL and spots periodic permissions. One pass over the history.
 -- Inputs: lapse_gaps, lapse_subjects, lapse_subject_ids, lapse_permission_ids (detect/gaps.sql);
---         lapse_grants, lapse_sources (aggregate/load.sql); lapse_system_rules, lapse_permission_rules
---         (detect/rules.ts).
+--         lapse_grants, lapse_sources (aggregate/load.sql); lapse_system_rules (detect/rules/config.ts);
+--         lapse_rule_winners (detect/rules/match.sql, over lapse_permission_ids): a team's group reads the
+--         rule its members get (a team-scoped one first), the 'all' and no-team groups the unscoped one.
 -- Parameters: $default_ttl (INTEGER), $episode_gap_days (INTEGER): a silence longer than this starts a
 --         new episode (a burst of use); $quantile (DOUBLE, e.g. 0.95): the nearest-rank percentile.
 -- Output: one row per group of subjects (see gaps.sql): grp is 'team:<team>', 'none' (unresolved
@@ -83,6 +84,13 @@ groups AS (
   SELECT system, permission, grp FROM holder_stats
   UNION
   SELECT system, permission, grp FROM subject_stats
+),
+rules AS (
+  SELECT g.system, g.permission, g.grp, coalesce(wt.r, wn.r) AS r
+  FROM groups g
+  LEFT JOIN lapse_rule_winners wt ON wt.system = g.system AND wt.permission = g.permission
+    AND wt.team = CASE WHEN g.grp LIKE 'team:%' THEN substr(g.grp, 6) END
+  LEFT JOIN lapse_rule_winners wn ON wn.system = g.system AND wn.permission = g.permission AND wn.team IS NULL
 )
 SELECT g.system, g.permission,
        CASE WHEN g.grp = 'all' THEN 'all' WHEN g.grp = 'none' THEN 'no_team' ELSE 'team' END AS scope,
@@ -100,9 +108,9 @@ SELECT g.system, g.permission,
        c.cycle_cv,
        c.median_episode_days::DOUBLE AS median_episode_days,
        CASE WHEN src.first_day IS NULL THEN 0 ELSE date_diff('day', src.first_day, src.newest_day) END AS observed_days,
-       coalesce(pr.ttl_days, sr.ttl_days, $default_ttl) AS configured_ttl,
-       CASE WHEN pr.ttl_days IS NOT NULL THEN 'permission' WHEN sr.ttl_days IS NOT NULL THEN 'system' ELSE 'default' END AS ttl_source,
-       coalesce(pr.emergency_only, false) AS emergency_only
+       coalesce(pr.r.ttl_days, sr.ttl_days, $default_ttl) AS configured_ttl,
+       CASE WHEN pr.r.ttl_days IS NOT NULL THEN 'permission' WHEN sr.ttl_days IS NOT NULL THEN 'system' ELSE 'default' END AS ttl_source,
+       coalesce(pr.r.emergency_only, false) AS emergency_only
 FROM groups g
 LEFT JOIN holder_stats h USING (system, permission, grp)
 LEFT JOIN subject_stats u USING (system, permission, grp)
@@ -110,5 +118,5 @@ LEFT JOIN gap_stats gs USING (system, permission, grp)
 LEFT JOIN cycle_stats c USING (system, permission, grp)
 LEFT JOIN lapse_sources src ON src.system = g.system
 LEFT JOIN lapse_system_rules sr ON sr.system = g.system
-LEFT JOIN lapse_permission_rules pr ON pr.system = g.system AND pr.permission = g.permission
+LEFT JOIN rules pr USING (system, permission, grp)
 ORDER BY g.system, g.permission, CASE WHEN g.grp = 'all' THEN 0 WHEN g.grp = 'none' THEN 2 ELSE 1 END, g.grp

@@ -4,6 +4,7 @@ import type { Day } from '../core/days.js';
 import { sqlFile } from '../core/db.js';
 import { stageGaps } from './gaps.js';
 import { loadRules } from './rules/config.js';
+import { matchRules } from './rules/match.js';
 import { plural } from '../core/text.js';
 
 const SUGGEST = sqlFile(import.meta.url, 'suggest.sql');
@@ -104,6 +105,7 @@ export async function suggestTtl(ctx: StageContext, asOf: Day): Promise<TtlSugge
   const started = Date.now();
   await loadRules(ctx, asOf);
   await stageGaps(ctx);
+  await matchRules(ctx.db, 'lapse_permission_ids');
   const rows = await ctx.db.all(SUGGEST, {
     default_ttl: ctx.config.defaults.ttl_days,
     episode_gap_days: SUGGEST_RULES.episode_gap_days,

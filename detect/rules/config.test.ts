@@ -21,8 +21,8 @@ async function rulesOf(mutate: (cfg: Config) => void) {
 test('the rules load with their values', async () => {
   const { ctx, load } = await rulesOf(() => {});
   await load();
-  expect(await ctx.db.all('SELECT system, permission, ttl_days FROM lapse_permission_rules')).toEqual([
-    { system: 'app', permission: 'db', ttl_days: 30 },
+  expect(await ctx.db.all('SELECT system, rule, position, is_glob, literals, scoped, ttl_days, on_call FROM lapse_permission_rules')).toEqual([
+    { system: 'app', rule: 'db', position: 0, is_glob: false, literals: 2, scoped: false, ttl_days: 30, on_call: false },
   ]);
 });
 

@@ -1,5 +1,6 @@
 import type { Config } from '../../core/config.js';
 import { isDay, type Day } from '../../core/days.js';
+import { isGlob, literalChars } from '../../core/glob.js';
 import { sqlIdent, type Db } from '../../core/db.js';
 import { LapseError } from '../../core/errors.js';
 import { latestDecisions } from '../../core/decisions.js';
@@ -8,8 +9,8 @@ import type { StageContext } from '../../core/context.js';
 
 /**
  * Loads what evaluate.sql and lifecycle.sql join besides the lake's usage: the config's TTLs and
- * per-permission rules, protected principals, the exemptions active on the as-of day, and the newest
- * decision per finding.
+ * permission rules (matched to grants by match.ts), protected principals, the exemptions active on the
+ * as-of day, and the newest decision per finding.
  */
 export async function loadRules({ db, config, lake }: StageContext, asOf: Day): Promise<void> {
   const systems = Object.entries(config.systems);
@@ -19,24 +20,15 @@ export async function loadRules({ db, config, lake }: StageContext, asOf: Day): 
     { system: 'VARCHAR', ttl_days: 'INTEGER', max_lag_days: 'INTEGER' },
     systems.map(([system, s]) => ({ system, ttl_days: s.ttl_days ?? null, max_lag_days: s.max_source_lag_days ?? null })),
   );
-  await loadTable(
-    db,
-    'lapse_permission_rules',
-    { system: 'VARCHAR', permission: 'VARCHAR', ttl_days: 'INTEGER', emergency_only: 'BOOLEAN', periodic: 'BOOLEAN' },
-    systems.flatMap(([system, s]) =>
-      Object.entries(s.permissions).map(([permission, r]) => ({
-        system, permission, ttl_days: r.ttl_days ?? null, emergency_only: r.emergency_only, periodic: r.periodic,
-      })),
-    ),
-  );
+  await loadPermissionRules(db, config);
   await loadTable(db, 'lapse_protected', { value: 'VARCHAR' }, protectedValues(config));
   const exemptions = (await listExemptions(lake)).filter((e) => activeOn(e, asOf));
   await loadTable(
     db,
     'lapse_exemptions',
-    { exemption_id: 'VARCHAR', system: 'VARCHAR', permission: 'VARCHAR', principal: 'VARCHAR', person: 'VARCHAR', owner: 'VARCHAR', reason: 'VARCHAR', until: 'DATE' },
-    exemptions.map(({ exemption_id, system, permission, principal, person, owner, reason, until }) => ({
-      exemption_id, system, permission, principal, person, owner, reason, until,
+    { exemption_id: 'VARCHAR', system: 'VARCHAR', permission: 'VARCHAR', principal: 'VARCHAR', person: 'VARCHAR', team: 'VARCHAR', owner: 'VARCHAR', reason: 'VARCHAR', until: 'DATE' },
+    exemptions.map(({ exemption_id, system, permission, principal, person, team, owner, reason, until }) => ({
+      exemption_id, system, permission, principal, person, team: team ?? null, owner, reason, until,
     })),
   );
   const decisions = await latestDecisions(lake, asOf);
@@ -45,6 +37,36 @@ export async function loadRules({ db, config, lake }: StageContext, asOf: Day): 
     'lapse_decisions',
     { finding_id: 'VARCHAR', decision: 'VARCHAR' },
     [...decisions.values()].map((d) => ({ finding_id: d.finding_id, decision: d.decision })),
+  );
+}
+
+/**
+ * `lapse_permission_rules`: one row per configured rule, its key (an exact name or a glob) in `rule`, with
+ * what match.sql ranks matches by (`position`: the key's order in its system; `literals`: the key's
+ * literal characters); `lapse_permission_rule_teams`: the teams a scoped rule is limited to.
+ */
+async function loadPermissionRules(db: Db, config: Config): Promise<void> {
+  const rules = Object.entries(config.systems).flatMap(([system, s]) =>
+    Object.entries(s.permissions).map(([rule, r], position) => ({ system, rule, position, r })),
+  );
+  await loadTable(
+    db,
+    'lapse_permission_rules',
+    {
+      system: 'VARCHAR', rule: 'VARCHAR', position: 'INTEGER', is_glob: 'BOOLEAN', literals: 'INTEGER', scoped: 'BOOLEAN',
+      ttl_days: 'INTEGER', emergency_only: 'BOOLEAN', periodic: 'BOOLEAN', on_call: 'BOOLEAN', description: 'VARCHAR',
+    },
+    rules.map(({ system, rule, position, r }) => ({
+      system, rule, position, is_glob: isGlob(rule), literals: literalChars(rule), scoped: r.teams !== undefined,
+      ttl_days: r.ttl_days ?? null, emergency_only: r.emergency_only, periodic: r.periodic, on_call: r.on_call,
+      description: r.description ?? null,
+    })),
+  );
+  await loadTable(
+    db,
+    'lapse_permission_rule_teams',
+    { system: 'VARCHAR', rule: 'VARCHAR', team: 'VARCHAR' },
+    rules.flatMap(({ system, rule, r }) => (r.teams ?? []).map((team) => ({ system, rule, team }))),
   );
 }
 
