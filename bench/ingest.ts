@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { generateCloudTrail } from './cloudtrail.js';
+import { generateVendor, VENDORS } from './vendors.js';
 
 /**
  * Ingest benchmark: the same generated CloudTrail files (gzip `{"Records":[…]}` as delivered) read by
@@ -9,7 +10,9 @@ import { generateCloudTrail } from './cloudtrail.js';
  * summarize.sql), by bare DuckDB (`read_json` with typed columns + GROUP BY), and by a naive Node
  * `JSON.parse` loop, each in its own process. Prints events/s, the ratios, and peak RSS.
  *
- *   npm run bench -- ingest [--events 1000000]
+ * Then each other vendor connector (bench/vendors.ts) against bare DuckDB on its own generated files.
+ *
+ *   npm run bench -- ingest [--events 1000000] [--vendor-events 300000]
  */
 
 interface Result {
@@ -72,4 +75,18 @@ export async function benchIngest(args: string[]): Promise<void> {
       `(${(duckdb.seconds / sql.seconds).toFixed(2)}× bare DuckDB); the rest is process start, hashing files, ` +
       `writing Parquet shards, ledger and snapshots\n`,
   );
+  await benchVendors(root, Number(args[args.indexOf('--vendor-events') + 1] ?? 0) || 300_000);
+}
+
+/** Each vendor connector's SQL + summarize vs bare DuckDB on its own files (target ≥ 0.8×). */
+async function benchVendors(root: string, events: number): Promise<void> {
+  for (const id of VENDORS) {
+    const dir = await generateVendor(root, id, events);
+    const sql = child('vendor-sql', `${id}:${dir}`);
+    const bare = child('vendor-duckdb', `${id}:${dir}`);
+    process.stdout.write(
+      `  ${id.padEnd(17)} ${events.toLocaleString('en-US')} events: connector SQL + summarize ${sql.seconds.toFixed(2)} s, ` +
+        `bare DuckDB ${bare.seconds.toFixed(2)} s: ${(bare.seconds / sql.seconds).toFixed(2)}× bare DuckDB (target ≥ 0.8)\n`,
+    );
+  }
 }
