@@ -54,7 +54,7 @@ export function describePlan(plan: NotifyPlan): string[] {
   for (const n of plan.notices.slice(0, due)) for (const i of n.items) stages.set(i.stage, (stages.get(i.stage) ?? 0) + 1);
   const what = [...stages.entries()].map(([s, k]) => `${k} ${s}`).join(', ');
   return [
-    `${plural(due, 'message')} to people${what ? ` (${what})` : ''}${plan.notices.length > due ? `, ${plan.notices.length - due} deferred by max_messages` : ''}${plan.summary ? `; the run summary to ${plan.summary.destinations.length}` : ''}`,
+    `${plural(due, 'message')} to people${what ? ` (${what})` : ''}${plan.notices.length > due ? `, ${plan.notices.length - due} deferred by max_messages` : ''}${plan.summary ? `; the run summary to ${plan.summary.destinations.map((d) => d.replace(/^(slack|mailto):/, '')).join(', ')}` : ''}`,
   ];
 }
 

@@ -42,7 +42,7 @@ export function noticeMessage(n: Notice, plan: NotifyPlan): Message {
     lapseSection('notice', by('notice'), plan),
     decisionSection(n.items.filter((i) => i.stage === 'decision'), plan),
   ].filter((s): s is Section => s !== null);
-  return { subject: subject(n, plan), greeting: `Hello ${n.person ?? n.recipient},`, sections, footer: footer(plan) };
+  return { subject: subject(n, plan), greeting: 'Hello,', sections, footer: footer(plan) };
 }
 
 export function summaryMessage(plan: NotifyPlan, counts: NoticeCounts): Message {
@@ -93,15 +93,19 @@ function lapseSection(stage: 'notice' | 'reminder', findings: Finding[], plan: N
   const next = lists
     ? outcomeText(findings, plan.as_of, plan.run)
     : `lapse runs in ${plan.run.mode === 'report' ? 'report mode' : 'a setup that writes no revocation lists'}: nothing is taken away automatically; the security team reviews unused access and may remove it.`;
-  const listed = lists && findings.some((f) => listState(f, plan.as_of, plan.run) === 'listed');
+  const listed = lists ? findings.filter((f) => listState(f, plan.as_of, plan.run) === 'listed') : [];
+  const ahead = listed.length < findings.length;
+  const keep = `ask ${plain(plan.contact)} to keep it: an exemption with a reason and an end date`;
   return {
     title: stage === 'reminder' ? 'Reminder' : 'Unused access',
     intro,
     bullets: findings.map((f) => grantLine(f, false)),
     after: [
       `What happens next: ${next}`,
-      `What you can do: if you still need one, use it${lists ? ' before then' : ''} (a use keeps it), or ask ${plain(plan.contact)} to keep it: an exemption with a reason and an end date. If you no longer need it, do nothing.`,
-      ...(listed ? [restoreText(findings, plan)] : []),
+      ahead
+        ? `What you can do: if you still need one, use it${lists ? ' before then' : ''} (a use keeps it), or ${keep}. If you no longer need it, do nothing.`
+        : `What you can do: nothing, if you no longer need ${findings.length === 1 ? 'it' : 'them'}; using ${findings.length === 1 ? 'it' : 'one'} now does not take it off the list. If you need one, ${keep}, and to give it back (below).`,
+      ...(listed.length ? [restoreText(listed, plan)] : []),
     ],
   };
 }
@@ -111,13 +115,20 @@ function decisionSection(items: Item[], plan: NotifyPlan): Section | null {
   const findings = items.map((i) => i.finding);
   return {
     title: 'Awaiting your decision',
-    intro: `${cap(these(items.length))} held by your people ${items.length === 1 ? 'is' : 'are'} unusual for their team (or kept from a team they left): lapse takes none away without your decision.`,
-    bullets: items.map((i) => ({ ...grantLine(i.finding, true), ...(i.ticket?.url ? { link: { label: i.ticket.key!, url: i.ticket.url } } : {}) })),
+    intro: `${cap(these(items.length))} held by your people ${items.length === 1 ? 'waits' : 'wait'} for your decision: lapse takes none away without it.`,
+    bullets: items.map((i) => decisionLine(i)),
     after: [
-      `What you can do: decide in the ticket whether each is needed and resolve it as keep or revoke${items.some((i) => !i.ticket?.url) ? ` (a ticket not linked here is in the security team's queue: ask ${plain(plan.contact)} for ticket \`${items.find((i) => !i.ticket?.url)!.ticket?.fingerprint ?? ''}\`)` : ''}.`,
+      `What you can do: decide in the ticket whether each is needed and resolve it as keep or revoke${items.some((i) => !i.ticket?.url) ? ` (where only a ticket's label is shown, ask ${plain(plan.contact)} for that ticket)` : ''}.`,
       `What happens next: ${outcomeText(findings, plan.as_of, plan.run)}`,
     ],
   };
+}
+
+/** A grant awaiting a manager, with its ticket: a link, or the ticket's label. */
+function decisionLine(i: Item): Line {
+  const line = grantLine(i.finding, true);
+  if (i.ticket?.url) return { ...line, link: { label: i.ticket.key!, url: i.ticket.url } };
+  return i.ticket?.fingerprint ? { text: `${line.text} (ticket \`${i.ticket.fingerprint}\`)` } : line;
 }
 
 /** One grant: where, what, and the evidence (who holds it, for a manager). */
