@@ -151,6 +151,21 @@ describe('lapse run with notices (the demo)', () => {
   }, 120_000);
 });
 
+describe('a notify action with no transport', () => {
+  test('is refused before anything runs, naming the field (exit 2)', async () => {
+    const root = await tempDir('lapse-notify-bad-');
+    await cp(DEMO, join(root, 'fixtures/demo'), { recursive: true });
+    const file = join(root, 'fixtures/demo/lapse.yaml');
+    const config = parseYaml(await readFile(file, 'utf8')) as { actions: unknown[] };
+    config.actions.push({ type: 'notify', reminder_days: 3 });
+    await writeFile(file, stringify(config));
+    const r = await lapse(RUN, root);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('actions[2].slack: configure slack, email or both');
+    expect(await readdir(root)).toEqual(['fixtures']); // no lake, no lists
+  });
+});
+
 describe('lapse notify --preview', () => {
   let w: World;
   afterAll(async () => {

@@ -206,3 +206,26 @@ function jiraRecord(findingId: string): string {
     history: [],
   });
 }
+
+describe('notify: doctor', () => {
+  test('signs in to Slack and connects to the SMTP server; a wrong token or a dead server fails, named', async () => {
+    h = await harness();
+    const { notifyProfile } = await import('./checks.js');
+    const said: string[] = [];
+    const say = (c: { status: string; what: string; detail: string }) => void said.push(`${c.status} ${c.what}: ${c.detail}`);
+    const saved = { ...process.env };
+    Object.assign(process.env, { SLACK_BOT_TOKEN: TOKEN, SMTP_USER: 'lapse-mailer', SMTP_PASSWORD: 'smtp-secret-pass-42' });
+    try {
+      await notifyProfile.checks(h.options, { config: h.ctx.config, say, probe: {} as never });
+      process.env['SLACK_BOT_TOKEN'] = 'xoxb-wrong';
+      await notifyProfile.checks({ ...h.options, email: { ...h.options.email!, port: 1 } }, { config: h.ctx.config, say, probe: {} as never });
+    } finally {
+      process.env = saved;
+    }
+    expect(said[0]).toBe(`ok notify slack ${h.slack.url}: signed in as lapse in Corp Example`);
+    expect(said[1]).toBe(`ok notify smtp 127.0.0.1:${h.smtp.port}: connected (starttls) and signed in`);
+    expect(said[2]).toBe(`FAIL notify slack ${h.slack.url}: slack auth.test: invalid_auth`);
+    expect(said[3]).toMatch(/^FAIL notify smtp 127\.0\.0\.1:1: smtp.*ECONNREFUSED/);
+    expect(h.smtp.received).toEqual([]);
+  });
+});
