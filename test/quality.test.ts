@@ -1,28 +1,93 @@
-import { describe, expect, test } from 'vitest';
-import { confusion, generateCompany, score } from '../bench/company.js';
-import { detectJson } from '../bench/quality.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import {
+  confusion, generateCompany, guardsCheck, LANDED, score, wronglyFlagged,
+  type Company, type Feature, type Group, type Reported, type TruthKind,
+} from '../bench/company.js';
+import { detectRun } from '../bench/quality.js';
 import { tempDir } from './helpers.js';
 
 /**
  * Detection quality on a simulated company with known ground truth (bench/company.ts), through the
- * built CLI. Floors catch a regression; the structural checks say where each error may come from.
+ * built CLI. One row per finding kind: `floor` is what detection meets today (a regression fails it);
+ * `target` is issue 12's, and `met: false` marks a target not reached yet (test.fails: it fails the day
+ * the target is met, to be promoted). The company draws the cases of issue 12 feature by feature
+ * (bench/company.ts LANDED); a kind or group whose feature is not landed must be absent.
  */
-describe('detection quality', () => {
-  test('precision and recall per kind, and where the errors come from', async () => {
-    const company = await generateCompany(await tempDir('lapse-quality-'), { people: 300 });
-    const findings = detectJson(company.dir);
-    const by = Object.fromEntries(score(company.grants, findings).map((s) => [s.kind, s]));
-    expect(by['terminated']).toMatchObject({ precision: 1, recall: 1 });
-    expect(by['never_used']).toMatchObject({ precision: 1, recall: 1 });
-    expect(by['stale']!.precision).toBeGreaterThanOrEqual(0.8);
-    expect(by['stale']!.recall).toBeGreaterThanOrEqual(0.8);
-    expect(by['cold_start_anomaly']!.precision).toBe(1);
-    expect(by['cold_start_anomaly']!.recall).toBeGreaterThanOrEqual(0.4);
+interface Row {
+  kind: TruthKind;
+  floor: { precision: number; recall: number };
+  target?: { precision: number; recall: number; met: boolean };
+  /** The company draws this kind only with this feature. */
+  feature?: Feature;
+}
 
+const ISSUE_TARGET = { precision: 0.95, recall: 0.95 };
+
+const ROWS: Row[] = [
+  { kind: 'terminated', floor: { precision: 1, recall: 1 } },
+  { kind: 'never_used', floor: { precision: 1, recall: 1 } },
+  // Capped by the company's noise, on purpose: rare but real use, quarterly use nobody configured, a stray
+  // use after the need ended. No TTL rule can tell these from the logs, so 0.95 is out of reach here.
+  { kind: 'stale', floor: { precision: 0.8, recall: 0.8 } },
+  // Today only never-used young grants are scored; issue 12 scores used ones too.
+  { kind: 'cold_start_anomaly', floor: { precision: 1, recall: 0.4 }, target: { precision: 0.7, recall: 0.9, met: false } },
+  { kind: 'team_move', floor: ISSUE_TARGET, feature: 'history' },
+];
+
+/** Grants lapse must never act on; those of a group whose feature is not landed are not drawn. */
+const GROUP_FEATURE: Record<Group, Feature | null> = {
+  protected: null, emergency: null, silent: null, leave: 'leave', on_call: 'on_call', unlogged: 'unlogged',
+};
+
+const landed = (f: Feature | null | undefined) => !f || LANDED.includes(f);
+
+describe('detection quality', () => {
+  let company: Company;
+  let findings: Reported[];
+  let guards: ReturnType<typeof detectRun>['guards'];
+  beforeAll(async () => {
+    company = await generateCompany(await tempDir('lapse-quality-'), { people: 300 });
+    ({ findings, guards } = detectRun(company.dir));
+  }, 60_000);
+  const scoreOf = (kind: TruthKind) => score(company.grants, findings).find((s) => s.kind === kind)!;
+
+  describe.each(ROWS)('$kind', (row) => {
+    test(`precision ≥ ${row.floor.precision}, recall ≥ ${row.floor.recall}`, () => {
+      const s = scoreOf(row.kind);
+      if (!landed(row.feature)) return expect(s).toMatchObject({ truth: 0, found: 0 });
+      expect(s.truth).toBeGreaterThan(0);
+      expect(s.precision).toBeGreaterThanOrEqual(row.floor.precision);
+      expect(s.recall).toBeGreaterThanOrEqual(row.floor.recall);
+    });
+    if (row.target) {
+      (row.target.met ? test : test.fails)(`target: precision ≥ ${row.target.precision}, recall ≥ ${row.target.recall}`, () => {
+        const s = scoreOf(row.kind);
+        expect(s.precision).toBeGreaterThanOrEqual(row.target!.precision);
+        expect(s.recall).toBeGreaterThanOrEqual(row.target!.recall);
+      });
+    }
+  });
+
+  test.each(Object.entries(GROUP_FEATURE))('no %s grant is flagged for action', (group, feature) => {
+    const w = wronglyFlagged(company.grants, findings).find((x) => x.group === group)!;
+    if (landed(feature)) expect(w.grants).toBeGreaterThan(0);
+    else expect(w.grants).toBe(0);
+    expect(w.examples).toEqual([]);
+  });
+
+  test('the blast-radius guard holds the retired file share, the freshness guard the silent system, and nothing else', () => {
+    const g = guardsCheck(company, guards);
+    expect(g.got).toEqual(g.expected);
+  });
+
+  test('where the errors come from', () => {
     const got = confusion(company.grants, findings);
     // Needed access is never reported, except where the logs alone cannot tell: rare use, and quarterly use nobody configured.
-    for (const need of ['active', 'quarterly_configured', 'emergency', 'new_typical']) expect(Object.keys(got[need]!)).toEqual(['none']);
-    expect(got['quarterly_unconfigured']).toEqual({ stale: expect.any(Number) });
+    for (const need of ['active', 'quarterly_configured', 'emergency', 'new_typical', 'new_typical_unused', 'new_team_repo', 'new_team_repo_unused', 'protected', 'silent']) {
+      expect({ need, got: Object.keys(got[need]!) }).toEqual({ need, got: ['none'] });
+    }
+    if (!landed('rules')) expect(got['quarterly_unconfigured']).toEqual({ stale: expect.any(Number) });
+    else expect(got['quarterly_team_rule']).toEqual({ none: expect.any(Number) });
     expect(got['new_atypical_unused']).toEqual({ cold_start_anomaly: expect.any(Number) });
     expect(got['never']).toEqual({ never_used: expect.any(Number) });
   });
