@@ -12,6 +12,7 @@ import { createLogger } from '../core/log.js';
 import type { Io } from './commands.js';
 import { readConfig } from './config.js';
 import { asOfDay } from './context.js';
+import { coverageCheck, ruleCoverage } from '../detect/rules/unmatched.js';
 import { plural } from '../core/text.js';
 
 /**
@@ -56,7 +57,7 @@ export async function doctorCommand(io: Io, o: { config: string; asOf?: string }
 /**
  * What the lake says the next run will hold, as of a day: a system whose newest ingested event is older
  * than its max_source_lag_days (source_freshness holds it), a system with no grants snapshot (nothing to
- * judge), and the guards the newest run record on or before the day held. Read-only.
+ * judge), permission rules (names or globs) that match no grant of the newest snapshot, and the guards the newest run record on or before the day held. Read-only.
  */
 async function lakeState(config: Config, asOf: Day, say: (c: Check) => void): Promise<void> {
   let lake: Lake | undefined;
@@ -87,6 +88,7 @@ async function lakeState(config: Config, asOf: Day, say: (c: Check) => void): Pr
       const held = snapshots.some((k) => partition(k, 'system') === name && (partition(k, 'day') ?? '') <= asOf);
       if (!held) say({ status: 'warn', what: `${name} grants snapshot`, detail: `none in the lake on or before ${asOf}: no grant of ${name} is judged until lapse ingest reads one` });
     }
+    for (const c of await ruleCoverage(config, lake, db, asOf)) say(coverageCheck(c));
     await lastRun(lake, asOf, say);
   } catch (err) {
     say({ status: 'warn', what: 'lake', detail: `cannot read what the lake holds: ${messageOf(err)}` });

@@ -1,7 +1,8 @@
 import { addDays, isDay } from '../core/days.js';
 import { UsageError } from '../core/errors.js';
 import { layout, partition } from '../core/layout.js';
-import { activeOn, addExemption, listExemptions, revokeExemption, startsOn, unknownGrant, type GrantRef } from '../core/exemptions.js';
+import { activeOn, addExemption, listExemptions, revokeExemption, startsOn, unknownGrant, type Exemption, type GrantRef } from '../core/exemptions.js';
+import { globProblem } from '../core/glob.js';
 import type { Io } from './commands.js';
 import { asOfDay, type CliContext } from './context.js';
 import { withContext } from './commands.js';
@@ -15,6 +16,7 @@ export interface ExemptOptions {
   permission?: string;
   principal?: string;
   person?: string;
+  team?: string;
   owner?: string;
   reason?: string;
   until?: string;
@@ -43,7 +45,7 @@ export async function exemptCommand(io: Io, o: ExemptOptions): Promise<number> {
         const state = e.revoked
           ? `revoked ${e.revoked.revoked_at.slice(0, 10)} by ${e.revoked.revoked_by}`
           : e.until < asOf ? 'expired' : startsOn(e) > asOf ? `starts ${startsOn(e)}` : 'active';
-        const who = e.principal ?? `person ${e.person}`;
+        const who = holder(e);
         io.out(`${e.exemption_id}  ${state.padEnd(8)} ${e.system} ${e.permission} ${who} until ${e.until} — owner ${e.owner}: ${e.reason}\n`);
       }
       return 0;
@@ -60,7 +62,9 @@ export async function exemptCommand(io: Io, o: ExemptOptions): Promise<number> {
     if (!ctx.config.systems[system]) {
       throw new UsageError(`--system ${system}: not configured; configured: ${Object.keys(ctx.config.systems).join(', ')}`);
     }
-    if (!o.principal === !o.person) throw new UsageError('give exactly one of --principal (a native id) or --person (a directory id)');
+    if ([o.principal, o.person, o.team].filter((x) => x !== undefined).length !== 1) {
+      throw new UsageError('give exactly one of --principal (a native id), --person (a directory id) or --team (a directory team)');
+    }
     const until = need(o.until, '--until');
     if (!isDay(until)) throw new UsageError(`--until ${until}: expected a UTC day as YYYY-MM-DD`);
     if (until < asOf || until > addDays(asOf, MAX_DAYS)) {
@@ -71,16 +75,25 @@ export async function exemptCommand(io: Io, o: ExemptOptions): Promise<number> {
     const owner = need(o.owner, '--owner');
     const reason = need(o.reason, '--reason');
     const createdBy = o.requestedBy === undefined ? owner : need(o.requestedBy, '--requested-by');
-    const grant = { system, permission: need(o.permission, '--permission'), principal: optional(o.principal, '--principal'), person: optional(o.person, '--person') };
+    const permission = need(o.permission, '--permission');
+    const problem = globProblem(permission);
+    if (problem) throw new UsageError(`--permission ${permission}: invalid glob: ${problem}`);
+    const grant = { system, permission, principal: optional(o.principal, '--principal'), person: optional(o.person, '--person'), team: optional(o.team, '--team') };
     await checkKnown(ctx, io, grant, !!o.force, 'record the exemption');
-    const e = await addExemption(ctx.lake, { ...grant, owner, reason, starts: asOf, until, created_by: createdBy, source: 'cli' });
-    io.out(`exemption ${e.exemption_id}: ${e.system} ${e.permission} ${e.principal ?? `person ${e.person}`} from ${asOf} until ${e.until} (owner ${e.owner})\n`);
+    const { team, ...named } = grant;
+    const e = await addExemption(ctx.lake, { ...named, ...(team ? { team } : {}), owner, reason, starts: asOf, until, created_by: createdBy, source: 'cli' });
+    io.out(`exemption ${e.exemption_id}: ${e.system} ${e.permission} ${holder(e)} from ${asOf} until ${e.until} (owner ${e.owner})\n`);
     const newest = await newestRun(ctx);
     if (newest !== null && newest < asOf) {
       io.out(`  note: the newest run is as of ${newest}, before ${asOf}: it starts after that run's day, so a run as of ${newest} does not see it (record it with --as-of ${newest} for that)\n`);
     }
     return 0;
   });
+}
+
+/** Whom an exemption covers, as the list and the confirmation say it. */
+function holder(e: Exemption): string {
+  return e.principal ?? (e.person !== null ? `person ${e.person}` : `team ${e.team}`);
 }
 
 /** The as-of day of the newest run record in the lake, or null. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Day } from './model.js';
 import type { StageContext } from './context.js';
+import { isGlob } from './glob.js';
 import { shortId } from './hash.js';
 import { layout, partition } from './layout.js';
 import { listRevocations } from './records.js';
@@ -104,27 +105,31 @@ export function inactiveReason(e: ExemptionState, day: string): string | null {
   return null;
 }
 
-/** A grant as a command names it: by native principal, or by directory person (all their principals). */
+/** A grant as a command names it: by native principal, by directory person (all their principals), or by team. */
 export interface GrantRef {
   system: string;
-  /** An exact permission, or `*` for any. */
+  /** An exact permission, or a glob (`*` for any). */
   permission: string;
   principal: string | null;
   person: string | null;
+  /** A directory team: all its members' grants. */
+  team?: string | null;
 }
 
 /**
  * What the lake has never seen of a grant, or null when it knows it: a principal (or permission) is
- * known when a grants snapshot, a daily usage summary or a revocation record of the system names it;
- * a person when a directory snapshot lists their id. Any day counts: a typo is what this catches,
- * not a grant that has since gone. Principals match case-insensitively, as in detect.
+ * known when a grants snapshot, a daily usage summary or a revocation record of the system names it
+ * (a glob: when it matches one); a person when a directory snapshot lists their id, a team when one
+ * lists a member of it. Any day counts: a typo is what this catches, not a grant that has since gone.
+ * Principals match case-insensitively, as in detect.
  */
 export async function unknownGrant(ctx: StageContext, g: GrantRef): Promise<string | null> {
   const permission = g.permission === '*' ? '' : g.permission;
-  if (g.person !== null) {
-    if (!(await seenPerson(ctx, g.person))) return `person ${g.person} is in no directory snapshot`;
+  if (g.person !== null || g.team) {
+    if (g.team && !(await seenInDirectory(ctx, 'team', g.team))) return `team ${g.team} is in no directory snapshot`;
+    if (g.person !== null && !(await seenInDirectory(ctx, 'id', g.person))) return `person ${g.person} is in no directory snapshot`;
     if (permission && !(await seenOnSystem(ctx, g.system, '', permission))) {
-      return `permission ${permission} was never granted, used or revoked on ${g.system}`;
+      return `${isGlob(permission) ? `no permission matching ${permission}` : `permission ${permission}`} was ever granted, used or revoked on ${g.system}`;
     }
     return null;
   }
@@ -141,6 +146,7 @@ export async function unknownGrant(ctx: StageContext, g: GrantRef): Promise<stri
  * few small reads on an S3 lake; only a grant nobody has seen reads every snapshot and summary.
  */
 async function seenOnSystem(ctx: StageContext, system: string, principal: string, permission: string): Promise<boolean> {
+  // A glob is matched by DuckDB only (the records are checked by their exact permission).
   const match = (p: string, q: string) => (!principal || p.toLowerCase() === principal.toLowerCase()) && (!permission || q === permission);
   if ((await listRevocations(ctx.lake)).some((r) => r.system === system && match(r.principal, r.permission))) return true;
   const keys = async (prefix: string) => (await ctx.lake.list(prefix)).map((o) => o.key).filter((k) => k.endsWith('.parquet')).sort();
@@ -158,19 +164,21 @@ async function matches(ctx: StageContext, keys: string[], system: string, princi
   const hit = await ctx.db.one(
     `SELECT 1 AS hit FROM read_parquet($files, hive_partitioning = true, union_by_name = true)
      WHERE system = $system AND ($principal = '' OR lower(principal) = lower($principal))
-       AND ($permission = '' OR permission = $permission)
+       AND ($permission = '' OR permission = $permission OR permission GLOB $permission)
      LIMIT 1`,
     { files: await ctx.lake.localPaths(keys), principal, permission, system },
   );
   return hit !== undefined;
 }
 
-async function seenPerson(ctx: StageContext, person: string): Promise<boolean> {
+/** Whether a directory snapshot lists a person (by id, case-insensitively) or a member of a team (exactly). */
+async function seenInDirectory(ctx: StageContext, column: 'id' | 'team', value: string): Promise<boolean> {
   const keys = (await ctx.lake.list(layout.directory)).map((o) => o.key).filter((k) => k.endsWith('.parquet'));
   if (keys.length === 0) return false;
+  const where = column === 'id' ? 'lower(id) = lower($value)' : 'team = $value';
   const hit = await ctx.db.one(
-    'SELECT 1 AS hit FROM read_parquet($files, union_by_name = true) WHERE lower(id) = lower($person) LIMIT 1',
-    { files: await ctx.lake.localPaths(keys), person },
+    `SELECT 1 AS hit FROM read_parquet($files, union_by_name = true) WHERE ${where} LIMIT 1`,
+    { files: await ctx.lake.localPaths(keys), value },
   );
   return hit !== undefined;
 }

@@ -35,7 +35,9 @@ interface EvalRow {
   ttl_days: number; granted_at: string | null; first_day: string | null; newest_day: string | null;
   permission_ttl: boolean; observed_days: number; cold_score: number | null; periodic: boolean;
   team_size: number; team_holders: number; team_users: number; org_holders: number; team: string | null;
-  exemption_id: string | null; exemption_text: string | null; rule: string | null; description: string | null;
+  exemption_id: string | null; exemption_text: string | null;
+  young: boolean; leave_days: number; in_rotation: boolean; from_team: string | null; moved_on: string | null;
+  old_team_share: number | null; new_team_share: number | null; rule: string | null; description: string | null;
 }
 
 /**
@@ -51,7 +53,8 @@ export async function explain(ctx: StageContext, tables: AsOfTables, who: string
             s.newest_day::VARCHAR AS newest_day, coalesce(pr.ttl_days IS NOT NULL, false) AS permission_ttl,
             e.observed_days, e.cold_score, coalesce(pr.periodic, false) AS periodic,
             e.team_size, e.team_holders, e.team_users, e.org_holders, e.team, e.exemption_id, e.exemption_text,
-            pr.rule, pr.description
+            pr.rule, pr.description, e.young, e.leave_days, e.in_rotation, e.from_team, e.moved_on::VARCHAR AS moved_on,
+            e.old_team_share, e.new_team_share
      FROM lapse_eval e
      LEFT JOIN lapse_people p ON p.id = e.person
      LEFT JOIN lapse_sources s ON s.system = e.system
@@ -137,21 +140,28 @@ function baseline(r: EvalRow): string {
   return `${team}; ${r.org_holders} hold it company-wide${score}`;
 }
 
+/** The days of leave the TTL clock did not count, if any. */
+const paused = (r: EvalRow) => (r.leave_days > 0 ? ` (${plural(r.leave_days, 'day')} of leave not counted)` : '');
+
 function reason(r: EvalRow): string {
-  const ttl = `TTL ${plural(r.ttl_days, 'day')}${r.periodic ? ' (a periodic permission)' : r.permission_ttl ? ` (set by rule ${JSON.stringify(r.rule)})` : ''}`;
+  const ttl = `TTL ${plural(r.ttl_days, 'day')}${r.periodic ? ' (a periodic permission)' : r.permission_ttl ? ' (set by its permission rule)' : ''}`;
   const evidence =
     r.kind === 'terminated'
       ? 'the person is terminated in the directory'
       : r.last_used
-        ? `last used ${r.last_used}, ${plural(r.days_unused ?? 0, 'day')} ago; ${ttl}`
+        ? `last used ${r.last_used}, ${plural(r.days_unused ?? 0, 'day')} ago${paused(r)}; ${ttl}`
         : r.first_day === null
           ? `no log events for this system; ${ttl}`
-          : `no use since ${r.granted_at && r.granted_at > r.first_day ? `it was granted on ${r.granted_at}` : `the logs began on ${r.first_day}`} (${plural(r.days_unused ?? 0, 'day')}); ${ttl}`;
+          : `no use since ${r.granted_at && r.granted_at > r.first_day ? `it was granted on ${r.granted_at}` : `the logs began on ${r.first_day}`} (${plural(r.days_unused ?? 0, 'day')}${paused(r)}); ${ttl}`;
   if (r.kind === null) {
-    const young = !r.last_used;
-    return young ? `too new to judge by TTL: ${evidence}; ${baseline(r)}` : `in use: ${evidence}`;
+    if (r.in_rotation) return `kept: the holder is in the on-call rotation (directory.on_call); ${evidence}`;
+    return r.young ? `too new to judge by TTL, judged against its peers: ${evidence}; ${baseline(r)}` : `in use: ${evidence}`;
   }
   const hold = r.excluded_by ? ` — held: ${holdExplanation(r.excluded_by, r.exemption_text)}` : '';
   if (r.kind === 'cold_start_anomaly') return `cold-start anomaly: ${evidence}; ${baseline(r)}${hold}`;
+  if (r.kind === 'team_move') {
+    const share = (x: number | null) => `${Math.round((x ?? 0) * 100)}%`;
+    return `team move: moved from team ${r.from_team} on ${r.moved_on}; ${share(r.old_team_share)} of that team hold it, ${share(r.new_team_share)} of the new team; ${evidence}${hold}`;
+  }
   return `${r.kind.replace('_', ' ')}: ${evidence}${hold}`;
 }

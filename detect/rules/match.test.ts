@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
 import { loadAsOf } from '../../aggregate/index.js';
+import { addExemption } from '../../core/exemptions.js';
 import { AS_OF, one, run, world } from '../../test/world.js';
 import { appSystem } from '../../test/helpers.js';
 import { explain } from '../index.js';
@@ -82,9 +83,28 @@ test("the winning rule's TTL and flags judge the grant, per holder's team", asyn
   expect(one(doc, 'ann@corp.example', 'aws/BreakGlassAdmin')).toMatchObject({ kind: 'never_used', excluded_by: 'emergency_only' });
   const explained = await explain(ctx, await loadAsOf(ctx, AS_OF), 'dan');
   expect(explained.find((e) => e.permission === 'repo/web')).toMatchObject({ rule: 'repo/**', ttl_days: 20 });
-  expect(explained.find((e) => e.permission === 'repo/web')!.reason).toMatch(/TTL 20 days \(set by rule "repo\/\*\*"\).*matched rule "repo\/\*\*"/);
+  expect(explained.find((e) => e.permission === 'repo/web')!.reason).toMatch(/TTL 20 days \(set by its permission rule\).*; matched rule "repo\/\*\*"$/);
   const ann = await explain(ctx, await loadAsOf(ctx, AS_OF), 'ann');
   expect(ann.find((e) => e.permission === 'aws/BreakGlassAdmin')!.reason).toMatch(
     /matched rule "\*\/BreakGlass\*"; permission rule: break-glass: incidents only/,
   );
+});
+
+test('a team exemption with a glob holds its members\' matching grants; explain names one that has expired', async () => {
+  const ctx = await world({
+    uses: [],
+    grants: [grant('ann@corp.example', 'repo/web'), grant('benny', 'repo/api'), grant('dan@corp.example', 'repo/web'), grant('ann@corp.example', 'db-read')],
+  });
+  const base = { system: 'app', principal: null, person: null, team: 'eng', owner: 'boss', reason: 'audit', created_by: 'boss', source: 'test' };
+  await addExemption(ctx.lake, { ...base, permission: 'repo/*', until: '2026-07-31' }, new Date('2026-06-01T09:00:00Z'));
+  const expired = await addExemption(ctx.lake, { ...base, permission: 'db-?ead', until: '2026-06-10' }, new Date('2026-06-01T09:00:00Z'));
+  const doc = await run(ctx);
+  expect(one(doc, 'ann@corp.example', 'repo/web')?.excluded_by).toBe('exemption');
+  expect(one(doc, 'benny', 'repo/api')?.excluded_by).toBe('exemption'); // ben's alias: a member by person
+  expect(one(doc, 'dan@corp.example', 'repo/web')?.excluded_by).toBeNull(); // ops
+  expect(one(doc, 'ann@corp.example', 'db-read')?.excluded_by).toBeNull();
+  const ann = await explain(ctx, await loadAsOf(ctx, AS_OF), 'ann');
+  expect(ann.find((e) => e.permission === 'db-read')!.exemptions_not_applied).toEqual([
+    `exemption ${expired.exemption_id} does not apply: expired after its last day, 2026-06-10`,
+  ]);
 });
