@@ -96,13 +96,23 @@ function finish(io: Io, guardHeld: boolean, actionFailed: boolean): number {
   return EXIT.ok;
 }
 
-export async function ingestCommand(io: Io, o: { config: string; source?: string; asOf?: string }): Promise<number> {
+export async function ingestCommand(io: Io, o: { config: string; source?: string; asOf?: string; backfillFrom?: string }): Promise<number> {
   const asOf = asOfDay(o.asOf);
+  const backfill = o.backfillFrom === undefined ? undefined : asOfDay(o.backfillFrom, '--backfill-from');
   return withContext(o.config, io, false, async (ctx) => {
+    if (backfill) startApiSourcesFrom(ctx.config, backfill, o.source);
     print(io, ingestSummary(await ingest(ctx, asOf, o.source)));
     print(io, compactSummary(await compact(ctx)));
     return EXIT.ok;
   });
+}
+
+/** `--backfill-from DAY`: where the okta: and github: log sources (of `only`) start when they have no checkpoint yet. */
+function startApiSourcesFrom(config: CliContext['config'], day: string, only: string | undefined): void {
+  for (const [name, sys] of Object.entries(config.systems)) {
+    if (only && name !== only) continue;
+    for (const l of sys.logs) for (const api of [l.okta, l.github]) if (api) api.backfill_from = day;
+  }
 }
 
 export async function detectCommand(io: Io, o: { config: string; asOf?: string; json?: boolean }): Promise<number> {

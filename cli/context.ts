@@ -61,8 +61,8 @@ function wrap(base: Lake, scratch: string, opts: OpenOptions): Lake {
   return base;
 }
 
-export function asOfDay(value: string | undefined): Day {
+export function asOfDay(value: string | undefined, flag = '--as-of'): Day {
   if (value === undefined) return today();
-  if (!isDay(value)) throw new UsageError(`--as-of ${value}: expected a UTC day as YYYY-MM-DD`);
+  if (!isDay(value)) throw new UsageError(`${flag} ${value}: expected a UTC day as YYYY-MM-DD`);
   return value;
 }

@@ -44,6 +44,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(config())
     .addOption(asOf())
     .option('--source <system>', 'only this system')
+    .option('--backfill-from <day>', 'okta: and github: log sources without a checkpoint start from this UTC day')
     .action((o) => done(ingestCommand(io, o)));
   program
     .command('detect')

@@ -41,8 +41,89 @@ const Name = (what: string) =>
 /** Keys that only an `sqs:` source takes. */
 const SQS_KEYS = ['wait_time_secs', 'visibility_timeout_secs', 'max_messages', 'max_seconds', 'batch_messages'] as const;
 
+/** The name of an environment variable that holds a secret (the secret itself never sits in the config). */
+const EnvName = (what: string) =>
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name (letters, digits, _)').describe(what);
+
+/** A day (UTC, YYYY-MM-DD) an API log source starts from when it has no checkpoint yet. */
+const StartDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a day YYYY-MM-DD')
+  .optional()
+  .describe('First run only: fetch events from this day (UTC); later runs resume from the checkpoint (default: 7 days back). `lapse ingest --backfill-from DAY` sets it.');
+
+/** How long an API source re-reads before its checkpoint, for events the vendor logs late (deduplicated by id). */
+const OverlapMinutes = z
+  .number()
+  .int()
+  .min(0)
+  .max(1440)
+  .default(15)
+  .describe('Re-read this many minutes before the checkpoint (events logged late); duplicates are dropped by event id.');
+
+/** An Okta org and how to sign in to its API: an API token, or an OAuth 2.0 service app (private-key JWT). */
+export const OktaConnection = z
+  .strictObject({
+    domain: z
+      .string()
+      .regex(/^(https?:\/\/)?[A-Za-z0-9.-]+(:\d+)?\/?$/, 'an Okta domain (corp.okta.com) or its URL (https://corp.okta.com)')
+      .describe('The Okta org: corp.okta.com, or its URL.'),
+    token_env: EnvName('Environment variable holding an API token (SSWS).').optional(),
+    client_id: z.string().min(1).optional().describe('OAuth 2.0 service app: its client id (with private_key_env).'),
+    private_key_env: EnvName('OAuth 2.0 service app: environment variable holding its private key (PEM or JWK JSON).').optional(),
+    key_id: z.string().min(1).optional().describe('OAuth 2.0 service app: the kid of its public key, when it has several.'),
+  })
+  .superRefine((o, ctx) => {
+    const token = o.token_env !== undefined;
+    const app = o.client_id !== undefined || o.private_key_env !== undefined;
+    if (token === app) ctx.addIssue({ code: 'custom', message: 'give either token_env, or client_id with private_key_env (an OAuth 2.0 service app)' });
+    else if (app && (o.client_id === undefined || o.private_key_env === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [o.client_id === undefined ? 'client_id' : 'private_key_env'], message: 'a service app needs both client_id and private_key_env' });
+    }
+    if (/^http:\/\//i.test(o.domain) && !/^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/i.test(o.domain)) {
+      ctx.addIssue({ code: 'custom', path: ['domain'], message: 'https only (http is for a local test server on 127.0.0.1)' });
+    }
+  });
+export type OktaConnection = z.infer<typeof OktaConnection>;
+
+const OktaLogs = OktaConnection.safeExtend({
+  overlap_minutes: OverlapMinutes,
+  backfill_from: StartDay,
+});
+
+/** A GitHub organization and how to sign in: a fine-grained token, or a GitHub App installation. */
+export const GithubConnection = z
+  .strictObject({
+    org: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/, 'a GitHub organization login').describe('The organization.'),
+    api_url: z.url({ protocol: /^https?$/ }).default('https://api.github.com').describe('The REST API (GitHub Enterprise Server: https://HOST/api/v3).'),
+    token_env: EnvName('Environment variable holding a fine-grained personal access token.').optional(),
+    app_id: z.number().int().positive().optional().describe('GitHub App: its app id (with private_key_env and installation_id).'),
+    installation_id: z.number().int().positive().optional().describe('GitHub App: the installation on the organization.'),
+    private_key_env: EnvName('GitHub App: environment variable holding its private key (PEM).').optional(),
+  })
+  .superRefine((o, ctx) => {
+    const app = ['app_id', 'installation_id', 'private_key_env'] as const;
+    const given = app.filter((k) => o[k] !== undefined);
+    if ((o.token_env !== undefined) === (given.length > 0)) ctx.addIssue({ code: 'custom', message: 'give either token_env, or app_id, installation_id and private_key_env (a GitHub App)' });
+    else for (const k of app) if (given.length && o[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'a GitHub App needs app_id, installation_id and private_key_env' });
+  });
+export type GithubConnection = z.infer<typeof GithubConnection>;
+
+const GithubLogs = GithubConnection.safeExtend({
+  overlap_minutes: OverlapMinutes,
+  backfill_from: StartDay,
+});
+
+/** The kinds of log source; exactly one per entry. */
+const SOURCE_KINDS = ['path', 's3', 'sqs', 'okta', 'github'] as const;
+
+/** The connector an API source feeds (its raw pages are that connector's format). */
+export const API_CONNECTORS = { okta: 'okta_system_log', github: 'github_audit' } as const;
+
 export const LogSource = z
   .strictObject({
+    okta: OktaLogs.optional().describe('The Okta System Log API (connector okta_system_log); see connectors/okta_system_log/README.md.'),
+    github: GithubLogs.optional().describe('The GitHub organization audit-log API (connector github_audit); see connectors/github_audit/README.md.'),
     path: inputPath('A local file, a directory (read recursively) or a glob; .gz is read transparently.', 'file, directory or glob').optional(),
     s3: inputS3(
       'An S3 prefix (s3://bucket/prefix/): every object under it; objects already in the ledger (same ETag and size) are skipped without downloading.',
@@ -76,24 +157,34 @@ export const LogSource = z
       .describe('sqs: messages gathered into one ingest batch, committed together (default 100).'),
   })
   .superRefine((s, ctx) => {
-    const kinds = (['path', 's3', 'sqs'] as const).filter((k) => s[k] !== undefined);
+    const kinds = SOURCE_KINDS.filter((k) => s[k] !== undefined);
     if (kinds.length !== 1) {
-      ctx.addIssue({ code: 'custom', message: `a log source has exactly one of path, s3, sqs (found ${kinds.length ? kinds.join(', ') : 'none'})` });
+      ctx.addIssue({ code: 'custom', message: `a log source has exactly one of ${SOURCE_KINDS.join(', ')} (found ${kinds.length ? kinds.join(', ') : 'none'})` });
     }
     if (s.sqs === undefined) {
       for (const k of SQS_KEYS) if (s[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'only an sqs source takes this key' });
     }
   })
-  .describe('Where a system\'s logs come from: one of path, s3 or sqs.');
+  .describe('Where a system\'s logs come from: one of path, s3, sqs, okta or github.');
 export type LogSource = z.infer<typeof LogSource>;
 
-export const GrantsSource = z.strictObject({
-  path: inputPath('The grants snapshot: a local JSONL or CSV file with principal, permission, granted_at?, via?.'),
-  format: z
-    .enum(['jsonl', 'csv', 'native'])
-    .optional()
-    .describe("Default: from the file extension. native: the system's own export, read by its connector."),
-});
+export const GrantsSource = z
+  .strictObject({
+    path: inputPath('The grants snapshot: a local JSONL or CSV file with principal, permission, granted_at?, via?.').optional(),
+    format: z
+      .enum(['jsonl', 'csv', 'native'])
+      .optional()
+      .describe("Default: from the file extension. native: the system's own export, read by its connector."),
+    okta: OktaConnection.optional().describe('Read app assignments from the Okta API on each run (connector okta_system_log).'),
+    github: GithubConnection.optional().describe('Read members, collaborators and teams from the GitHub API on each run (connector github_audit).'),
+  })
+  .superRefine((g, ctx) => {
+    const kinds = (['path', 'okta', 'github'] as const).filter((k) => g[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `grants come from exactly one of path, okta, github (found ${kinds.length ? kinds.join(', ') : 'none'})` });
+    }
+    if (g.format !== undefined && g.path === undefined) ctx.addIssue({ code: 'custom', path: ['format'], message: 'only a path source takes a format' });
+  });
 export type GrantsSource = z.infer<typeof GrantsSource>;
 
 export const PermissionRule = z.strictObject({
@@ -266,8 +357,30 @@ export function configSchema<S extends z.ZodType, A extends z.ZodType>(system: S
     ),
     engine: Engine.default({}).describe('Resources for the DuckDB engine (size the container to match).'),
     aws: Aws.default({ endpoints: {}, max_attempts: 5 }).describe('AWS access for s3:// and sqs:// locations; credentials come from the default chain.'),
+  }).superRefine((c, ctx) => {
+    for (const issue of apiSourceMismatches(c.systems as Record<string, SystemConfig>)) ctx.addIssue({ code: 'custom', ...issue });
   });
 }
+
+/** An okta: or github: source delivers that vendor's records, so only its connector can read them. */
+function apiSourceMismatches(systems: Record<string, SystemConfig>): { path: PropertyKey[]; message: string }[] {
+  const issues: { path: PropertyKey[]; message: string }[] = [];
+  for (const [name, sys] of Object.entries(systems)) {
+    const sources: [PropertyKey[], Record<string, unknown>][] = [
+      ...sys.logs.map((l, i): [PropertyKey[], Record<string, unknown>] => [['logs', i], l]),
+      [['grants'], sys.grants],
+    ];
+    for (const [at, source] of sources) {
+      for (const [kind, connector] of Object.entries(API_CONNECTORS)) {
+        if (source[kind] !== undefined && sys.connector !== connector) {
+          issues.push({ path: ['systems', name, ...at, kind], message: `an ${kind} source feeds connector ${connector}, not ${sys.connector}` });
+        }
+      }
+    }
+  }
+  return issues;
+}
+
 
 /** The config as stages see it: plugin keys are validated by the assembled schema, typed by each plugin. */
 const GenericSystem = z.looseObject(systemBaseShape);

@@ -1,6 +1,8 @@
 import type { StageContext } from '../core/context.js';
 import { sqlFile } from '../core/db.js';
+import { shortId } from '../core/hash.js';
 import { layout } from '../core/layout.js';
+import type { Lake } from '../core/store.js';
 
 const READ_LEDGER = sqlFile(import.meta.url, 'ledger_read.sql');
 
@@ -73,4 +75,38 @@ export class Known {
   committed(objects: { object_id: string }[]): void {
     for (const o of objects) this.ledger.ids.add(o.object_id);
   }
+}
+
+/**
+ * Where an API source (okta:, github:) resumes: the newest event time it has fetched, the ids of the
+ * events within the overlap window before it (to drop when they are read again), and the cursor of the
+ * last page. It is written beside the raw objects of its batch before the batch is ingested, and counts
+ * only once every one of those objects is in the ledger: it is committed with the ledger, so a crash
+ * resumes from the last committed checkpoint.
+ */
+export interface Checkpoint {
+  source: string;
+  cursor: string | null;
+  /** The newest event time fetched, ISO 8601. */
+  newest: string;
+  /** Event id → time (ISO) of the events fetched within the overlap window before `newest`. */
+  recent: Record<string, string>;
+  /** The object ids of the raw objects this checkpoint's batch wrote. */
+  objects: string[];
+}
+
+/** Checkpoint keys sort by their newest event time (epoch ms, zero-padded), then the batch's hash. */
+export const checkpointKey = (prefix: string, cp: Checkpoint) =>
+  `${prefix}checkpoints/${String(Date.parse(cp.newest)).padStart(15, '0')}-${shortId('c', ...cp.objects)}.json`;
+
+/** The newest committed checkpoint under `prefix`, reading from the newest key down. */
+export async function committedCheckpoint(lake: Lake, prefix: string, known: Known): Promise<Checkpoint | undefined> {
+  const keys = (await lake.list(`${prefix}checkpoints/`)).map((o) => o.key).filter((k) => k.endsWith('.json')).sort().reverse();
+  for (const key of keys) {
+    const text = await lake.readText(key);
+    if (!text) continue;
+    const cp = JSON.parse(text) as Checkpoint;
+    if (cp.objects.every((id) => known.has(id))) return cp;
+  }
+  return undefined;
 }

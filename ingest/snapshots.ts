@@ -1,13 +1,16 @@
 import { join } from 'node:path';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import type { GrantsSource, SystemConfig } from '../core/config.js';
 import { resolvePath } from '../core/config.js';
 import type { StageContext } from '../core/context.js';
 import type { Day } from '../core/days.js';
 import { sqlFile, sqlString } from '../core/db.js';
-import { SourceError } from '../core/errors.js';
+import { messageOf, SourceError } from '../core/errors.js';
 import { layout, partition } from '../core/layout.js';
 import { connectorById, formatOf, stageRecords } from '../connectors/index.js';
+import { openOktaGrants } from '../connectors/okta_system_log/api.js';
+import { rawPrefix } from './sources/api.js';
 
 const GRANTS_SQL = sqlFile(import.meta.url, 'grants.sql');
 const DIRECTORY_SQL = sqlFile(import.meta.url, 'directory.sql');
@@ -16,6 +19,8 @@ export interface SnapshotReport {
   name: string;
   rows: number;
   quarantined: Record<string, number>;
+  /** Why an API grants source wrote no snapshot this run. */
+  failed?: string;
 }
 
 interface SnapshotSpec {
@@ -41,8 +46,13 @@ interface SnapshotSpec {
  * cannot be grants quarantined with their record number and reason.
  */
 export async function snapshotGrants(ctx: StageContext, system: string, sys: SystemConfig, day: Day): Promise<SnapshotReport> {
+  if (sys.grants.path === undefined) return apiGrants(ctx, system, sys, day);
   const file = resolvePath(ctx.config, sys.grants.path);
   const format = await formatFor(file, sys.grants);
+  return grantsFrom(ctx, system, sys, day, file, format);
+}
+
+async function grantsFrom(ctx: StageContext, system: string, sys: SystemConfig, day: Day, file: string, format: 'jsonl' | 'csv' | 'native') {
   const stage = format === 'native' ? nativeGrants(ctx, system, sys, file) : undefined;
   return snapshot(ctx, {
     name: `${system} grants`,
@@ -58,6 +68,40 @@ export async function snapshotGrants(ctx: StageContext, system: string, sys: Sys
     quarantineKey: layout.grantsQuarantine(system, day),
     firstSeen: await previousSnapshot(ctx, system, day),
   });
+}
+
+/**
+ * Grants read from the vendor's API (`grants: { okta: … }` or `{ github: … }`): the records are kept in
+ * the lake's raw area for audit, then read by the connector's native grants reader like an export. If the
+ * API fails, no snapshot is written for the day (the previous one stays the newest) and the report says why.
+ */
+async function apiGrants(ctx: StageContext, system: string, sys: SystemConfig, day: Day): Promise<SnapshotReport> {
+  const field = `systems.${system}.grants`;
+  const source = grantsApi(ctx, sys, field);
+  let records;
+  try {
+    records = await (await source.open()).grants();
+  } catch (err) {
+    const failed = messageOf(err);
+    ctx.log.error({ stage: 'ingest', system, field: source.field, error: failed }, `${source.field}: the ${source.name} API failed; no grants snapshot today`);
+    return { name: `${system} grants`, rows: 0, quarantined: {}, failed };
+  }
+  const text = records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '');
+  const file = join(await ctx.lake.scratch(), `${system}-grants.jsonl`);
+  await writeFile(file, text);
+  const gz = `${file}.gz`;
+  await writeFile(gz, gzipSync(text));
+  await ctx.lake.putFile(`${rawPrefix(system, source.name)}grants/day=${day}/grants.jsonl.gz`, gz);
+  return grantsFrom(ctx, system, sys, day, file, 'native');
+}
+
+/** The API a grants source names. */
+function grantsApi(ctx: StageContext, sys: SystemConfig, field: string) {
+  if (sys.grants.okta !== undefined) {
+    const conn = sys.grants.okta;
+    return { name: 'okta', field: `${field}.okta`, open: () => openOktaGrants(conn, `${field}.okta`, ctx.log) };
+  }
+  throw new SourceError(`${field}: grants need path, okta or github`);
 }
 
 interface FirstSeen {
