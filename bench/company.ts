@@ -76,7 +76,16 @@ type Shape =
   | 'on_call_left' // used only during on-call shifts; left the rotation
   | 'unlogged'; // used, but the app signs in outside the IdP: never logged
 /** The latent need a grant is scored by: its shape, or what the holder's situation makes of it. */
-export type Need = Shape | 'leaver' | 'on_leave' | `back_${Shape}` | 'protected' | 'silent' | 'moved_shared';
+export type Need =
+  | Shape
+  | 'leaver' // the holder left the company
+  | 'on_leave' // the holder is on leave now
+  | `back_${Shape}` // the holder is back from a leave: the TTL clock paused for it
+  | 'protected' // a protected principal's
+  | 'silent' // on the system whose logs stopped
+  | 'moved_shared' // a mover's grant the new team holds too
+  | 'ended_exact_rule' // ended 65–115 days ago; an exact rule (TTL 60) beats the glob that matches it (TTL 120)
+  | 'ended_elsewhere'; // ended 65–115 days ago; a team-scoped rule of another team (TTL 120) does not apply
 
 export interface TruthGrant {
   system: SystemId;
@@ -240,7 +249,8 @@ class World {
     // A mover's old team's grants: used until the move (and now and then since, when still helping).
     const team = (): Shape => (p.move ? (p.move.helping ? 'moved_helping' : 'moved_left') : this.routine(p));
     for (let j = 0; j < CORE; j++) if (this.rnd() < 0.9) this.add('app', p, coreOf(home, j), team(), old());
-    if (this.rnd() < 0.85) this.add('app', p, toolsOf(home), toolsOf(home) === toolsOf(p.team) ? this.routine(p) : team(), old());
+    const shared = toolsOf(home) === toolsOf(p.team); // a move within the division: the new team holds it too
+    if (this.rnd() < 0.85) this.add('app', p, toolsOf(home), shared && p.move ? 'active' : team(), old(), shared && p.move ? { label: 'moved_shared' } : {});
     for (const [k, repo] of reposOf(home).entries()) if (this.rnd() < (k ? 0.7 : 0.9)) this.add('github', p, repo, team(), old());
     if (p.move) this.joinNewTeam(p);
     this.add('app', p, 'company/wiki', 'active', -400);
@@ -261,10 +271,10 @@ class World {
     if (p.team === 0) {
       this.add('app', p, 'finance/quarter-close', 'quarterly_configured', -300);
       if (this.rnd() < 0.5) this.add('app', p, 'finance/quarter-report', 'quarterly_configured', -300);
-      if (this.rnd() < 0.6) this.add('app', p, 'finance/quarter-archive', this.routine(p), old());
+      if (this.rnd() < 0.6) this.add('app', p, 'finance/quarter-archive', 'ended', old(), { end: NOW - this.int(65, 115), label: 'ended_exact_rule' });
     }
     if (p.team === 1) this.add('app', p, 'audit/quarterly-export', this.on.has('rules') ? 'quarterly_team_rule' : 'quarterly_unconfigured', -300);
-    else if (this.rnd() < 0.02) this.add('app', p, 'audit/quarterly-export', 'ended', old(), { end: NOW - this.int(65, 115) });
+    else if (this.rnd() < 0.03) this.add('app', p, 'audit/quarterly-export', 'ended', old(), { end: NOW - this.int(65, 115), label: 'ended_elsewhere' });
   }
 
   /** A retired file share: most needs ended long ago. */
@@ -337,7 +347,7 @@ class World {
   /** Two rotations: weekly shifts, a member every `members` weeks (longer than the TTL), some who left. */
   private drawRotations(): void {
     const pool = this.people.filter((p) => p.role === 'regular' && p.id !== 'p1');
-    const size = Math.max(10, Math.round(this.size / 120));
+    const size = Math.max(14, Math.round(this.size / 100)); // a turn every 14+ weeks: longer than the TTL
     for (const [name, permission, pagerduty] of [['primary', 'prod/OnCallAdmin', false], ['secondary', 'prod/OnCallDB', this.on.has('pagerduty')]] as const) {
       const members = Array.from({ length: size + 2 }, (_, k) => {
         const [p] = pool.splice(Math.floor(this.rnd() * pool.length), 1);
@@ -351,12 +361,13 @@ class World {
 
   private schedule(r: Rotation): Shift[] {
     const out: Shift[] = [];
-    const span = SNAPSHOT_EVERY * (r.members.length + 1);
-    let turn = 0;
+    const span = 7 * (r.members.length + 1);
+    const queue = [...r.members]; // round robin: whoever's turn it is goes to the back
     for (let d = -span; d < NOW + span; d += 7) {
-      const on = r.members.filter((m) => m.until > d);
-      const m = on[turn++ % on.length]!;
-      out.push({ person: r.pagerduty || turn % 2 ? m.p.id : m.p.email, email: m.p.email, from: `${day(d)}T09:00:00Z`, to: `${day(d + 7)}T09:00:00Z` });
+      const m = queue.find((x) => x.until > d)!;
+      queue.splice(queue.indexOf(m), 1);
+      queue.push(m);
+      out.push({ person: out.length % 2 ? m.p.id : m.p.email, email: m.p.email, from: `${day(d)}T09:00:00Z`, to: `${day(d + 7)}T09:00:00Z` });
     }
     return out;
   }
@@ -368,16 +379,16 @@ class World {
   }
 
   /** One grant of a directory person: its uses drawn from its need, its truth from the need and the person's situation. */
-  private add(system: SystemId, p: Person, permission: string, shape: Shape, granted: number, o: { end?: number; team?: string } = {}): void {
+  private add(system: SystemId, p: Person, permission: string, shape: Shape, granted: number, o: { end?: number; team?: string; label?: Need } = {}): void {
     const principal = system === 'github' ? p.login : p.email;
     let end = o.end ?? 10 + Math.floor(this.rnd() * (NOW - 20)); // when an ended need ended
     const away = p.away;
     if (away?.to != null && end >= away.from && end <= away.to) end = away.from - 1;
     const blocked = this.blocked(p, system);
     const drawn = p.role === 'leaver' ? this.pick(ROUTINE) : shape;
-    this.drawUses(system, principal, permission, drawn, granted, end, blocked, p);
-    const [need, truth, group] = this.judge(system, p, permission, shape, granted, end);
-    const g = this.addRaw(system, principal, permission, granted, need, truth, group, o.team);
+    const used = this.drawUses(system, principal, permission, drawn, granted, end, blocked, p);
+    const [need, truth, group] = this.judge(system, p, permission, shape, granted, end, used > 0);
+    const g = this.addRaw(system, principal, permission, granted, o.label && need === shape ? o.label : need, truth, group, o.team);
     const mine = this.byPerson.get(p) ?? [];
     mine.push({ g, granted });
     this.byPerson.set(p, mine);
@@ -393,25 +404,28 @@ class World {
   }
 
   /** What lapse should say of a grant: its need, truth and group (team moves are labelled once all grants exist). */
-  private judge(system: SystemId, p: Person, permission: string, shape: Shape, granted: number, end: number): [Need, TruthKind | null, Group | null] {
+  private judge(system: SystemId, p: Person, permission: string, shape: Shape, granted: number, end: number, used: boolean): [Need, TruthKind | null, Group | null] {
     if (p.status === 'terminated') return ['leaver', 'terminated', null];
     if (PROTECTED.includes(p.id)) return ['protected', null, 'protected'];
     if (system === 'legacy') return ['silent', null, 'silent'];
     if (p.role === 'leave_now') return ['on_leave', null, 'leave'];
     if (shape === 'emergency') return [shape, null, 'emergency'];
     if (shape === 'unlogged') return [shape, null, 'unlogged'];
-    if (shape === 'on_call_rotation') return this.onCallTruth(p, permission);
+    if (shape === 'on_call_rotation') return this.onCallTruth(p, permission, used);
     const paused = (from: number) => this.leaveDays(p, from);
     const truth = truthOf(shape, NOW - end - paused(end + 1), NOW - Math.max(granted, 0) - paused(Math.max(granted, 0)), p.move ? NOW - p.move.day : 0);
     if (p.role === 'leave_back') return [`back_${shape}`, truth, truth === null ? 'leave' : null];
     return [shape, truth, null];
   }
 
-  /** In the rotation (a shift ending on or after the as-of day): kept. Else the clock runs from the last shift's end. */
-  private onCallTruth(p: Person, permission: string): [Need, TruthKind | null, Group | null] {
+  /**
+   * In the rotation (a shift ending on or after the as-of day): kept. Else the clock runs from the last
+   * shift's end: stale past the TTL, or never used when the logs saw no use of it at all.
+   */
+  private onCallTruth(p: Person, permission: string, used: boolean): [Need, TruthKind | null, Group | null] {
     const lastEnd = Math.max(...this.shiftsOf(p, permission).map(([, to]) => to));
     if (lastEnd >= NOW) return ['on_call_rotation', null, 'on_call'];
-    return ['on_call_left', NOW - lastEnd > TTL_DAYS ? 'stale' : null, null];
+    return ['on_call_left', NOW - lastEnd <= TTL_DAYS ? null : used ? 'stale' : 'never_used', null];
   }
 
   /** Days of a past leave from `from` to the as-of day: the TTL clock pauses for them. */
@@ -428,10 +442,13 @@ class World {
     return (d) => d >= stop || (a !== null && d >= a.from && (a.to === null || d <= a.to));
   }
 
-  private drawUses(system: SystemId, principal: string, permission: string, shape: Shape, from: number, end: number, blocked: (d: number) => boolean, p: Person): void {
+  /** Draws a grant's uses from its shape; returns how many the logs hold. */
+  private drawUses(system: SystemId, principal: string, permission: string, shape: Shape, from: number, end: number, blocked: (d: number) => boolean, p: Person): number {
     const rnd = this.rnd;
+    let n = 0;
     const use = (d: number) => {
       if (d < Math.max(0, from) || d >= NOW || blocked(d)) return;
+      n++;
       this.uses[system].push(useLine(system, principal, permission, `${day(d)}T${String(8 + Math.floor(rnd() * 10)).padStart(2, '0')}:00:00Z`, this.events++, rnd()));
     };
     const lastOpen = (d: number) => {
@@ -442,11 +459,18 @@ class World {
     const active = (to: number, r = rate) => {
       for (let d = Math.max(0, from); d <= to; d++) if (rnd() < r) use(d);
     };
+    const back = p.away?.to != null ? p.away : null;
     switch (shape) {
       case 'active':
       case 'new_typical':
       case 'new_team_repo':
       case 'new_atypical_used':
+        if (shape === 'active' && back && rnd() < 0.6) {
+          // Back from leave and not used since: the last use just before the leave.
+          active(back.from - 1);
+          use(back.from - 1 - Math.floor(rnd() * 3));
+          break;
+        }
         active(NOW - 1);
         use(lastOpen(NOW - 1 - Math.floor(rnd() * 5)));
         break;
@@ -484,13 +508,13 @@ class World {
       default: // never used, not yet used, or never logged
         break;
     }
+    return n;
   }
 
   /**
    * A mover's grants from before the move: typical of the old team (held by more than half of its
    * other active members) and unusual in the new one (by at most a fifth), past the grace, and not
-   * already stale or never used, are team moves. The old team's grants a mover shares with the new
-   * team keep their need.
+   * already stale or never used, are team moves.
    */
   private labelMoves(): void {
     const active = (t: number, self: Person) => this.people.filter((x) => x.team === t && x !== self && x.status === 'active');
@@ -502,9 +526,7 @@ class World {
         if (granted >= moved || g.group || g.truth !== null) continue;
         const holders = this.holders.get(`${g.system}\u0000${g.permission}`)!;
         const share = (team: Person[]) => team.filter((x) => holders.has(x)).length / Math.max(1, team.length);
-        if (share(oldTeam) <= 0.5) continue;
-        if (share(newTeam) > 0.2) g.need = 'moved_shared';
-        else if (NOW - moved >= MOVE_GRACE_DAYS) g.truth = 'team_move';
+        if (share(oldTeam) > 0.5 && share(newTeam) <= 0.2 && NOW - moved >= MOVE_GRACE_DAYS) g.truth = 'team_move';
       }
     }
   }

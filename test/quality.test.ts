@@ -28,7 +28,7 @@ const ROWS: Row[] = [
   { kind: 'never_used', floor: { precision: 1, recall: 1 } },
   // Capped by the company's noise, on purpose: rare but real use, quarterly use nobody configured, a stray
   // use after the need ended. No TTL rule can tell these from the logs, so 0.95 is out of reach here.
-  { kind: 'stale', floor: { precision: 0.8, recall: 0.8 } },
+  { kind: 'stale', floor: { precision: 0.8, recall: 0.75 } },
   // Today only never-used young grants are scored; issue 12 scores used ones too.
   { kind: 'cold_start_anomaly', floor: { precision: 1, recall: 0.4 }, target: { precision: 0.7, recall: 0.9, met: false } },
   { kind: 'team_move', floor: ISSUE_TARGET, feature: 'history' },
@@ -83,11 +83,17 @@ describe('detection quality', () => {
   test('where the errors come from', () => {
     const got = confusion(company.grants, findings);
     // Needed access is never reported, except where the logs alone cannot tell: rare use, and quarterly use nobody configured.
-    for (const need of ['active', 'quarterly_configured', 'emergency', 'new_typical', 'new_typical_unused', 'new_team_repo', 'new_team_repo_unused', 'protected', 'silent']) {
+    const needed = ['active', 'quarterly_configured', 'emergency', 'new_typical', 'new_typical_unused', 'new_team_repo', 'new_team_repo_unused', 'protected', 'silent'];
+    // A mover keeps what the new team holds too (a tool of the division).
+    if (landed('history')) needed.push('moved_shared');
+    for (const need of needed) {
       expect({ need, got: Object.keys(got[need]!) }).toEqual({ need, got: ['none'] });
     }
     if (!landed('rules')) expect(got['quarterly_unconfigured']).toEqual({ stale: expect.any(Number) });
     else expect(got['quarterly_team_rule']).toEqual({ none: expect.any(Number) });
+    // The most specific rule wins: an exact name over a glob, and a team-scoped rule only for its team.
+    expect(got['ended_exact_rule']).toEqual({ stale: expect.any(Number) });
+    expect(got['ended_elsewhere']).toEqual({ stale: expect.any(Number) });
     expect(got['new_atypical_unused']).toEqual({ cold_start_anomaly: expect.any(Number) });
     expect(got['never']).toEqual({ never_used: expect.any(Number) });
   });
