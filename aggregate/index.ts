@@ -6,7 +6,7 @@ import { asOfLoaded, type AsOfTables, type StageContext } from '../core/context.
 import type { Day } from '../core/days.js';
 import { sqlFile } from '../core/db.js';
 import { StoreError } from '../core/errors.js';
-import { layout } from '../core/layout.js';
+import { layout, partition } from '../core/layout.js';
 import { directory, grantsSnapshot, objects } from '../core/relations.js';
 import { lastUse } from './rollup.js';
 import { latestKeys, parquetKeys, usageView, view } from './views.js';
@@ -16,12 +16,13 @@ export { usageView } from './views.js';
 
 const LOAD = sqlFile(import.meta.url, 'load.sql');
 const HISTORY = sqlFile(import.meta.url, 'history.sql');
+const PEOPLE_HISTORY = sqlFile(import.meta.url, 'people_history.sql');
 
 export type { AsOfTables } from '../core/context.js';
 
 /**
  * Loads the as-of view of the lake into temp tables detect reads: `lapse_last_use` (rollup.ts),
- * `lapse_sources`, `lapse_grants` (the newest snapshot per system), `lapse_people` (load.sql).
+ * `lapse_sources`, `lapse_grants` (the newest snapshot per system), `lapse_people` (load.sql), `lapse_moves`, `lapse_directory_leave` (people_history.sql).
  * Reads the ledger, the newest snapshots and the rollup; never the whole usage history, except to
  * replay a day before the newest folded one.
  */
@@ -35,6 +36,8 @@ async function load(ctx: StageContext, asOf: Day): Promise<AsOfTables> {
   await view(ctx, 'lapse_grants_files', await latestKeys(lake, layout.grants, asOf, 'system'), grantsSnapshot);
   await view(ctx, 'lapse_people_file', await latestKeys(lake, layout.directory, asOf), directory);
   await db.run(LOAD, { as_of: asOf });
+  await view(ctx, 'lapse_directory_files', await keysUpTo(lake, layout.directory, asOf), directory);
+  await db.run(PEOPLE_HISTORY, { as_of: asOf });
   const counts = await db.one<{ grants: number; people: number }>(
     'SELECT (SELECT count(*) FROM lapse_grants) AS grants, (SELECT count(*) FROM lapse_people) AS people',
   );
@@ -42,6 +45,11 @@ async function load(ctx: StageContext, asOf: Day): Promise<AsOfTables> {
   const last_use = await lastUse(ctx, asOf);
   const systems = (await db.all<{ system: string }>('SELECT DISTINCT system FROM lapse_grants ORDER BY 1')).map((r) => r.system);
   return asOfLoaded({ as_of: asOf, systems, grants: counts.grants, people: counts.people, last_use });
+}
+
+/** Every Parquet file under `prefix` of a `day=` partition on or before `asOf`. */
+async function keysUpTo(lake: StageContext['lake'], prefix: string, asOf: Day): Promise<string[]> {
+  return (await parquetKeys(lake, prefix)).filter((k) => (partition(k, 'day') ?? '') <= asOf);
 }
 
 /**

@@ -20,5 +20,5 @@ SELECT system, principal, permission, granted_at, via, coalesce(first_seen, day)
 FROM lapse_grants_files;
 
 CREATE OR REPLACE TEMP TABLE lapse_people AS
-SELECT id, email, team, manager, status, aliases, start_date
+SELECT id, email, team, manager, status, aliases, start_date, leave_until
 FROM lapse_people_file;

@@ -10,7 +10,10 @@ export async function usageView(ctx: StageContext, keys?: string[]): Promise<voi
   await view(ctx, 'lapse_usage_files', keys ?? (await parquetKeys(ctx.lake, layout.usage)), usage);
 }
 
-/** A view over Parquet files of the lake holding `rel`'s rows, Hive partitions as columns (no files: no rows). */
+/**
+ * A view over Parquet files of the lake holding `rel`'s rows, Hive partitions as columns (no files: no
+ * rows). Columns files written before a column existed lack read as NULL (a union by name with the empty relation).
+ */
 export async function view(ctx: StageContext, name: string, keys: string[], rel: Relation): Promise<void> {
   if (keys.length === 0) {
     await ctx.db.run(`CREATE OR REPLACE TEMP VIEW ${name} AS ${emptyRelation(rel)}`);
@@ -18,7 +21,8 @@ export async function view(ctx: StageContext, name: string, keys: string[], rel:
   }
   const list = (await ctx.lake.localPaths(keys)).map(sqlString).join(', ');
   await ctx.db.run(
-    `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM read_parquet([${list}], hive_partitioning = true, union_by_name = true)`,
+    `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM read_parquet([${list}], hive_partitioning = true, union_by_name = true)
+     UNION ALL BY NAME ${emptyRelation(rel)}`,
   );
 }
 

@@ -3,7 +3,7 @@ import type { CompactReport } from '../aggregate/index.js';
 import type { IngestReport } from '../ingest/index.js';
 import { headline } from '../core/counts.js';
 import { isActionable } from '../core/findings.js';
-import type { FindingCount } from '../core/model.js';
+import { FindingKind, type FindingCount } from '../core/model.js';
 import type { Detection } from '../detect/index.js';
 import { plural } from '../core/text.js';
 
@@ -38,9 +38,9 @@ export function compactSummary(r: CompactReport): string[] {
   return [`aggregate   ${plural(r.files_after, 'lake file')} (${plural(r.partitions, 'partition')} compacted from ${n(r.files_before)})`];
 }
 
-const KINDS = ['stale', 'never_used', 'terminated', 'cold_start_anomaly'] as const;
+const KINDS = FindingKind.options;
 const KIND_LABEL: Record<(typeof KINDS)[number], string> = {
-  stale: 'stale', never_used: 'never_used', terminated: 'terminated', cold_start_anomaly: 'anomaly',
+  stale: 'stale', never_used: 'never_used', terminated: 'terminated', cold_start_anomaly: 'anomaly', team_move: 'team_move',
 };
 
 export function detectSummary(d: Detection): string[] {

@@ -247,6 +247,31 @@ const Guards = z.strictObject({
     .nonnegative()
     .default(500)
     .describe('…or more than this many grants.'),
+  unobserved_permission: z
+    .strictObject({
+      min_holders: count(1_000_000, 'more holders than any permission has')
+        .positive()
+        .default(5)
+        .describe('Hold a permission\'s never-used findings when at least this many hold it and none has used it in a window longer than its TTL.'),
+    })
+    .default({ min_holders: 5 })
+    .describe('A permission nobody uses while its logs are healthy is more likely unlogged: its never-used findings are held.'),
+});
+
+const TeamMoves = z.strictObject({
+  grace_days: count(3650, 'ten years').nonnegative().default(30).describe('A move is judged once it is this many days old.'),
+  old_team_share: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.5)
+    .describe('A grant held by more than this share of the old team\'s other members is typical of the old team.'),
+  new_team_share: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.2)
+    .describe('…and unusual in the new team when at most this share of its other members hold it.'),
 });
 
 const Engine = z.strictObject({
@@ -296,6 +321,10 @@ export type Sse = z.infer<typeof Sse>;
  */
 const Revocations = z.strictObject({
   target: outputLocation('Where lists and restore requests go: a local directory or s3://bucket/prefix.'),
+  min_confidence: z
+    .enum(['high', 'medium', 'low'])
+    .default('high')
+    .describe('Lists carry findings of at least this confidence; the others wait for a person\'s revoke decision.'),
   sse: Sse.optional().describe('s3 target: server-side encryption of the lists (default: aws.sse, else the bucket default).'),
   notify: z
     .strictObject({
@@ -337,7 +366,15 @@ export function configSchema<S extends z.ZodType, A extends z.ZodType>(system: S
   return z.strictObject({
     store: outputLocation('The lake: a local directory or s3://bucket/prefix.').default('./lapse-data'),
     directory: z
-      .strictObject({ path: inputPath('People: a local CSV or JSONL file (id, email, team, manager, status, aliases?, start_date?).') })
+      .strictObject({
+        path: inputPath('People: a local CSV or JSONL file (id, email, team, manager, status, aliases?, start_date?, leave_until?).'),
+        history: inputPath('A folder of YYYY-MM-DD.csv (or .jsonl) files, each the whole directory as of that day: loaded as past snapshots, so team moves before lapse was installed count.', 'directory').optional(),
+        leave: inputPath('Leave periods: a CSV with person, from, to (days; an empty to is open-ended). TTL clocks pause; nothing is revoked while away.').optional(),
+        on_call: z
+          .array(inputPath('An on-call schedule: a CSV with person, from, to, or a PagerDuty or Opsgenie schedule export (JSON).'))
+          .default([])
+          .describe('On-call schedules: a permission with on_call: true is kept while its holder is in the rotation.'),
+      })
       .describe('The directory: joins identities across systems; gives teams and managers.'),
     defaults: Defaults.default({ ttl_days: 90, max_source_lag_days: 2 }).describe('Applies to every system unless it overrides.'),
     systems: z.record(SystemName, system).describe('Access-controlled systems, keyed by a name you choose.'),
@@ -346,11 +383,14 @@ export function configSchema<S extends z.ZodType, A extends z.ZodType>(system: S
       .default([])
       .describe('Principals, emails or person ids never flagged (break-glass and service accounts).'),
     mode: z.enum(['report', 'enforce']).default('report').describe('report: tickets only; enforce: revocation lists too.'),
-    guards: Guards.default({ max_revoke_fraction: 0.2, max_revoke_count: 500 }).describe('Blast radius: per system, per run.'),
+    guards: Guards.default({ max_revoke_fraction: 0.2, max_revoke_count: 500, unobserved_permission: { min_holders: 5 } }).describe('Blast radius: per system, per run.'),
     cold_start: ColdStart.default({ min_team_size: 5, anomaly_threshold: 0.9 }).describe(
       'Grants too new to judge by TTL are scored against the team and the company.',
     ),
     lifecycle: Lifecycle.default({ grace_days: 0 }).describe('How findings move from notice to revocation.'),
+    team_moves: TeamMoves.default({ grace_days: 30, old_team_share: 0.5, new_team_share: 0.2 }).describe(
+      'A person who changed teams keeps grants typical of the old team and unusual in the new: the new manager decides.',
+    ),
     actions: z.array(action).default([]).describe('What to do with findings; see the action types below.'),
     revocations: Revocations.optional().describe(
       'Revocation lists: where the revocation_list action writes them (required with that action), lapse restore writes restore requests and lapse revoker reads both.',
@@ -380,7 +420,6 @@ function apiSourceMismatches(systems: Record<string, SystemConfig>): { path: Pro
   }
   return issues;
 }
-
 
 /** The config as stages see it: plugin keys are validated by the assembled schema, typed by each plugin. */
 const GenericSystem = z.looseObject(systemBaseShape);

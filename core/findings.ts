@@ -1,5 +1,5 @@
 import { shortId } from './hash.js';
-import type { Finding, FindingStatus } from './model.js';
+import type { Finding, FindingKind, FindingStatus } from './model.js';
 
 /** Statuses no action touches: gone (resolved), or excluded by a rule that exempts (core/rules.ts). */
 const SETTLED: readonly FindingStatus[] = ['resolved', 'exempted'];
@@ -24,9 +24,16 @@ export function isRevocable(f: Pick<Finding, 'status' | 'excluded_by' | 'revocab
  */
 export const REVOCABLE_SQL = `coalesce(status NOT IN (${SETTLED.map((s) => `'${s}'`).join(', ')}) AND excluded_by IS NULL AND revocable_from <= $as_of, false)`;
 
+/** Kinds a manager decides (keep or revoke): lapse never revokes them on its own. */
+export const MANAGER_KINDS: readonly FindingKind[] = ['cold_start_anomaly', 'team_move'];
+
+export const decidedByManager = (f: Pick<Finding, 'kind'>): boolean => MANAGER_KINDS.includes(f.kind);
+
 /** The reason a revocation list gives for a finding. */
-export function revocationReason(f: Finding): 'stale' | 'never_used' | 'terminated' | 'confirmed_anomaly' {
-  return f.kind === 'cold_start_anomaly' ? 'confirmed_anomaly' : f.kind;
+export function revocationReason(f: Finding): 'stale' | 'never_used' | 'terminated' | 'confirmed_anomaly' | 'confirmed_team_move' {
+  if (f.kind === 'cold_start_anomaly') return 'confirmed_anomaly';
+  if (f.kind === 'team_move') return 'confirmed_team_move';
+  return f.kind;
 }
 
 /** The stable id of a (system, principal, permission) finding. */

@@ -7,7 +7,8 @@ import { sqlType } from './sqltypes.js';
 
 export const Day = sqlType(z.string().refine(isDay, 'must be a UTC day as YYYY-MM-DD'), 'DATE');
 
-export const PersonStatus = z.enum(['active', 'terminated']);
+/** `leave`: away for a while (until `leave_until`, when given): TTL clocks pause, nothing is revoked. */
+export const PersonStatus = z.enum(['active', 'terminated', 'leave']);
 
 /** A human from the directory: joins their identities across systems; gives team and manager. */
 export const Person = z.object({
@@ -18,6 +19,8 @@ export const Person = z.object({
   status: PersonStatus,
   aliases: z.array(z.object({ system: z.string(), id: z.string() })),
   start_date: Day.nullable(),
+  /** Status `leave`: the last day of the leave (null: open-ended). */
+  leave_until: Day.nullable(),
 });
 export type Person = z.infer<typeof Person>;
 
@@ -33,7 +36,7 @@ export const UseEvent = z.object({
 });
 export type UseEvent = z.infer<typeof UseEvent>;
 
-export const FindingKind = z.enum(['stale', 'never_used', 'terminated', 'cold_start_anomaly']);
+export const FindingKind = z.enum(['stale', 'never_used', 'terminated', 'cold_start_anomaly', 'team_move']);
 export type FindingKind = z.infer<typeof FindingKind>;
 
 export const FindingStatus = z.enum(['new', 'open', 'resolved', 'reappeared', 'exempted']);
@@ -44,6 +47,18 @@ export const ExcludedBy = z.enum(EXCLUDED_BY_IDS);
 export type ExcludedBy = z.infer<typeof ExcludedBy>;
 
 const Int32 = () => sqlType(z.number(), 'INTEGER');
+
+/** How sure lapse is that a finding is right: lists carry only `revocations.min_confidence` and above. */
+export const Confidence = z.enum(['high', 'medium', 'low']);
+export type Confidence = z.infer<typeof Confidence>;
+
+/** A team move's evidence: the old team, when, and how common the grant is in the old and the new team. */
+export const Move = z.object({
+  from_team: z.string(),
+  moved_on: Day,
+  old_team_share: z.number(),
+  new_team_share: z.number(),
+});
 
 export const Baseline = z.object({
   team_size: Int32(),
@@ -83,6 +98,13 @@ export const Finding = z.object({
   /** The rule or guard that keeps this finding from any action, or null when it is actionable. */
   excluded_by: ExcludedBy.nullable(),
   exempt_reason: z.string().nullable(),
+  confidence: Confidence,
+  /** Why that confidence, in one sentence. */
+  confidence_reason: z.string(),
+  /** team_move: the move and the shares that make the grant typical of the old team, unusual in the new. */
+  move: Move.nullable(),
+  /** Days of leave not counted in days_unused (the TTL clock pauses while the person is away). */
+  leave_days: sqlType(z.number(), 'BIGINT'),
 });
 export type Finding = z.infer<typeof Finding>;
 

@@ -95,6 +95,22 @@ export const people = relation({
   schema: Person,
 });
 
+export const moves = relation({
+  name: 'lapse_moves',
+  stage: 'aggregate',
+  reads: ['directory'],
+  doc: "Each person's newest team move up to the as-of day (from every directory snapshot): the old team and the day.",
+  schema: z.object({ person: z.string(), from_team: z.string(), moved_on: Day }),
+});
+
+export const directoryLeave = relation({
+  name: 'lapse_directory_leave',
+  stage: 'aggregate',
+  reads: ['directory'],
+  doc: 'Leave periods the directory shows (status leave), from every snapshot: to leave_until (null: open) while on leave.',
+  schema: z.object({ person: z.string(), from_day: Day, to_day: Day.nullable() }),
+});
+
 export const lastUse = relation({
   name: 'lapse_last_use',
   stage: 'aggregate',
@@ -122,7 +138,7 @@ export const findings = relation({
 });
 
 /** Every registered relation, in the order the stages produce them. */
-export const RELATIONS: readonly Relation[] = [usage, objects, grantsSnapshot, directory, sources, grants, people, lastUse, activeDays, findings];
+export const RELATIONS: readonly Relation[] = [usage, objects, grantsSnapshot, directory, sources, grants, people, moves, directoryLeave, lastUse, activeDays, findings];
 
 function relation<S extends z.ZodObject>(r: Relation<S>): Relation<S> {
   return r;
@@ -140,9 +156,12 @@ export const ddl = (r: Relation): string => columns(r).map(([n, t]) => `${n} ${t
 export const emptyRelation = (r: Relation): string =>
   `SELECT ${columns(r).map(([n, t]) => `NULL::${t} AS ${n}`).join(', ')} WHERE false`;
 
-/** The select list that reads rows as the schema parses them: dates and timestamps as text, in schema order. */
+/** The select list that reads rows as the schema parses them: dates and timestamps (nested ones too) as text, in schema order. */
 export const selectList = (r: Relation): string =>
-  columns(r).map(([n, t]) => (t === 'DATE' || t === 'TIMESTAMPTZ' ? `${n}::VARCHAR AS ${n}` : n)).join(', ');
+  columns(r).map(([n, t]) => (asText(t) === t ? n : `${n}::${asText(t)} AS ${n}`)).join(', ');
+
+/** A type with its dates and timestamps as VARCHAR (the JSON document's days are text). */
+const asText = (type: string): string => type.replace(/\b(DATE|TIMESTAMPTZ)\b/g, 'VARCHAR');
 
 /** The DuckDB type of a zod schema: the type set with sqlType(), else from its kind (text, number, boolean, struct, list). */
 export function sqlTypeOf(schema: z.ZodType, where: string): string {

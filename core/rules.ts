@@ -44,6 +44,12 @@ export const RULES = {
     explanation: 'the permission is emergency-only (break-glass): rarely used by design, never revoked',
     doc: 'the permission is break-glass: rarely used by design (status `exempted`)',
   },
+  on_leave: {
+    kind: 'rule', holds: ['finding'], leavers: false, exempts: true,
+    reason: 'the person is on leave',
+    explanation: 'the person is on leave (directory status leave, or a leave period): nothing of theirs is revoked while away',
+    doc: 'the person is on leave as of the run (directory `status: leave` until `leave_until`, or a period in `directory.leave`); their TTL clocks pause for the leave\'s days (status `exempted`)',
+  },
   source_freshness: {
     kind: 'guard', holds: ['finding', 'list'], leavers: false, exempts: false,
     reason: null,
@@ -55,6 +61,12 @@ export const RULES = {
     reason: null,
     explanation: 'the logs do not yet cover the TTL: non-use cannot be judged',
     doc: '**guard**: a never-used grant old enough to judge, but the logs cover fewer days than its TTL',
+  },
+  unobserved_permission: {
+    kind: 'guard', holds: ['finding'], leavers: false, exempts: false,
+    reason: null,
+    explanation: 'no holder of this permission has used it in a window longer than its TTL: its use is more likely unlogged than unused by all',
+    doc: '**guard**: at least `guards.unobserved_permission.min_holders` hold the permission and none has used it in a window longer than its TTL while the logs are healthy: its never-used findings are held (confidence low), never revoked',
   },
   blast_radius: {
     kind: 'guard', holds: ['list'], leavers: true, exempts: false,

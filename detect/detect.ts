@@ -7,6 +7,7 @@ import { layout, partition } from '../core/layout.js';
 import { Finding, FindingCount, FindingsDocument, type GuardEntry, type SourceEntry } from '../core/model.js';
 import { guardEntries } from './guards.js';
 import { listRestores, listRevocations } from '../core/records.js';
+import { loadPeopleContext } from './people.js';
 import { resolveIdentities } from './resolve.js';
 import { loadRules } from './rules/config.js';
 import { loadRuleRegistry } from './rules/registry.js';
@@ -42,7 +43,12 @@ export async function detect(ctx: StageContext, tables: AsOfTables): Promise<Det
   await evaluate(ctx, asOf);
   const evaluate_ms = t();
   await loadPrevious(ctx, asOf);
-  await db.run(LIFECYCLE, { as_of: asOf, grace_days: config.lifecycle.grace_days });
+  await db.run(LIFECYCLE, {
+    as_of: asOf,
+    grace_days: config.lifecycle.grace_days,
+    anomaly_threshold: config.cold_start.anomaly_threshold,
+    min_confidence: config.revocations?.min_confidence ?? 'high',
+  });
   const lifecycle_ms = t();
   const counts = (await db.all(COUNTS, { as_of: asOf })).map((r) => FindingCount.parse(r));
   const { sources, silent } = await sourceEntries(ctx, asOf);
@@ -89,6 +95,7 @@ export async function evaluate(ctx: StageContext, asOf: Day): Promise<void> {
   await loadRules(ctx, asOf);
   await loadRuleRegistry(db);
   await resolveIdentities(ctx);
+  await loadPeopleContext(ctx, asOf);
   await grantRules(db);
   await db.run(EVALUATE, {
     as_of: asOf,
@@ -96,6 +103,10 @@ export async function evaluate(ctx: StageContext, asOf: Day): Promise<void> {
     default_lag: config.defaults.max_source_lag_days,
     min_team_size: config.cold_start.min_team_size,
     anomaly_threshold: config.cold_start.anomaly_threshold,
+    move_grace: config.team_moves.grace_days,
+    old_team_share: config.team_moves.old_team_share,
+    new_team_share: config.team_moves.new_team_share,
+    min_holders: config.guards.unobserved_permission.min_holders,
   });
 }
 

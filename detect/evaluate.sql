@@ -1,15 +1,17 @@
--- Judges every grant as of a day: flagged (stale, never_used, terminated, cold_start_anomaly) or not,
+-- Judges every grant as of a day: flagged (stale, never_used, terminated, team_move, cold_start_anomaly) or not,
 -- and which rule or guard excludes it from action. Tables are kept narrow (ids, days, flags): with
 -- ten million grants, every extra column is memory; descriptive columns are joined for findings only.
 -- Inputs: lapse_grants, lapse_people, lapse_last_use, lapse_sources (aggregate/load.sql); lapse_resolve
---         (detect/resolve.sql);
+--         (detect/resolve.sql); lapse_person_context (detect/people.sql: leave, on-call shifts, team moves);
+--         lapse_grant_rules (detect/rules/: the permission rule matching each grant);
 --         lapse_system_rules(system, ttl_days, max_lag_days), lapse_permission_rules(system, permission,
 --         ttl_days, emergency_only, periodic), lapse_protected(value), lapse_exemptions(exemption_id, system,
 --         permission, principal, person, owner, reason, until) — the ones active on the as-of day —
 --         (detect/rules/config.ts); the macros lapse_finding_id and lapse_excluded_by (detect/rules/registry.ts).
 -- Parameters: $as_of (DATE), $default_ttl, $default_lag, $min_team_size (INTEGER), $anomaly_threshold
---             (DOUBLE; applied in lapse_baseline, a table, as the view lapse_eval takes no parameters).
--- Output: lapse_eval, a view with one row per grant, over lapse_judged and lapse_baseline.
+--             (DOUBLE), $move_grace (INTEGER), $old_team_share, $new_team_share (DOUBLE), $min_holders (INTEGER).
+-- Output: lapse_eval, a view with one row per grant, over lapse_judged, lapse_baseline, lapse_team_moves and
+--         lapse_unobserved.
 
 -- Last use per (system, person or unresolved principal, permission): one human's several ids count as one.
 -- lapse_last_use principals are lower-case already (aggregate/rollup.sql).
@@ -19,34 +21,51 @@ FROM lapse_last_use u LEFT JOIN lapse_resolve r ON r.system = u.system AND r.nat
 GROUP BY ALL;
 
 CREATE OR REPLACE TEMP TABLE lapse_judged AS
-SELECT system, principal, permission, granted_at, via, person, team, last_used, ttl_days, emergency_only,
-  protected, silent, observed_days,
-  date_diff('day', unused_since, $as_of) AS days_unused,
+SELECT system, principal, permission, granted_at, grant_day, via, person, team, last_used, ttl_days, emergency_only,
+  protected, silent, observed_days, on_leave, leave_days, in_rotation, from_team, moved_on, days_unused,
+  -- Young enough to be judged by its peers (cold start): granted within its TTL, or on a system observed for less.
+  coalesce(grant_day > $as_of::DATE - ttl_days, false) OR observed_days <= ttl_days AS young,
   CASE
     WHEN status = 'terminated' THEN 'terminated'
-    WHEN last_used IS NOT NULL AND date_diff('day', last_used, $as_of) > ttl_days THEN 'stale'
-    WHEN last_used IS NULL AND date_diff('day', unused_since, $as_of) > ttl_days THEN 'never_used'
+    -- An on-call permission is kept while its holder is in the rotation.
+    WHEN in_rotation THEN NULL
+    WHEN last_used IS NOT NULL AND days_unused > ttl_days THEN 'stale'
+    WHEN last_used IS NULL AND days_unused > ttl_days THEN 'never_used'
     -- Held back by the observation window: old enough to judge, but the logs are too short.
     WHEN last_used IS NULL AND observed_days <= ttl_days
          AND (granted_at IS NULL OR date_diff('day', granted_at, $as_of) > ttl_days) THEN 'never_used'
   END AS ttl_kind
 FROM (
   SELECT *,
-    -- Unused since the last use; a never-used grant since it was granted, but never before the
-    -- logs began: lapse cannot claim non-use it did not observe.
-    CASE WHEN last_used IS NOT NULL THEN last_used ELSE greatest(coalesce(granted_at, first_day), first_day) END
-      AS unused_since,
-    newest_day IS NULL OR date_diff('day', newest_day, $as_of) > max_lag_days AS silent,
-    coalesce(date_diff('day', first_day, $as_of), 0) AS observed_days
+    -- The TTL clock pauses for the days of leave since it started.
+    date_diff('day', unused_since, $as_of) - leave_days AS days_unused
   FROM (
-    SELECT
-      g.system, g.principal, g.permission, g.granted_at, g.via, r.person, p.team, p.status, u.last_used,
-      s.first_day, s.newest_day,
-      coalesce(pr.ttl_days, sr.ttl_days, $default_ttl) AS ttl_days,
-      coalesce(pr.emergency_only, false) AS emergency_only,
-      coalesce(sr.max_lag_days, $default_lag) AS max_lag_days,
-      x.value IS NOT NULL OR lower(p.email) IN (SELECT value FROM lapse_protected)
-        OR lower(p.id) IN (SELECT value FROM lapse_protected) AS protected
+    SELECT *,
+      coalesce(list_sum(list_transform(leave,
+        l -> greatest(date_diff('day', greatest(l.from_day, unused_since + 1), l.to_day) + 1, 0))), 0)::BIGINT AS leave_days
+    FROM (
+      SELECT *,
+        -- Unused since the last use (or an on-call holder's last shift, if later); a never-used grant since
+        -- it was granted, but never before the logs began: lapse cannot claim non-use it did not observe.
+        CASE WHEN last_used IS NOT NULL THEN greatest(last_used, shift_end)
+             ELSE greatest(coalesce(granted_at, first_day), first_day, shift_end) END AS unused_since,
+        newest_day IS NULL OR date_diff('day', newest_day, $as_of) > max_lag_days AS silent,
+        coalesce(date_diff('day', first_day, $as_of), 0) AS observed_days,
+        -- The grant's day: granted_at, else the first snapshot showing it; null when it was in the system's
+        -- first snapshot (it predates lapse: its age is unknown).
+        coalesce(granted_at, nullif(first_seen, first_snapshot)) AS grant_day
+      FROM (
+        SELECT
+          g.system, g.principal, g.permission, g.granted_at, g.first_seen, fs.first_snapshot, g.via, r.person, p.team,
+          p.status, u.last_used, s.first_day, s.newest_day,
+          coalesce(pr.ttl_days, sr.ttl_days, $default_ttl) AS ttl_days,
+          coalesce(pr.emergency_only, false) AS emergency_only,
+          coalesce(sr.max_lag_days, $default_lag) AS max_lag_days,
+          x.value IS NOT NULL OR lower(p.email) IN (SELECT value FROM lapse_protected)
+            OR lower(p.id) IN (SELECT value FROM lapse_protected) AS protected,
+          c.leave, coalesce(c.on_leave, false) AS on_leave, c.from_team, c.moved_on,
+          CASE WHEN pr.on_call THEN c.last_shift_end END AS shift_end,
+          coalesce(pr.on_call AND c.in_rotation, false) AS in_rotation
     FROM (SELECT *, lower(principal) AS native FROM lapse_grants) g
     LEFT JOIN lapse_resolve r ON r.system = g.system AND r.native = g.native
     LEFT JOIN lapse_people p ON p.id = r.person
@@ -56,11 +75,15 @@ FROM (
     LEFT JOIN lapse_sources s ON s.system = g.system
     LEFT JOIN lapse_system_rules sr ON sr.system = g.system
     LEFT JOIN lapse_grant_rules pr ON pr.system = g.system AND pr.principal = g.principal AND pr.permission = g.permission
+    LEFT JOIN lapse_person_context c ON c.person = r.person
+    LEFT JOIN (SELECT system, min(first_seen) AS first_snapshot FROM lapse_grants GROUP BY system) fs ON fs.system = g.system
+      )
+    )
   )
 );
 
--- Cold start: a grant too new to judge by TTL (never used, younger than its TTL, or its system
--- observed for less) is judged by how unusual it is: who else on the team and in the company holds it.
+-- Cold start: a grant too new to judge by TTL (younger than its TTL, or its system observed for less), used
+-- or not, is judged by how unusual it is: who else on the team and in the company holds it.
 CREATE OR REPLACE TEMP TABLE lapse_baseline AS
 WITH holders AS (
   SELECT system, permission, person, any_value(team) AS team,
@@ -70,7 +93,7 @@ WITH holders AS (
 ),
 candidates AS (
   SELECT system, principal, permission, person, team FROM lapse_judged
-  WHERE ttl_kind IS NULL AND last_used IS NULL
+  WHERE ttl_kind IS NULL AND (last_used IS NULL OR young)
 ),
 team_stats AS (
   SELECT system, permission, team, count(*) AS holders, count_if(recent) AS users
@@ -101,13 +124,56 @@ LEFT JOIN team_stats t ON t.system = c.system AND t.permission = c.permission AN
 LEFT JOIN org_stats o ON o.system = c.system AND o.permission = c.permission
 );
 
+-- Team moves: a mover's grant that predates the move (or whose age is unknown), held by more than
+-- old_team_share of the old team and by at most new_team_share of the new team's other members, once the
+-- move is move_grace days old. Team sizes count everyone not terminated.
+CREATE OR REPLACE TEMP TABLE lapse_team_moves AS
+WITH movers AS (
+  SELECT system, principal, permission, person, team, from_team, moved_on FROM lapse_judged
+  WHERE moved_on IS NOT NULL AND ttl_kind IS NULL AND date_diff('day', moved_on, $as_of) >= $move_grace
+    AND (grant_day IS NULL OR grant_day < moved_on)
+),
+held AS (
+  SELECT system, permission, team, count(DISTINCT person) AS holders
+  FROM lapse_judged SEMI JOIN (SELECT DISTINCT system, permission FROM movers) USING (system, permission)
+  WHERE person IS NOT NULL AND ttl_kind IS DISTINCT FROM 'terminated'
+  GROUP BY ALL
+),
+sizes AS (SELECT team, count(*) AS size FROM lapse_people WHERE status <> 'terminated' GROUP BY team)
+SELECT * FROM (
+  SELECT m.system, m.principal, m.permission, m.from_team, m.moved_on,
+    coalesce(o.holders, 0) / greatest(coalesce(os.size, 0), 1) AS old_team_share,
+    greatest(coalesce(n.holders, 0) - 1, 0) / greatest(coalesce(ns.size, 0) - 1, 1) AS new_team_share,
+    coalesce(os.size, 0) AS old_team_size
+  FROM movers m
+  LEFT JOIN held o ON o.system = m.system AND o.permission = m.permission AND o.team = m.from_team
+  LEFT JOIN held n ON n.system = m.system AND n.permission = m.permission AND n.team = m.team
+  LEFT JOIN sizes os ON os.team = m.from_team
+  LEFT JOIN sizes ns ON ns.team = m.team
+)
+WHERE old_team_size >= 2 AND old_team_share > $old_team_share AND new_team_share <= $new_team_share;
+
+-- Permissions no holder has used in a window longer than their TTL while the logs are healthy: nothing
+-- shows their use is logged at all. With min_holders or more holders, more likely unlogged than unused by
+-- all (guard unobserved_permission); with fewer, a never-used finding is of medium confidence.
+CREATE OR REPLACE TEMP TABLE lapse_unobserved AS
+SELECT system, permission, count(*) AS holders, count(*) >= $min_holders AS guarded
+FROM lapse_judged
+GROUP BY system, permission
+HAVING count(last_used) = 0 AND bool_and(NOT silent AND observed_days > ttl_days);
+
 -- A view: lifecycle reads its findings, sources its counts, explain one person's rows; each reads it
 -- once, so the ten-million-row result is never stored twice.
 CREATE OR REPLACE TEMP VIEW lapse_eval AS
 WITH flagged AS (
   SELECT j.* EXCLUDE (ttl_kind), b.team_size, b.team_holders, b.team_users, b.org_holders, b.cold_score,
-    coalesce(j.ttl_kind, CASE WHEN b.anomalous THEN 'cold_start_anomaly' END) AS kind
-  FROM lapse_judged j LEFT JOIN lapse_baseline b USING (system, principal, permission)
+    t.old_team_share, t.new_team_share, coalesce(uo.guarded, false) AS unobserved, uo.holders AS unobserved_holders,
+    coalesce(j.ttl_kind, CASE WHEN t.from_team IS NOT NULL THEN 'team_move' END,
+             CASE WHEN b.anomalous THEN 'cold_start_anomaly' END) AS kind
+  FROM lapse_judged j
+  LEFT JOIN lapse_baseline b USING (system, principal, permission)
+  LEFT JOIN lapse_team_moves t USING (system, principal, permission)
+  LEFT JOIN lapse_unobserved uo USING (system, permission)
 ),
 -- Exemptions that cover a grant (by its principal or its person), the longest-running first. Matched
 -- from the judged grants, so `flagged` is read once (streamed, not materialized).
@@ -132,8 +198,10 @@ SELECT f.*,
     protected_principal := f.protected,
     exemption := x.exemption_id IS NOT NULL,
     emergency_only := f.emergency_only,
+    on_leave := f.on_leave,
     source_freshness := f.silent,
-    observation_window := f.kind = 'never_used' AND f.observed_days <= f.ttl_days
+    observation_window := f.kind = 'never_used' AND f.observed_days <= f.ttl_days,
+    unobserved_permission := f.kind = 'never_used' AND f.unobserved
   ) AS excluded_by
 FROM flagged f
 LEFT JOIN exempted x USING (system, principal, permission);

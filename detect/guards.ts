@@ -38,6 +38,16 @@ export function guardEntries(config: Config, counts: FindingCount[], sources: So
         detail: `logs cover ${plural(s.observed_days, 'day')}, not more than the TTL: never-used grants cannot be judged yet`,
       });
     }
+    const unobserved = count((c) => c.excluded_by === 'unobserved_permission');
+    if (unobserved) {
+      const min = config.guards.unobserved_permission.min_holders;
+      out.push({
+        system: s.system,
+        guard: 'unobserved_permission',
+        held: unobserved,
+        detail: `${plural(unobserved, 'never-used grant')} of permissions that ${min} or more hold and none used in ${plural(s.observed_days, 'day')} of healthy logs: more likely unlogged than unused`,
+      });
+    }
     const revocable = count((c) => c.revocable);
     const { max_revoke_count: maxCount, max_revoke_fraction: maxFraction } = config.guards;
     if (s.grants > 0 && revocable > 0 && (revocable > maxCount || revocable / s.grants > maxFraction)) {

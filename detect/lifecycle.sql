@@ -3,9 +3,12 @@
 -- Inputs: lapse_eval (evaluate.sql), lapse_people, lapse_prev (the previous run's findings file, same columns as the
 --         output), lapse_decisions(finding_id, decision) (the newest decision per finding), lapse_rules(id,
 --         exempts, reason) (detect/rules/registry.ts).
--- Parameters: $as_of (DATE), $grace_days (INTEGER).
+-- Parameters: $as_of (DATE), $grace_days (INTEGER), $anomaly_threshold (DOUBLE, for the reason's text),
+--             $min_confidence (high | medium | low: below it a finding waits for a person's revoke decision).
 -- Output: lapse_findings: flagged grants (new | open | reappeared | exempted), findings gone since the
 --         previous run (resolved today), and older resolved findings carried forward as history.
+CREATE OR REPLACE TEMP MACRO confidence_rank(c) AS CASE c WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 END;
+
 CREATE OR REPLACE TEMP TABLE lapse_findings AS
 WITH managers AS (
   -- The manager column holds an id or an e-mail; two equi-joins (an OR join would compare every pair).
@@ -26,7 +29,40 @@ cur AS (
     -- A rule that exempts gives its reason, or the covering exemption's own text (core/rules.ts).
     CASE WHEN r.exempts THEN coalesce(r.reason, e.exemption_text) END AS exempt_reason,
     d.decision,
-    coalesce(r.exempts, false) AS exempted
+    coalesce(r.exempts, false) AS exempted,
+    -- How sure the finding is, and why, in one sentence: a manager's revoke confirms it.
+    CASE
+      WHEN d.decision = 'revoke' THEN 'high'
+      WHEN e.kind = 'never_used' AND e.unobserved THEN 'low'
+      WHEN e.kind IN ('cold_start_anomaly', 'team_move') THEN 'medium'
+      WHEN e.kind = 'never_used' AND e.unobserved_holders IS NOT NULL THEN 'medium'
+      ELSE 'high'
+    END AS confidence,
+    CASE
+      WHEN d.decision = 'revoke' THEN 'confirmed by the manager''s revoke decision'
+      WHEN e.kind = 'never_used' AND e.unobserved THEN format(
+        'none of the {} holders of this permission used it in the {} days observed: its use is more likely unlogged than unused',
+        e.unobserved_holders, e.observed_days)
+      WHEN e.kind = 'cold_start_anomaly' THEN format(
+        '{} of the {} others on team {} hold it ({} used it within the TTL), {} in the company: score {} reaches {}; the manager decides',
+        greatest(e.team_holders - 1, 0), greatest(e.team_size - 1, 0), coalesce(e.team, '?'),
+        e.team_users - CASE WHEN e.last_used >= $as_of::DATE - e.ttl_days THEN 1 ELSE 0 END,
+        greatest(e.org_holders - 1, 0), round(e.cold_score, 2), $anomaly_threshold::DOUBLE)
+      WHEN e.kind = 'team_move' THEN format(
+        'moved from team {} on {}: {}% of that team hold it, {}% of the new team; the new manager decides',
+        e.from_team, e.moved_on, round(100 * e.old_team_share)::INTEGER, round(100 * e.new_team_share)::INTEGER)
+      WHEN e.kind = 'terminated' THEN 'the person is terminated in the directory'
+      WHEN e.kind = 'never_used' AND e.unobserved_holders IS NOT NULL THEN format(
+        'none of the {} holders of this permission used it in the {} days observed: too few to tell unused from unlogged',
+        e.unobserved_holders, e.observed_days)
+      WHEN e.kind = 'never_used' THEN format(
+        'never used in {} days against a TTL of {}, while others'' use of this permission is in the logs', e.days_unused, e.ttl_days)
+      ELSE format('unused for {} days against a TTL of {}: its own use was in the logs before', e.days_unused, e.ttl_days)
+    END AS confidence_reason,
+    CASE WHEN e.kind = 'team_move' THEN {
+      'from_team': e.from_team, 'moved_on': e.moved_on,
+      'old_team_share': round(e.old_team_share, 4), 'new_team_share': round(e.new_team_share, 4)} END AS move,
+    e.leave_days
   FROM lapse_eval e
   LEFT JOIN lapse_rules r ON r.id = e.excluded_by
   LEFT JOIN managers m ON m.id = e.person
@@ -50,9 +86,12 @@ staged AS (
 SELECT * REPLACE (CASE WHEN status = 'exempted' THEN NULL ELSE revocable_from END AS revocable_from)
 FROM (
   SELECT *,
-    CASE kind
-      WHEN 'terminated' THEN first_flagged
-      WHEN 'cold_start_anomaly' THEN CASE WHEN decision = 'revoke' THEN first_flagged END
+    CASE
+      WHEN kind = 'terminated' THEN first_flagged
+      -- A manager decides these: only a revoke puts them on a list.
+      WHEN kind IN ('cold_start_anomaly', 'team_move') THEN CASE WHEN decision = 'revoke' THEN first_flagged END
+      -- Below the lists' confidence, a person's revoke decision is needed too.
+      WHEN confidence_rank(confidence) < confidence_rank($min_confidence) AND decision IS DISTINCT FROM 'revoke' THEN NULL
       ELSE first_flagged + $grace_days::INTEGER
     END AS revocable_from
   FROM staged

@@ -7,7 +7,7 @@ import type { Day } from '../core/days.js';
 import { UsageError } from '../core/errors.js';
 import { SETUP_SQL } from '../connectors/index.js';
 import { ingestLogs, type LogsReport } from './logs.js';
-import { snapshotDirectory, snapshotGrants, type SnapshotReport } from './snapshots.js';
+import { snapshotDirectory, snapshotDirectoryHistory, snapshotGrants, type SnapshotReport } from './snapshots.js';
 
 export type { LogsReport } from './logs.js';
 export type { SnapshotReport } from './snapshots.js';
@@ -29,6 +29,6 @@ export async function ingest(ctx: StageContext, day: Day, only?: string): Promis
     report.logs.push(await ingestLogs(ctx, name, sys));
     report.snapshots.push(await snapshotGrants(ctx, name, sys, day));
   }
-  report.snapshots.push(await snapshotDirectory(ctx, day));
+  report.snapshots.push(...(await snapshotDirectoryHistory(ctx, day)), await snapshotDirectory(ctx, day));
   return report;
 }

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { stat, writeFile } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import type { GrantsSource, SystemConfig } from '../core/config.js';
 import { resolvePath } from '../core/config.js';
 import type { StageContext } from '../core/context.js';
-import type { Day } from '../core/days.js';
+import { isDay, type Day } from '../core/days.js';
 import { sqlFile, sqlString } from '../core/db.js';
 import { messageOf, SourceError } from '../core/errors.js';
 import { layout, partition } from '../core/layout.js';
@@ -126,15 +126,44 @@ async function previousSnapshot(ctx: StageContext, system: string, day: Day): Pr
 
 /** Copies the directory (people, teams, managers, aliases) into the lake as of `day`. */
 export async function snapshotDirectory(ctx: StageContext, day: Day): Promise<SnapshotReport> {
-  const file = resolvePath(ctx.config, ctx.config.directory.path);
+  return directorySnapshot(ctx, resolvePath(ctx.config, ctx.config.directory.path), day, 'directory');
+}
+
+/**
+ * Loads `directory.history` (a folder of `YYYY-MM-DD.csv` or `.jsonl` files, each the whole directory as
+ * of its day) as past snapshots: only days before `today` the lake has no directory for, so a snapshot
+ * lapse took itself is never replaced.
+ */
+export async function snapshotDirectoryHistory(ctx: StageContext, today: Day): Promise<SnapshotReport[]> {
+  const folder = ctx.config.directory.history;
+  if (folder === undefined) return [];
+  const dir = resolvePath(ctx.config, folder);
+  const names = await readdir(dir).catch((err: Error) => {
+    throw new SourceError(`directory.history: cannot read ${dir}: ${err.message}`);
+  });
+  const have = new Set((await ctx.lake.list(layout.directory)).map((o) => partition(o.key, 'day')));
+  const out: SnapshotReport[] = [];
+  for (const name of names.sort()) {
+    const day = /^(\d{4}-\d{2}-\d{2})\.(csv|jsonl)$/.exec(name)?.[1];
+    if (!day || !isDay(day)) {
+      ctx.log.warn({ stage: 'ingest', file: join(dir, name) }, 'directory.history: not a YYYY-MM-DD.csv or .jsonl file; skipped');
+      continue;
+    }
+    if (day >= today || have.has(day)) continue;
+    out.push(await directorySnapshot(ctx, join(dir, name), day, `directory ${day}`));
+  }
+  return out;
+}
+
+async function directorySnapshot(ctx: StageContext, file: string, day: Day, name: string): Promise<SnapshotReport> {
   return snapshot(ctx, {
-    name: 'directory',
+    name,
     file,
     format: await formatFor(file, {}),
-    fields: ['id', 'email', 'team', 'manager', 'status', 'aliases', 'start_date'],
+    fields: ['id', 'email', 'team', 'manager', 'status', 'aliases', 'start_date', 'leave_until'],
     stageTable: 'lapse_people_raw',
     validateSql: DIRECTORY_SQL,
-    select: 'id, email, team, manager, status, aliases, start_date',
+    select: 'id, email, team, manager, status, aliases, start_date, leave_until',
     key: layout.directorySnapshot(day),
     quarantineKey: layout.directoryQuarantine(day),
   });

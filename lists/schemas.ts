@@ -6,7 +6,7 @@ import { Day, GuardOverride } from '../core/model.js';
  * what lapse writes (entries, manifest, latest.json) and what a revoker writes back (ack.jsonl).
  */
 
-export const RevocationReason = z.enum(['stale', 'never_used', 'terminated', 'confirmed_anomaly']);
+export const RevocationReason = z.enum(['stale', 'never_used', 'terminated', 'confirmed_anomaly', 'confirmed_team_move']);
 
 /** One line of `revocations.jsonl`, read by a system's revoker worker. */
 export const RevocationEntry = z.object({

@@ -25,17 +25,19 @@ export interface Use {
 }
 
 const PEOPLE = [
-  'id,email,team,manager,status,aliases',
-  'boss,boss@corp.example,eng,,active,',
-  'ann,ann@corp.example,eng,boss,active,',
-  'ben,ben@corp.example,eng,boss,active,app:benny',
-  'cat,cat@corp.example,eng,boss@corp.example,terminated,',
-  'dan,dan@corp.example,ops,boss,active,',
+  'id,email,team,manager,status,aliases,start_date,leave_until',
+  'boss,boss@corp.example,eng,,active,,,',
+  'ann,ann@corp.example,eng,boss,active,,,',
+  'ben,ben@corp.example,eng,boss,active,app:benny,,',
+  'cat,cat@corp.example,eng,boss@corp.example,terminated,,,',
+  'dan,dan@corp.example,ops,boss,active,,,',
 ].join('\n');
 
 /** A small world: one `app` system with daily heartbeat uses so its source is fresh, plus `uses`. */
 export async function world(opts: {
   uses: Use[]; grants: object[]; lastLogDay?: string; firstLogDay?: string; snapshotDay?: string; extra?: Record<string, unknown>;
+  /** Extra directory rows (CSV lines after the header), and files beside the config (leave, schedules, history). */
+  people?: string[]; files?: Record<string, string>; permissions?: Record<string, unknown>;
 }) {
   const dir = await tempDir();
   const heartbeat: Use[] = [];
@@ -46,7 +48,8 @@ export async function world(opts: {
     ts: `${u.day}T12:00:00Z`, user: u.who, perm: u.perm, result: u.ok === false ? 'denied' : 'ok',
   }));
   await writeFiles(dir, {
-    'people.csv': PEOPLE,
+    'people.csv': [PEOPLE, ...(opts.people ?? [])].join('\n'),
+    ...opts.files,
     'logs/app.jsonl': jsonl(events),
     'grants.jsonl': jsonl([{ principal: 'boss@corp.example', permission: 'heartbeat' }, ...opts.grants]),
   });
@@ -54,7 +57,7 @@ export async function world(opts: {
     directory: { path: 'people.csv' },
     defaults: { ttl_days: 90, max_source_lag_days: 2 },
     systems: {
-      app: appSystem({ permissions: { quarterly: { ttl_days: 120 }, breakglass: { emergency_only: true } } }),
+      app: appSystem({ permissions: { quarterly: { ttl_days: 120 }, breakglass: { emergency_only: true }, ...opts.permissions } }),
     },
     protected_principals: ['svc-backup'],
     guards: { max_revoke_fraction: 1, max_revoke_count: 500 },

@@ -1,3 +1,4 @@
+import { decidedByManager } from '../../core/findings.js';
 import type { Finding, GuardEntry } from '../../core/model.js';
 import { heldBy } from './held.js';
 
@@ -62,9 +63,9 @@ export function outcomeText(findings: Finding[], asOf: string, run: TicketRun): 
 type TicketKind = 'anomaly' | 'leaver' | 'confirmed' | 'unused';
 
 function ticketKind(findings: Finding[]): TicketKind {
-  if (findings.every((f) => f.kind === 'cold_start_anomaly' && f.decision !== 'revoke')) return 'anomaly';
+  if (findings.every((f) => decidedByManager(f) && f.decision !== 'revoke')) return 'anomaly';
   if (findings.some((f) => f.kind === 'terminated')) return 'leaver';
-  if (findings.every((f) => f.kind === 'cold_start_anomaly')) return 'confirmed';
+  if (findings.every(decidedByManager)) return 'confirmed';
   return 'unused';
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isActionable } from '../../core/findings.js';
+import { decidedByManager, isActionable } from '../../core/findings.js';
 import { shortId } from '../../core/hash.js';
 import type { Finding, FindingKind, FindingsDocument } from '../../core/model.js';
 import { nextText, type TicketRun } from './next.js';
@@ -82,6 +82,7 @@ const KIND_TEXT: Record<FindingKind, string> = {
   never_used: 'never used',
   terminated: 'person terminated',
   cold_start_anomaly: 'unusual for the team',
+  team_move: 'kept from the old team',
 };
 
 /**
@@ -104,7 +105,7 @@ function ticket(key: string, findings: Finding[], asOf: string, run: TicketRun):
   const subject = first.email ?? first.person ?? first.principal;
   const systems = [...new Set(findings.map((f) => f.system))].sort();
   const fingerprint = shortId('lapse', key).replace('_', '-');
-  const anomaly = findings.every((f) => f.kind === 'cold_start_anomaly');
+  const anomaly = findings.every(decidedByManager);
   const terminated = findings.some((f) => f.kind === 'terminated');
   const where = systems.join(', ');
   const n = findings.length;
@@ -162,7 +163,11 @@ function intro(subject: string, f: Finding, findings: Finding[]): string {
   const who = `${plain(subject)}${team ? ` (team ${team}` : ''}${team && manager ? `, manager ${manager})` : team ? ')' : ''}`;
   const kinds = new Set(findings.map((x) => x.kind));
   if (kinds.has('terminated')) return `${who} is terminated in the directory but still holds the access below.`;
-  if (kinds.size === 1 && kinds.has('cold_start_anomaly')) {
+  if (kinds.size === 1 && kinds.has('team_move') && f.move) {
+    const moved = `${who} moved from team ${plain(f.move.from_team)} on ${f.move.moved_on} and still holds access typical of that team that few on the new team hold`;
+    return findings.every((x) => x.decision === 'revoke') ? `${moved}; their manager decided it goes.` : `${moved}. Please confirm it is still needed.`;
+  }
+  if ([...kinds].every((k) => decidedByManager({ kind: k }))) {
     return findings.every((x) => x.decision === 'revoke')
       ? `${who} holds access that few people on their team hold, and their manager decided it goes.`
       : `${who} holds access that few people on their team hold. Please confirm it is needed.`;

@@ -10,11 +10,12 @@ const Priorities = z
   .strictObject({
     terminated: Name.optional().describe('Priority name for tickets with a terminated person\'s grants.'),
     cold_start_anomaly: Name.optional().describe('Priority name for unusual new grants (managers decide).'),
+    team_move: Name.optional().describe('Priority name for grants kept from an old team (the new manager decides).'),
     stale: Name.optional().describe('Priority name for grants unused within their TTL.'),
     never_used: Name.optional().describe('Priority name for grants never used.'),
   })
   .describe(
-    'Priority by finding kind. A ticket takes the first that applies to one of its rows, in the order terminated, cold_start_anomaly, stale, never_used; none: the project default.',
+    'Priority by finding kind. A ticket takes the first that applies to one of its rows, in the order terminated, cold_start_anomaly, team_move, stale, never_used; none: the project default.',
   );
 
 /** What a resolution (or status) name means when lapse reads a ticket back. */

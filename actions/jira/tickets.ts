@@ -37,7 +37,7 @@ export interface JiraPlan {
 }
 
 /** Kinds in order of urgency: a ticket takes the priority of the first of its kinds that has one. */
-const URGENCY: FindingKind[] = ['terminated', 'cold_start_anomaly', 'stale', 'never_used'];
+const URGENCY: FindingKind[] = ['terminated', 'cold_start_anomaly', 'team_move', 'stale', 'never_used'];
 
 /** Jira's summary is one line of at most 255 characters. */
 const SUMMARY_MAX = 255;
