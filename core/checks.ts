@@ -43,7 +43,7 @@ export interface CheckContext {
  * plugin's docs page).
  */
 export interface Permission {
-  service: 'aws' | 'jira' | 'slack' | 'smtp';
+  service: 'aws' | 'jira' | 'slack' | 'smtp' | 'okta' | 'github';
   actions: readonly string[];
   /** On what, in the config's words. */
   on: string;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { sqlFile } from '../../core/db.js';
-import { SOURCE_PERMISSIONS, sourceChecks } from '../_shared/checks.js';
+import { SOURCE_PERMISSIONS } from '../_shared/checks.js';
 import { defineConnector } from '../_shared/define.js';
 import { readJsonLines } from '../_shared/read-back.js';
 import { jsonRecords } from '../_shared/json-records.js';
+import { OKTA_PERMISSIONS, oktaChecks } from './checks.js';
 
 const EVENTS_SQL = sqlFile(import.meta.url, 'events.sql');
 const GRANTS_SQL = sqlFile(import.meta.url, 'grants.sql');
@@ -59,6 +60,6 @@ export const oktaSystemLog = defineConnector({
   // Only records DuckDB could not parse lack their text, and those are always numbered by line
   // (a whole-document file that fails to parse is re-read line by line).
   readRecords: readJsonLines,
-  checks: sourceChecks,
-  permissions: SOURCE_PERMISSIONS,
+  checks: oktaChecks,
+  permissions: [...SOURCE_PERMISSIONS, ...OKTA_PERMISSIONS],
 });

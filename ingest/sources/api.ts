@@ -105,9 +105,9 @@ export class ApiSource implements LogSource {
   /** A crashed run may have left raw objects and a checkpoint it never committed: they are removed. */
   private async dropUncommitted(known: Known): Promise<void> {
     const keys = (await this.ctx.lake.list(this.prefix)).map((o) => o.key);
-    const raw = keys.filter((k) => k.endsWith('.jsonl.gz') && !known.has(`sha256:${k.slice(k.lastIndexOf('/') + 1, -'.jsonl.gz'.length)}`));
+    const raw = keys.filter((k) => k.startsWith(`${this.prefix}day=`) && k.endsWith('.jsonl.gz') && !known.has(`sha256:${k.slice(k.lastIndexOf('/') + 1, -'.jsonl.gz'.length)}`));
     const checkpoints: string[] = [];
-    for (const k of keys.filter((k) => k.includes('/checkpoints/'))) {
+    for (const k of keys.filter((k) => k.startsWith(`${this.prefix}checkpoints/`))) {
       const cp = JSON.parse((await this.ctx.lake.readText(k)) ?? '{"objects":[]}') as Checkpoint;
       if (!cp.objects.every((id) => known.has(id))) checkpoints.push(k);
     }

@@ -199,6 +199,9 @@ describe('okta: grants source', () => {
       f: join(dir, 'lake/raw/system=okta/source=okta/grants/day=2026-06-05/grants.jsonl.gz'),
     });
     expect(raw).toEqual([{ label: 'AWS IAM Identity Center' }]);
+    // The next run's log source keeps it: only uncommitted log objects are removed.
+    await ingest(ctx, '2026-06-05');
+    expect((await ctx.lake.list('raw/system=okta/source=okta/grants/')).map((o) => o.key)).toEqual(['raw/system=okta/source=okta/grants/day=2026-06-05/grants.jsonl.gz']);
   });
 
   test('a thousand-app org', async () => {

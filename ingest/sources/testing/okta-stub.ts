@@ -39,7 +39,7 @@ export interface OktaStub extends ApiServer {
   /** Number of 429 answers given because the client went over the limit. */
   overLimit: number;
   /** Answers before the stub when it returns a reply (a test's own fault pattern). */
-  intercept: ((req: StubRequest) => Reply | undefined) | undefined;
+  intercept: ((req: StubRequest) => Reply | 'hang' | undefined) | undefined;
 }
 
 const SPEC = new URL('../../../connectors/okta_system_log/openapi/okta.subset.json', import.meta.url);
@@ -74,7 +74,7 @@ export async function startOkta(org: OktaOrg): Promise<OktaStub> {
     }
     if (req.headers['authorization'] !== `SSWS ${org.token}`) return limited(error(401, 'E0000011', 'Invalid token provided'));
     const caught = stub.intercept?.(req);
-    if (caught) return limited(caught);
+    if (caught) return caught === 'hang' ? caught : limited(caught);
     const fault = faults.get(req.op)?.shift();
     if (fault === 'hang') return fault;
     used++;
