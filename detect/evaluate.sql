@@ -93,7 +93,8 @@ WITH holders AS (
 ),
 candidates AS (
   SELECT system, principal, permission, person, team FROM lapse_judged
-  WHERE ttl_kind IS NULL AND (last_used IS NULL OR young)
+  -- An on-call holder in the rotation holds it for the rotation, not for the team.
+  WHERE ttl_kind IS NULL AND (last_used IS NULL OR young) AND NOT in_rotation
 ),
 team_stats AS (
   SELECT system, permission, team, count(*) AS holders, count_if(recent) AS users

@@ -109,7 +109,10 @@ function ticket(key: string, findings: Finding[], asOf: string, run: TicketRun):
   const terminated = findings.some((f) => f.kind === 'terminated');
   const where = systems.join(', ');
   const n = findings.length;
-  const summary = anomaly
+  const moved = findings.every((f) => f.kind === 'team_move');
+  const summary = moved
+    ? `[lapse] Confirm access kept from an old team: ${subject} on ${where}`
+    : anomaly
     ? `[lapse] Confirm unusual access: ${subject} on ${where}`
     : terminated
       ? `[lapse] Terminated person still holds access: ${subject} on ${where}`
