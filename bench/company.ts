@@ -38,7 +38,7 @@ export const FEATURES = [
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 /** The features the detection code has landed: the quality test and the bench draw these by default. */
-export const LANDED: readonly Feature[] = [];
+export const LANDED: readonly Feature[] = FEATURES;
 export type Features = 'all' | 'current' | readonly Feature[];
 
 /** What lapse should report for a grant, if it knew the truth. */
