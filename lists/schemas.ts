@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Day, GuardOverride } from '../core/model.js';
+import { Confidence, Day, GuardOverride } from '../core/model.js';
 
 /**
  * The files of the revocation-list protocol (README, Outputs; docs/revoker.md), one schema each:
@@ -21,6 +21,8 @@ export const RevocationEntry = z.object({
   ttl_days: z.number(),
   finding_id: z.string(),
   run_id: z.string(),
+  /** How sure the finding is (README, Confidence); absent in lists written before it existed. */
+  confidence: Confidence.optional(),
 });
 export type RevocationEntry = z.infer<typeof RevocationEntry>;
 

@@ -101,6 +101,7 @@ function entry(f: Finding, run_id: string): RevocationEntry {
     ttl_days: f.ttl_days,
     finding_id: f.finding_id,
     run_id,
+    confidence: f.confidence,
   });
 }
 
