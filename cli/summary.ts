@@ -29,7 +29,8 @@ export function ingestSummary(r: IngestReport): string[] {
   }
   for (const s of r.snapshots) {
     const q = sum(s.quarantined);
-    lines.push(`  ${pad(s.name, 18)}${plural(s.rows, 'row')}${q ? `; quarantined ${q}${reasons(s.quarantined)}` : ''}`);
+    if (s.failed) lines.push(`  ${pad(s.name, 18)}not refreshed (the previous snapshot stays): ${s.failed}`);
+    else lines.push(`  ${pad(s.name, 18)}${plural(s.rows, 'row')}${q ? `; quarantined ${q}${reasons(s.quarantined)}` : ''}`);
   }
   return lines;
 }

@@ -9,6 +9,7 @@ import { sqlFile, sqlString } from '../core/db.js';
 import { messageOf, SourceError } from '../core/errors.js';
 import { layout, partition } from '../core/layout.js';
 import { connectorById, formatOf, stageRecords } from '../connectors/index.js';
+import { openGithubGrants } from '../connectors/github_audit/api.js';
 import { openOktaGrants } from '../connectors/okta_system_log/api.js';
 import { rawPrefix } from './sources/api.js';
 
@@ -100,6 +101,10 @@ function grantsApi(ctx: StageContext, sys: SystemConfig, field: string) {
   if (sys.grants.okta !== undefined) {
     const conn = sys.grants.okta;
     return { name: 'okta', field: `${field}.okta`, open: () => openOktaGrants(conn, `${field}.okta`, ctx.log) };
+  }
+  if (sys.grants.github !== undefined) {
+    const conn = sys.grants.github;
+    return { name: 'github', field: `${field}.github`, open: () => openGithubGrants(conn, `${field}.github`, ctx.log) };
   }
   throw new SourceError(`${field}: grants need path, okta or github`);
 }

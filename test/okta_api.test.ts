@@ -156,6 +156,10 @@ describe('okta: connected through its API (built CLI)', () => {
     const ingest = await lapse(['ingest', '--config', 'lapse.yaml', '--backfill-from', '2026-06-01', '--as-of', '2026-06-07'], dir);
     expect(ingest.code).toBe(0);
     expect(ingest.err).toMatch(/systems\.okta\.logs\[0\]\.okta: the okta API failed/);
+    stub.denied.add('listApplications');
+    const again = await lapse(['ingest', '--config', 'lapse.yaml', '--as-of', '2026-06-08'], dir);
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/okta grants\s+not refreshed \(the previous snapshot stays\): Okta HTTP 403 E0000006/);
   }, 120_000);
 
   test('config errors name the field and exit 2 before anything runs', async () => {

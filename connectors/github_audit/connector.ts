@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { sqlFile } from '../../core/db.js';
-import { SOURCE_PERMISSIONS, sourceChecks } from '../_shared/checks.js';
+import { SOURCE_PERMISSIONS } from '../_shared/checks.js';
 import { defineConnector } from '../_shared/define.js';
 import { readJsonLines } from '../_shared/read-back.js';
 import { jsonRecords } from '../_shared/json-records.js';
+import { GITHUB_PERMISSIONS, githubChecks } from './checks.js';
 
 const EVENTS_SQL = sqlFile(import.meta.url, 'events.sql');
 const GRANTS_SQL = sqlFile(import.meta.url, 'grants.sql');
@@ -88,6 +89,6 @@ export const githubAudit = defineConnector({
   },
   // Only records DuckDB could not parse lack their text, and those are always numbered by line.
   readRecords: readJsonLines,
-  checks: sourceChecks,
-  permissions: SOURCE_PERMISSIONS,
+  checks: githubChecks,
+  permissions: [...SOURCE_PERMISSIONS, ...GITHUB_PERMISSIONS],
 });

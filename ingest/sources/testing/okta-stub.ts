@@ -57,12 +57,13 @@ export async function startOkta(org: OktaOrg): Promise<OktaStub> {
     const reset = Math.ceil((windowStart + windowMs) / 1000);
     return {
       ...reply,
+      // An injected fault's own headers win.
       headers: {
-        ...reply.headers,
         'x-rate-limit-limit': String(limit),
         'x-rate-limit-remaining': String(Math.max(0, limit - used)),
         'x-rate-limit-reset': String(reset),
         date: new Date().toUTCString(),
+        ...reply.headers,
       },
     };
   };

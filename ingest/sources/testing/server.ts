@@ -39,8 +39,8 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Statuses any endpoint can answer with (rate limits, outages), documented or not. */
-const INFRASTRUCTURE = new Set([429, 500, 502, 503, 504]);
+/** Statuses any endpoint can answer with (credentials refused, rate limits, outages), documented or not. */
+const INFRASTRUCTURE = new Set([401, 403, 429, 500, 502, 503, 504]);
 
 // ajv-formats is CommonJS with `exports.default`.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;

@@ -29,6 +29,7 @@ export const GITHUB_OPERATIONS = [
   'GET /orgs/{org}/teams', // teams/list
   'GET /orgs/{org}/teams/{team_slug}/members', // teams/list-members-in-org
   'GET /orgs/{org}/teams/{team_slug}/repos', // teams/list-repos-in-org
+  'POST /app/installations/{installation_id}/access_tokens', // apps/create-installation-access-token
 ] as const;
 
 function vendor(input: string, parse: (t: string) => Obj, operations: readonly string[], source: string, out: string): void {
