@@ -72,7 +72,7 @@ export class ApiSource implements LogSource {
         else duplicates++;
       }
       cursor = page.value.cursor;
-      this.progress(since, window.newest);
+      this.progress(since, window.newest, false);
       if (buffer.length >= BATCH_EVENTS || (++pagesRead >= BATCH_PAGES && buffer.length)) {
         yield await this.flush(api, known, buffer, cursor, window);
         buffer = [];
@@ -80,7 +80,7 @@ export class ApiSource implements LogSource {
       }
     }
     if (buffer.length) yield await this.flush(api, known, buffer, cursor, window);
-    this.progress(since, Date.now());
+    this.progress(since, Date.now(), true);
     this.ctx.log.info({ stage: 'ingest', system: this.system, source: this.name, objects: this.counts.files, duplicates }, 'api source fetched');
   }
 
@@ -149,9 +149,10 @@ export class ApiSource implements LogSource {
     return { path, size: gz.length, mtime_ms: 0, object_id: `sha256:${hex}`, uri: `${this.ctx.lake.uri.replace(/\/$/, '')}/${key}` };
   }
 
-  private progress(since: Date, upTo: number): void {
+  /** Days fetched of the days to fetch; the bar completes only when the source is done. */
+  private progress(since: Date, upTo: number, finished: boolean): void {
     const total = Math.max(1, Math.ceil((Date.now() - since.getTime()) / 86_400_000));
-    const done = Math.min(total, Math.max(0, Math.floor((upTo - since.getTime()) / 86_400_000)));
+    const done = finished ? total : Math.min(total - 1, Math.max(0, Math.floor((upTo - since.getTime()) / 86_400_000)));
     this.ctx.progress?.({ stage: 'ingest', label: `${this.system} (${this.name} API)`, done, total, unit: 'days' });
   }
 }

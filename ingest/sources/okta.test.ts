@@ -111,6 +111,20 @@ describe('okta: log source', () => {
     expect(second[0]!.query['since']).toBe(new Date(Date.parse('2026-06-01T00:00:00Z') + 2499 * 60_000 - 15 * 60_000).toISOString());
   });
 
+  test('reports its progress in days fetched, complete only at the end (the CLI draws it on a terminal)', async () => {
+    const stub = await okta(org({ events: events(3 * 1440, '2026-06-01T00:00:00Z'), pageSize: 1000 }));
+    const { ctx } = await setup(stub);
+    const seen: { done: number; total: number; unit: string; label: string }[] = [];
+    ctx.progress = (p) => seen.push(p);
+    await ingest(ctx, '2026-06-05');
+    const api = seen.filter((p) => p.label === 'okta (okta API)');
+    expect(api.length).toBeGreaterThan(3);
+    expect(api.every((p) => p.unit === 'days')).toBe(true);
+    expect(api.slice(0, -1).every((p) => p.done < p.total)).toBe(true);
+    expect(api.at(-1)!.done).toBe(api.at(-1)!.total);
+    expect(api.map((p) => p.done)).toEqual([...api.map((p) => p.done)].sort((a, b) => a - b));
+  });
+
   test('the overlap window re-reads late events and drops the ones it holds by uuid', async () => {
     const stub = await okta(org({ events: events(100) }));
     const { dir, ctx } = await setup(stub);
