@@ -2,8 +2,9 @@
  * The part of Atlassian's OpenAPI description of the Jira Cloud platform REST API v3 that the jira
  * action uses: its operations, every component they reference (transitively), and the few schemas
  * the test server checks issue fields against (`fields` is free-form in the spec). Pure, so the
- * vendoring script and a test share it.
+ * vendoring script and a test share it (the pieces are test/openapi/subset.ts).
  */
+import { pick, pickOperations, referenced, refsTo, type Obj, type Provenance } from '../../../test/openapi/subset.js';
 
 /** The operations the jira action calls, as `METHOD path` (operationId in the comment). */
 export const OPERATIONS = [
@@ -23,44 +24,13 @@ export const OPERATIONS = [
 /** Schemas for issue fields (free-form in IssueBean.fields) and for 429/5xx bodies, kept besides the referenced ones. */
 export const EXTRA_SCHEMAS = ['ErrorCollection', 'StatusDetails', 'UserDetails', 'Resolution', 'Priority', 'IssueTypeDetails'] as const;
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type Obj = { [k: string]: Json };
-
-export interface Provenance {
-  source: string;
-  sha256: string;
-}
+const SCHEMAS = '#/components/schemas/';
 
 export function subsetSpec(full: Obj, provenance: Provenance): Obj {
-  const paths = full['paths'] as Record<string, Obj>;
-  const schemas = (full['components'] as Obj)['schemas'] as Obj;
-  const outPaths: Record<string, Obj> = {};
-  for (const op of OPERATIONS) {
-    const [method, path] = op.split(' ') as [string, string];
-    const item = paths[path]?.[method.toLowerCase()];
-    if (!item) throw new Error(`${op}: not in the OpenAPI description`);
-    outPaths[path] = { ...(outPaths[path] ?? {}), [method.toLowerCase()]: item };
-  }
-  const wanted = new Set<string>(EXTRA_SCHEMAS);
-  const queue: Json[] = [outPaths, ...EXTRA_SCHEMAS.map((n) => schemas[n] ?? null)];
-  while (queue.length) {
-    const node = queue.pop();
-    if (Array.isArray(node)) queue.push(...node);
-    else if (node && typeof node === 'object') {
-      for (const [k, v] of Object.entries(node)) {
-        if (k === '$ref' && typeof v === 'string') {
-          const m = /^#\/components\/schemas\/(.+)$/.exec(v);
-          if (!m) throw new Error(`unexpected $ref ${v}`);
-          if (!wanted.has(m[1]!)) {
-            wanted.add(m[1]!);
-            queue.push(schemas[m[1]!] ?? null);
-          }
-        } else queue.push(v);
-      }
-    }
-  }
-  for (const n of wanted) if (!schemas[n]) throw new Error(`schema ${n}: not in the OpenAPI description`);
   const components = full['components'] as Obj;
+  const schemas = components['schemas'] as Obj;
+  const paths = pickOperations(full['paths'] as Record<string, Obj>, OPERATIONS);
+  const wanted = referenced([paths, ...refsTo(SCHEMAS, EXTRA_SCHEMAS)], schemas, SCHEMAS);
   return {
     openapi: full['openapi']!,
     info: full['info']!,
@@ -71,10 +41,7 @@ export function subsetSpec(full: Obj, provenance: Provenance): Obj {
       operations: [...OPERATIONS],
     },
     servers: full['servers']!,
-    paths: outPaths,
-    components: {
-      schemas: Object.fromEntries([...wanted].sort().map((n) => [n, schemas[n]!])),
-      securitySchemes: components['securitySchemes']!,
-    },
+    paths,
+    components: { schemas: pick(schemas, wanted), securitySchemes: components['securitySchemes']! },
   };
 }

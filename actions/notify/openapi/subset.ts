@@ -1,19 +1,14 @@
 /**
  * The part of Slack's OpenAPI 2.0 description of the Web API (slackapi/slack-api-specs) that the notify
  * action uses: its methods and every definition they reference (transitively). Pure, so the vendoring
- * script and a test share it.
+ * script and a test share it (the pieces are test/openapi/subset.ts).
  */
+import { pick, referenced, type Obj, type Provenance } from '../../../test/openapi/subset.js';
 
 /** The Web API methods notify calls (auth.test: lapse doctor). */
 export const METHODS = ['/users.lookupByEmail', '/conversations.open', '/chat.postMessage', '/auth.test'] as const;
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type Obj = { [k: string]: Json };
-
-export interface Provenance {
-  source: string;
-  sha256: string;
-}
+const DEFINITIONS = '#/definitions/';
 
 export function subsetSpec(full: Obj, provenance: Provenance): Obj {
   const paths = full['paths'] as Record<string, Obj>;
@@ -23,25 +18,6 @@ export function subsetSpec(full: Obj, provenance: Provenance): Obj {
     if (!paths[m]) throw new Error(`${m}: not in the OpenAPI description`);
     outPaths[m] = paths[m]!;
   }
-  const wanted = new Set<string>();
-  const queue: Json[] = [outPaths];
-  while (queue.length) {
-    const node = queue.pop();
-    if (Array.isArray(node)) queue.push(...node);
-    else if (node && typeof node === 'object') {
-      for (const [k, v] of Object.entries(node)) {
-        if (k === '$ref' && typeof v === 'string') {
-          const m = /^#\/definitions\/(.+)$/.exec(v);
-          if (!m) throw new Error(`unexpected $ref ${v}`);
-          if (!wanted.has(m[1]!)) {
-            wanted.add(m[1]!);
-            queue.push(definitions[m[1]!] ?? null);
-          }
-        } else queue.push(v);
-      }
-    }
-  }
-  for (const n of wanted) if (!definitions[n]) throw new Error(`definition ${n}: not in the OpenAPI description`);
   return {
     swagger: full['swagger']!,
     info: full['info']!,
@@ -55,6 +31,6 @@ export function subsetSpec(full: Obj, provenance: Provenance): Obj {
     basePath: full['basePath']!,
     schemes: full['schemes']!,
     paths: outPaths,
-    definitions: Object.fromEntries([...wanted].sort().map((n) => [n, definitions[n]!])),
+    definitions: pick(definitions, referenced([outPaths], definitions, DEFINITIONS)),
   };
 }

@@ -1,5 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { sha256 } from '../../../core/hash.js';
+import { vendor } from '../../../test/openapi/vendor.js';
 import { subsetSpec } from './subset.js';
 
 /**
@@ -9,11 +8,8 @@ import { subsetSpec } from './subset.js';
  *
  * FULL_SPEC defaults to ../shared/contracts/slack/slack_web_openapi_v2_without_examples.json (see that folder's README).
  */
-const input = process.argv[2] ?? '../shared/contracts/slack/slack_web_openapi_v2_without_examples.json';
-const source =
-  process.argv[3] ??
-  'slackapi/slack-api-specs@bc08db49625630e3585bf2f1322128ea04f2a7f3 web-api/slack_web_openapi_v2_without_examples.json (MIT)';
-const text = readFileSync(input, 'utf8');
-const subset = subsetSpec(JSON.parse(text) as Parameters<typeof subsetSpec>[0], { source, sha256: sha256(text) });
-writeFileSync('actions/notify/openapi/slack-web.subset.json', `${JSON.stringify(subset, null, 1)}\n`);
-process.stdout.write(`wrote actions/notify/openapi/slack-web.subset.json (${Object.keys(subset['paths'] as object).length} paths)\n`);
+const [
+  input = '../shared/contracts/slack/slack_web_openapi_v2_without_examples.json',
+  source = 'slackapi/slack-api-specs@bc08db49625630e3585bf2f1322128ea04f2a7f3 web-api/slack_web_openapi_v2_without_examples.json (MIT)',
+] = process.argv.slice(2);
+vendor(input, 'actions/notify/openapi/slack-web.subset.json', (whole, sha256) => subsetSpec(whole, { source, sha256 }));
