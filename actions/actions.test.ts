@@ -14,7 +14,7 @@ function finding(over: Partial<Finding>): Finding {
     finding_id: 'f_1', kind: 'stale', system: 'aws', principal: 'ann@corp.example', person: 'ann', email: 'ann@corp.example',
     team: 'eng', manager: 'boss@corp.example', permission: '123/Admin', via: 'direct', last_used: '2026-01-01',
     days_unused: 180, ttl_days: 90, granted_at: null, score: null, baseline: null, status: 'new', excluded_by: null,
-    exempt_reason: null, first_flagged: '2026-06-30', revocable_from: '2026-06-30', resolved_on: null, confidence: 'high', confidence_reason: 'test', move: null, leave_days: 0, decision: null,
+    exempt_reason: null, first_flagged: '2026-06-30', revocable_from: '2026-06-30', resolved_on: null, confidence: 'high', confidence_reason: 'test', move: null, leave_days: 0, label: null, decision: null,
     ...over,
   };
 }

@@ -16,7 +16,8 @@ GROUP BY system;
 -- The newest grants snapshot on or before the as-of day, per system (the view holds only those), with
 -- the first snapshot day each grant was seen (carried from snapshot to snapshot at ingest).
 CREATE OR REPLACE TEMP TABLE lapse_grants AS
-SELECT system, principal, permission, granted_at, via, coalesce(first_seen, day) AS first_seen, day AS snapshot
+-- label: the permission's display name (NULL in snapshots written before labels existed).
+SELECT system, principal, permission, granted_at, via, coalesce(first_seen, day) AS first_seen, day AS snapshot, label
 FROM lapse_grants_files;
 
 CREATE OR REPLACE TEMP TABLE lapse_people AS

@@ -105,6 +105,8 @@ export const Finding = z.object({
   move: Move.nullable(),
   /** Days of leave not counted in days_unused (the TTL clock pauses while the person is away). */
   leave_days: sqlType(z.number(), 'BIGINT'),
+  /** The permission's display name from the grants snapshot (an Okta app's label, an AWS account alias and permission set), when known; `permission` stays the key. */
+  label: z.string().nullable(),
 });
 export type Finding = z.infer<typeof Finding>;
 

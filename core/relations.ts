@@ -51,10 +51,12 @@ export const grantsSnapshot = relation({
   name: 'grants',
   stage: 'ingest',
   reads: [],
-  doc: "A system's grants snapshot of a day, each grant with the first snapshot day it was seen.",
+  doc: "A system's grants snapshot of a day, each grant with the first snapshot day it was seen and its permission's display label.",
   schema: z.object({
     system: z.string(), day: Day, principal: z.string(), permission: z.string(), granted_at: Day.nullable(),
     via: z.string().nullable(), first_seen: Day.nullable(),
+    /** The permission's display name, when the snapshot gives one (snapshots written before it existed read null). */
+    label: z.string().nullable(),
   }),
 });
 
@@ -83,7 +85,7 @@ export const grants = relation({
   doc: 'The newest grants snapshot on or before the as-of day, per system.',
   schema: z.object({
     system: z.string(), principal: z.string(), permission: z.string(), granted_at: Day.nullable(), via: z.string().nullable(),
-    first_seen: Day.nullable(), snapshot: Day,
+    first_seen: Day.nullable(), snapshot: Day, label: z.string().nullable(),
   }),
 });
 

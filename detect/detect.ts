@@ -13,13 +13,15 @@ import { loadRules } from './rules/config.js';
 import { loadRuleRegistry } from './rules/registry.js';
 import { grantRules } from './rules/match.js';
 import { REVOCABLE_SQL } from '../core/findings.js';
-import { ddl, findings, selectList } from '../core/relations.js';
+import { ddl, emptyRelation, findings, selectList } from '../core/relations.js';
 
 const EVALUATE = sqlFile(import.meta.url, 'evaluate.sql');
 const LIFECYCLE = sqlFile(import.meta.url, 'lifecycle.sql');
 
 /** A finding as the document reads it (dates as text), in the document's order. */
 const FINDING_COLUMNS = selectList(findings);
+/** Unioned by name with a stored findings file: a column it was written without (label) reads as NULL. */
+const NO_FINDINGS = emptyRelation(findings);
 
 /** The findings of a run's document: everything but resolutions of earlier runs (kept as history). */
 const IN_DOCUMENT = `(status <> 'resolved' OR resolved_on = $as_of)`;
@@ -205,6 +207,6 @@ export async function loadFindings(ctx: StageContext, asOf?: Day): Promise<Findi
   if (!runText) return undefined;
   const run = JSON.parse(runText) as Omit<FindingsDocument, 'findings'>;
   const [file] = await ctx.lake.localPaths([layout.findingsOf(day)]);
-  const findings = await readFindings(ctx, `read_parquet(${sqlString(file!)})`, day);
+  const findings = await readFindings(ctx, `(SELECT * FROM read_parquet(${sqlString(file!)}) UNION ALL BY NAME ${NO_FINDINGS})`, day);
   return FindingsDocument.parse({ as_of: run.as_of, run_id: run.run_id, findings, guards: run.guards, sources: run.sources });
 }

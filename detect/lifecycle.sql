@@ -1,6 +1,6 @@
 -- Gives each finding its lifecycle against the previous run's findings file, which keeps every finding
 -- ever resolved, so a finding that comes back is known as `reappeared` however long it was gone.
--- Inputs: lapse_eval (evaluate.sql), lapse_people, lapse_prev (the previous run's findings file, same columns as the
+-- Inputs: lapse_eval (evaluate.sql), lapse_people, lapse_grants (for each finding's display label), lapse_prev (the previous run's findings file, same columns as the
 --         output), lapse_decisions(finding_id, decision) (the newest decision per finding), lapse_rules(id,
 --         exempts, reason) (detect/rules/registry.ts).
 -- Parameters: $as_of (DATE), $grace_days (INTEGER), $anomaly_threshold (DOUBLE, for the reason's text),
@@ -62,8 +62,11 @@ cur AS (
     CASE WHEN e.kind = 'team_move' THEN {
       'from_team': e.from_team, 'moved_on': e.moved_on,
       'old_team_share': round(e.old_team_share, 4), 'new_team_share': round(e.new_team_share, 4)} END AS move,
-    e.leave_days
+    e.leave_days,
+    -- Descriptive, so joined for findings only (lapse_eval stays narrow); one grants row per grant.
+    g.label
   FROM lapse_eval e
+  LEFT JOIN lapse_grants g ON g.system = e.system AND g.principal = e.principal AND g.permission = e.permission
   LEFT JOIN lapse_rules r ON r.id = e.excluded_by
   LEFT JOIN managers m ON m.id = e.person
   LEFT JOIN lapse_decisions d USING (finding_id)

@@ -1,6 +1,8 @@
 -- Validates a staged grants snapshot and folds duplicate rows (one grant reached two ways).
--- Input:  lapse_grants_raw (file, ord, raw, bad, v = [principal, permission, granted_at, via]).
--- Output: one row per input record: the grant's fields, or `bad` naming why it was refused.
+-- Input:  lapse_grants_raw (file, ord, raw, bad, v = [principal, permission, granted_at, via, label]); a
+--         reader without labels gives a four-item v (v[5] reads NULL).
+-- Output: one row per input record: the grant's fields, or `bad` naming why it was refused. `label` is the
+--         permission's display name (optional, never a key).
 SELECT
   file,
   ord,
@@ -14,7 +16,8 @@ SELECT
   principal,
   permission,
   granted::DATE AS granted_at,
-  via
+  via,
+  label
 FROM (
   SELECT *, lapse_time(granted_text) AS granted
   FROM (
@@ -22,7 +25,8 @@ FROM (
       nullif(trim(v[1]), '') AS principal,
       nullif(trim(v[2]), '') AS permission,
       nullif(trim(v[3]), '') AS granted_text,
-      nullif(trim(v[4]), '') AS via
+      nullif(trim(v[4]), '') AS via,
+      nullif(trim(v[5]), '') AS label
     FROM lapse_grants_raw
   )
 )

@@ -31,7 +31,7 @@ function finding(kind: Kind, state: State): Finding {
     email: 'ann@corp.example', team: 'eng', manager: 'boss@corp.example', permission: '123/Admin', via: 'direct',
     last_used: kind === 'stale' || kind === 'terminated' ? '2026-05-15' : null, days_unused: kind === 'stale' || kind === 'terminated' ? 46 : null,
     ttl_days: 60, granted_at: '2026-01-01', score: anomaly ? 0.9 : null, baseline: null, status: 'open', excluded_by: null, exempt_reason: null,
-    first_flagged: '2026-06-16', resolved_on: null, confidence: 'high', confidence_reason: 'test', move: null, leave_days: 0,
+    first_flagged: '2026-06-16', resolved_on: null, confidence: 'high', confidence_reason: 'test', move: null, leave_days: 0, label: null,
     decision: kind === 'confirmed_anomaly' ? 'revoke' : null,
     revocable_from: kind === 'cold_start_anomaly' ? null : state === 'grace' ? '2026-07-14' : '2026-06-30',
   };

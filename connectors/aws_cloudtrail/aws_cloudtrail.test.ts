@@ -178,11 +178,11 @@ describe('grants: IAM Identity Center account assignments', () => {
       q.params,
     );
     expect(rows.map(({ bad, v }) => ({ bad, v }))).toEqual([
-      { bad: null, v: ['alice.smith@corp.example', '123456789012/DataEngineer', null, 'direct'] },
-      { bad: null, v: ['bob@corp.example', '123456789012/DataEngineer', null, 'group:data-eng'] },
-      { bad: null, v: ['carol', '210987654321/ReadOnly', null, 'direct'] },
+      { bad: null, v: ['alice.smith@corp.example', '123456789012/DataEngineer', null, 'direct', null] },
+      { bad: null, v: ['bob@corp.example', '123456789012/DataEngineer', null, 'group:data-eng', null] },
+      { bad: null, v: ['carol', '210987654321/ReadOnly', null, 'direct', null] },
       // A number is not a user name: ingest/grants.sql quarantines it as missing_principal.
-      { bad: null, v: [null, '123456789012/DataEngineer', null, 'direct'] },
+      { bad: null, v: [null, '123456789012/DataEngineer', null, 'direct', null] },
       { bad: 'malformed_json', v: null },
       { bad: 'not_an_object', v: null },
     ]);

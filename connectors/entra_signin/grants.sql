@@ -6,7 +6,8 @@
 --         principalType, resourceId, appRoleId, createdDateTime};
 --         a user {id, userPrincipalName}: assignments name users by object id, the logs by UPN;
 --         a group {id, displayName, members: [{id, userPrincipalName}…]} to expand group assignments.
--- Output: (file, ord, raw, bad, v = [principal, permission, granted_at, via]) (ingest/grants.sql).
+-- Output: (file, ord, raw, bad, v = [principal, permission, granted_at, via, label]) (ingest/grants.sql); label:
+--         the application's name (the assignment's resourceDisplayName, else its service principal's displayName).
 -- principalType ServicePrincipal gives no row (not a person); a user or group the export does not
 -- describe is refused (unknown_user, unexpanded_group), never guessed.
 WITH recs AS (
@@ -30,7 +31,11 @@ kinds AS (
   END AS kind
   FROM recs
 ),
-sps AS (SELECT x[1] AS id, any_value(x[2]) AS app_id FROM kinds WHERE kind = 'service_principal' AND x[1] IS NOT NULL GROUP BY ALL),
+sps AS (
+  SELECT x[1] AS id, any_value(x[2]) AS app_id, any_value(name) AS app_name
+  FROM (SELECT *, CASE WHEN json_type(j[6]) = 'VARCHAR' THEN nullif(trim(json_extract_string(j[6], '$')), '') END AS name FROM kinds)
+  WHERE kind = 'service_principal' AND x[1] IS NOT NULL GROUP BY ALL
+),
 users AS (SELECT x[1] AS id, any_value(x[4]) AS upn FROM kinds WHERE kind = 'user' AND x[1] IS NOT NULL GROUP BY ALL),
 groups AS (SELECT x[1] AS id, any_value(json_extract_string(j[6], '$')) AS name FROM kinds WHERE kind = 'group' AND x[1] IS NOT NULL GROUP BY ALL),
 -- Only user members count: devices, service principals and nested groups have no userPrincipalName
@@ -44,16 +49,20 @@ members AS (
   ) WHERE upn IS NOT NULL
 ),
 assignments AS (
-  SELECT file, ord, raw, app_id, a FROM (
-    SELECT file, ord, raw, x[2] AS app_id, unnest(json_extract(j[3], '$[*]')) AS a
+  SELECT file, ord, raw, app_id, app_name, a FROM (
+    SELECT file, ord, raw, x[2] AS app_id,
+      CASE WHEN json_type(j[6]) = 'VARCHAR' THEN nullif(trim(json_extract_string(j[6], '$')), '') END AS app_name,
+      unnest(json_extract(j[3], '$[*]')) AS a
     FROM kinds WHERE kind = 'service_principal' AND json_type(j[3]) = 'ARRAY'
   )
   UNION ALL
-  SELECT file, ord, raw, NULL, rec FROM kinds WHERE kind = 'assignment'
+  SELECT file, ord, raw, NULL, NULL, rec FROM kinds WHERE kind = 'assignment'
 ),
 fields AS (
   SELECT file, ord, raw,
     coalesce(a.app_id, s.app_id) AS app_id,
+    coalesce(CASE WHEN json_type(a, '$.resourceDisplayName') = 'VARCHAR' THEN nullif(trim(a ->> '$.resourceDisplayName'), '') END,
+             a.app_name, s.app_name) AS app_name,
     CASE WHEN json_type(a, '$.principalId') = 'VARCHAR' THEN lower(trim(a ->> '$.principalId')) END AS principal_id,
     CASE WHEN json_type(a, '$.principalType') = 'VARCHAR' THEN a ->> '$.principalType' END AS principal_type,
     CASE WHEN json_type(a, '$.principalDisplayName') = 'VARCHAR' THEN a ->> '$.principalDisplayName' END AS principal_name,
@@ -67,13 +76,13 @@ SELECT file, ord, raw, 'not_an_assignment', NULL FROM kinds WHERE bad IS NULL AN
 UNION ALL
 SELECT f.file, f.ord, f.raw,
   CASE WHEN f.app_id IS NULL THEN 'unknown_application' WHEN u.upn IS NULL THEN 'unknown_user' END,
-  [u.upn, 'app/' || f.app_id, f.created, 'direct']
+  [u.upn, 'app/' || f.app_id, f.created, 'direct', f.app_name]
 FROM fields f LEFT JOIN users u ON u.id = f.principal_id
 WHERE f.principal_type = 'User'
 UNION ALL
 SELECT f.file, f.ord, f.raw,
   CASE WHEN f.app_id IS NULL THEN 'unknown_application' WHEN m.upn IS NULL THEN 'unexpanded_group' END,
-  CASE WHEN m.upn IS NOT NULL THEN [m.upn, 'app/' || f.app_id, f.created, 'group:' || coalesce(g.name, f.principal_name, f.principal_id)] END
+  CASE WHEN m.upn IS NOT NULL THEN [m.upn, 'app/' || f.app_id, f.created, 'group:' || coalesce(g.name, f.principal_name, f.principal_id), f.app_name] END
 FROM fields f LEFT JOIN groups g ON g.id = f.principal_id LEFT JOIN members m ON m.id = f.principal_id
 WHERE f.principal_type = 'Group'
 UNION ALL

@@ -112,9 +112,9 @@ describe('gcp_audit native grants', () => {
       etag: 'BwYUjHhRZ9E=', version: 1,
     };
     expect(await grants({ 'acme-prod-01.json': JSON.stringify(policy, null, 2) })).toEqual([
-      { ord: 1, bad: null, v: ['alice@corp.example', 'project/acme-prod-01', null, 'role:roles/editor'] },
-      { ord: 1, bad: null, v: ['bob@corp.example', 'project/acme-prod-01', null, 'role:roles/viewer'] },
-      { ord: 1, bad: null, v: ['principal://iam.googleapis.com/locations/global/workforcePools/corp-pool/subject/dave@corp.example', 'project/acme-prod-01', null, 'role:roles/viewer'] },
+      { ord: 1, bad: null, v: ['alice@corp.example', 'project/acme-prod-01', null, 'role:roles/editor', null] },
+      { ord: 1, bad: null, v: ['bob@corp.example', 'project/acme-prod-01', null, 'role:roles/viewer', null] },
+      { ord: 1, bad: null, v: ['principal://iam.googleapis.com/locations/global/workforcePools/corp-pool/subject/dave@corp.example', 'project/acme-prod-01', null, 'role:roles/viewer', null] },
       { ord: 1, bad: 'unexpanded_group', v: null },
     ]);
   });
@@ -128,9 +128,9 @@ describe('gcp_audit native grants', () => {
     ].map((l) => JSON.stringify(l));
     const rows = await grants({ 'gcp-iam.jsonl': `${lines.join('\n')}\nnot json\n` });
     expect(rows).toEqual([
-      { ord: 1, bad: null, v: ['carol@corp.example', 'project/acme-data-02', null, 'role:roles/bigquery.dataViewer'] },
-      { ord: 1, bad: null, v: ['erin@corp.example', 'project/acme-data-02', null, 'group:analysts@corp.example'] },
-      { ord: 3, bad: 'missing_role', v: ['gina@corp.example', 'project/acme-data-03', null, null] },
+      { ord: 1, bad: null, v: ['carol@corp.example', 'project/acme-data-02', null, 'role:roles/bigquery.dataViewer', null] },
+      { ord: 1, bad: null, v: ['erin@corp.example', 'project/acme-data-02', null, 'group:analysts@corp.example', null] },
+      { ord: 3, bad: 'missing_role', v: ['gina@corp.example', 'project/acme-data-03', null, null, null] },
       { ord: 4, bad: 'not_a_policy', v: null },
       { ord: 5, bad: 'malformed_json', v: null },
     ]);

@@ -3,7 +3,9 @@
 --         user objects of `GET /orgs/{org}/members` enriched with `org`, and of
 --         `GET /repos/{owner}/{repo}/collaborators` enriched with `repo` (`owner/name`); optional `team`,
 --         `via`, `granted_at`. See connectors/github_audit/README.md for the `gh api` commands.
--- Output: (file, ord, raw, bad, v) with v = [principal, permission, granted_at, via] (ingest/grants.sql).
+-- Output: (file, ord, raw, bad, v) with v = [principal, permission, granted_at, via, label] (ingest/grants.sql);
+--         label: the repository's (or organization's) full name as GitHub spells it, when that is not all lower
+--         case (the permission is lower-cased).
 -- Parameters: $unit ('repo' | 'org'): with 'org', a collaborator holds `org/<owner>`.
 WITH
 fields AS (
@@ -31,6 +33,7 @@ SELECT file, ord, raw, bad,
     CASE WHEN $unit = 'repo' AND repo IS NOT NULL THEN 'repo/' || lower(repo)
          WHEN owner IS NOT NULL THEN 'org/' || lower(owner) END,
     granted_at,
-    coalesce(via, 'group:' || team, 'direct')
+    coalesce(via, 'group:' || team, 'direct'),
+    CASE WHEN $unit = 'repo' AND repo IS NOT NULL THEN nullif(repo, lower(repo)) ELSE nullif(owner, lower(owner)) END
   ] END AS v
 FROM owned

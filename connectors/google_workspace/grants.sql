@@ -7,9 +7,10 @@
 --                                                         of the app, written down: there is no API for it);
 --         a user {primaryEmail, orgUnitPath}               Directory API users.list items;
 --         a group {group, members: [email…]}              to expand group assignments.
--- Output: (file, ord, raw, bad, v = [principal, permission, granted_at, via]) (ingest/grants.sql).
+-- Output: (file, ord, raw, bad, v = [principal, permission, granted_at, via, label]) (ingest/grants.sql); label: a
+--         token's app name (displayText); a SAML app is named by its permission already.
 WITH recs AS (
-  SELECT file, ord, raw, bad, j,
+  SELECT file, ord, raw, bad, rec, j,
     list_transform(j, v -> CASE WHEN json_type(v) = 'VARCHAR' THEN nullif(trim(json_extract_string(v, '$')), '') END) AS x
   FROM (
     SELECT *, CASE WHEN bad IS NULL THEN json_extract(rec, ['$."clientId"', '$."user"', '$."userEmail"', '$."userKey"',
@@ -49,8 +50,9 @@ UNION ALL
 SELECT file, ord, raw, 'not_a_grant', NULL FROM kinds WHERE bad IS NULL AND kind IS NULL
 UNION ALL
 SELECT file, ord, raw, CASE WHEN token_user IS NULL THEN 'missing_principal' END,
-  [token_user, 'oauth/' || x[1], NULL, 'direct']
-FROM kinds WHERE kind = 'token'
+  [token_user, 'oauth/' || x[1], NULL, 'direct', display_text]
+FROM (SELECT *, CASE WHEN json_type(rec, '$.displayText') = 'VARCHAR' THEN nullif(trim(rec ->> '$.displayText'), '') END AS display_text FROM kinds)
+WHERE kind = 'token'
 UNION ALL
 SELECT file, ord, raw, NULL, [user_email, permission, NULL, 'direct'] FROM saml WHERE user_email IS NOT NULL
 UNION ALL

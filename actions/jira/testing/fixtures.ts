@@ -40,7 +40,7 @@ export function finding(over: Partial<Finding> & { system: string; principal: st
     status: 'open',
     first_flagged: '2026-06-20',
     revocable_from: '2026-06-20',
-    resolved_on: null, confidence: 'high', confidence_reason: 'test', move: null, leave_days: 0,
+    resolved_on: null, confidence: 'high', confidence_reason: 'test', move: null, leave_days: 0, label: null,
     decision: null,
     excluded_by: null,
     exempt_reason: null,
