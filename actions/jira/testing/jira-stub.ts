@@ -1,3 +1,4 @@
+import type { Reply } from '../../../test/openapi/server.js';
 import { adfErrors } from './adf-schema.js';
 import { parseJql, type Query } from './jql-parser.js';
 
@@ -82,11 +83,7 @@ export interface StubIssue {
   changelog: History[];
 }
 
-export interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+export type { Reply };
 
 /** A fault the server answers with instead of the stub, for the next `times` matching requests. */
 export interface Fault {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { addFormats } from '../../../test/openapi/server.js';
 
 /**
  * A small Slack Web API for tests, with Slack's OpenAPI description (the vendored subset in ../openapi/)
@@ -19,7 +19,6 @@ import addFormatsModule from 'ajv-formats';
  */
 
 const SPEC_PATH = new URL('../openapi/slack-web.subset.json', import.meta.url);
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
 
 type Obj = Record<string, unknown>;
 
