@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { config, stageContext, tempDir, writeFiles } from '../../test/helpers.js';
@@ -193,6 +194,31 @@ describe('okta: log source', () => {
     expect(await uses(b.ctx, b.dir)).toEqual(await uses(a.ctx, a.dir));
     expect(await rawIds(b.ctx, b.dir)).toEqual(await rawIds(a.ctx, a.dir));
   }, 60_000);
+});
+
+describe('okta: signed in as an OAuth 2.0 service app (private-key JWT)', () => {
+  test('the SDK trades a signed JWT for an access token; a scope the app lacks fails only that source', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    process.env['LAPSE_TEST_OKTA_KEY'] = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const serviceApp = { clientId: '0oaserviceapp', publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(), scopes: ['okta.apps.read', 'okta.groups.read'] };
+    const stub = await okta(org({ events: events(5), serviceApp }));
+    const dir = await tempDir();
+    await writeFiles(dir, { 'people.csv': PEOPLE });
+    const conn = { domain: stub.url, client_id: '0oaserviceapp', private_key_env: 'LAPSE_TEST_OKTA_KEY' };
+    const cfg = config(dir, {
+      directory: { path: 'people.csv' },
+      systems: { okta: { connector: 'okta_system_log', logs: [{ okta: { ...conn, backfill_from: '2026-06-01' } }], grants: { okta: conn } } },
+    });
+    const ctx = await stageContext(cfg);
+    closers.push(() => ctx.close());
+    const report = await ingest(ctx, '2026-06-05');
+    // No okta.logs.read: the log source fails; the grants need only the scopes the app has.
+    expect(report.logs[0]).toMatchObject({ records: 0 });
+    expect(report.snapshots[0]).toMatchObject({ rows: 2 });
+    expect(report.snapshots[0]!.failed).toBeUndefined();
+    serviceApp.scopes.push('okta.logs.read');
+    expect((await ingest(ctx, '2026-06-05')).logs[0]).toMatchObject({ records: 5 });
+  });
 });
 
 describe('okta: grants source', () => {

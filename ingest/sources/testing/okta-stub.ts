@@ -1,3 +1,4 @@
+import { createVerify } from 'node:crypto';
 import { startApiServer, type ApiServer, type Reply, type StubRequest } from './server.js';
 
 /**
@@ -28,6 +29,8 @@ export interface OktaOrg {
   rateLimit?: number;
   /** Length of a rate-limit window, ms. */
   windowMs?: number;
+  /** An OAuth 2.0 service app: its client id, public key (PEM) and the scopes it was granted. */
+  serviceApp?: { clientId: string; publicKey: string; scopes: string[] };
 }
 
 export interface OktaStub extends ApiServer {
@@ -73,7 +76,12 @@ export async function startOkta(org: OktaOrg): Promise<OktaStub> {
       windowStart = now;
       used = 0;
     }
-    if (req.headers['authorization'] !== `SSWS ${org.token}`) return limited(error(401, 'E0000011', 'Invalid token provided'));
+    const auth = req.headers['authorization'];
+    const oauth = !!org.serviceApp && auth === `Bearer ${ACCESS_TOKEN}`;
+    if (auth !== `SSWS ${org.token}` && !oauth) return limited(error(401, 'E0000011', 'Invalid token provided'));
+    if (oauth && !org.serviceApp!.scopes.includes(SCOPES[req.op] ?? '')) {
+      return limited({ ...error(403, 'E0000006', 'You do not have permission to perform the requested action'), headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${SCOPES[req.op]}"` } });
+    }
     const caught = stub.intercept?.(req);
     if (caught) return caught === 'hang' ? caught : limited(caught);
     const fault = faults.get(req.op)?.shift();
@@ -86,11 +94,38 @@ export async function startOkta(org: OktaOrg): Promise<OktaStub> {
     if (fault) return limited(fault);
     if (denied.has(req.op)) return limited(error(403, 'E0000006', 'You do not have permission to perform the requested action'));
     return limited(serve(org, req));
-  }, 'Error');
+  }, 'Error', (r) => (r.url.pathname === '/oauth2/v1/token' ? token(org, r.body) : undefined));
   return Object.defineProperties(Object.assign(server, { org, faults, denied }), {
     overLimit: { get: () => state.overLimit },
     intercept: { get: () => stub.intercept, set: (f: OktaStub['intercept']) => (stub.intercept = f) },
   }) as OktaStub;
+}
+
+const ACCESS_TOKEN = 'okta-service-app-access-token';
+/** The scope each operation needs of a service app. */
+const SCOPES: Record<string, string> = {
+  listLogEvents: 'okta.logs.read',
+  listApplications: 'okta.apps.read',
+  listApplicationUsers: 'okta.apps.read',
+  listApplicationGroupAssignments: 'okta.apps.read',
+  getGroup: 'okta.groups.read',
+  listGroupUsers: 'okta.groups.read',
+};
+
+/**
+ * The org's token endpoint for a service app: a client credentials grant with a private-key JWT
+ * (RS256, `iss` and `sub` the client id, `aud` the endpoint), checked against the app's public key.
+ */
+function token(org: OktaOrg, body: string): Reply {
+  const form = new URLSearchParams(body);
+  const app = org.serviceApp;
+  const [head, payload, sig] = (form.get('client_assertion') ?? '').split('.');
+  const valid = !!app && !!sig && createVerify('RSA-SHA256').update(`${head}.${payload}`).verify(app.publicKey, sig, 'base64url');
+  const claims = valid ? (JSON.parse(Buffer.from(payload!, 'base64url').toString()) as { iss?: string; sub?: string; aud?: string }) : {};
+  if (form.get('grant_type') !== 'client_credentials' || !valid || claims.iss !== app!.clientId || claims.sub !== app!.clientId || !claims.aud?.endsWith('/oauth2/v1/token')) {
+    return { status: 401, body: { error: 'invalid_client', error_description: 'The client_assertion signature is invalid.' } };
+  }
+  return { status: 200, body: { token_type: 'Bearer', expires_in: 3600, access_token: ACCESS_TOKEN, scope: form.get('scope') ?? '' } };
 }
 
 export function error(status: number, code: string, summary: string): Reply {

@@ -46,7 +46,13 @@ const INFRASTRUCTURE = new Set([401, 403, 429, 500, 502, 503, 504]);
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
 
 /** `errorSchema`: the component an undocumented 429/5xx body must match (Okta `Error`, GitHub `basic-error`). */
-export async function startApiServer(spec: URL, stub: Stub, errorSchema: string): Promise<ApiServer> {
+/**
+ * An endpoint the description does not cover (Okta's OAuth token endpoint is in its OAuth description,
+ * not the management one): answered before routing when it returns a reply.
+ */
+export type Outside = (req: { method: string; url: URL; headers: Record<string, string | undefined>; body: string }) => Reply | undefined;
+
+export async function startApiServer(spec: URL, stub: Stub, errorSchema: string, outside?: Outside): Promise<ApiServer> {
   const definition = JSON.parse(readFileSync(spec, 'utf8')) as Document;
   const violations: string[] = [];
   const requests: StubRequest[] = [];
@@ -112,8 +118,14 @@ export async function startApiServer(spec: URL, stub: Stub, errorSchema: string)
     });
   });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    for await (const _ of req);
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? '/', base);
+    const own = outside?.({ method: req.method ?? 'GET', url, headers: req.headers as Record<string, string | undefined>, body: Buffer.concat(chunks).toString('utf8') });
+    if (own) {
+      res.writeHead(own.status, { ...(own.headers ?? {}), 'content-type': 'application/json' }).end(JSON.stringify(own.body));
+      return;
+    }
     const reply = (await api.handleRequest({
       method: req.method ?? 'GET',
       path: url.pathname,
