@@ -2,7 +2,6 @@ import type { StageContext } from '../core/context.js';
 import { sqlFile } from '../core/db.js';
 import { shortId } from '../core/hash.js';
 import { layout } from '../core/layout.js';
-import type { Lake } from '../core/store.js';
 
 const READ_LEDGER = sqlFile(import.meta.url, 'ledger_read.sql');
 
@@ -99,14 +98,5 @@ export interface Checkpoint {
 export const checkpointKey = (prefix: string, cp: Checkpoint) =>
   `${prefix}checkpoints/${String(Date.parse(cp.newest)).padStart(15, '0')}-${shortId('c', ...cp.objects)}.json`;
 
-/** The newest committed checkpoint under `prefix`, reading from the newest key down. */
-export async function committedCheckpoint(lake: Lake, prefix: string, known: Known): Promise<Checkpoint | undefined> {
-  const keys = (await lake.list(`${prefix}checkpoints/`)).map((o) => o.key).filter((k) => k.endsWith('.json')).sort().reverse();
-  for (const key of keys) {
-    const text = await lake.readText(key);
-    if (!text) continue;
-    const cp = JSON.parse(text) as Checkpoint;
-    if (cp.objects.every((id) => known.has(id))) return cp;
-  }
-  return undefined;
-}
+/** A checkpoint counts once every raw object its batch wrote is in the ledger. */
+export const isCommitted = (cp: Checkpoint, known: Known) => cp.objects.every((id) => known.has(id));

@@ -6,7 +6,7 @@ import { addDays, today } from '../../core/days.js';
 import { messageOf } from '../../core/errors.js';
 import { sha256 } from '../../core/hash.js';
 import type { ApiRecord, LogApi } from '../../connectors/_shared/api.js';
-import { checkpointKey, committedCheckpoint, type Checkpoint, type Known } from '../ledger.js';
+import { checkpointKey, isCommitted, type Checkpoint, type Known } from '../ledger.js';
 import { batchOf, MAX_BATCH_BYTES, type Batch, type LogSource, type SourceCounts, type SourceObject } from './source.js';
 
 /** The lake's raw area: what API sources fetched, as compressed JSON Lines, partitioned by day. */
@@ -54,8 +54,7 @@ export class ApiSource implements LogSource {
   async *batches(known: Known): AsyncGenerator<Batch> {
     const api = await this.attempt(this.open);
     if (!api) return;
-    await this.dropUncommitted(known);
-    const start = await committedCheckpoint(this.ctx.lake, this.prefix, known);
+    const start = await this.resume(known);
     const window = new Window(this.options.overlap_minutes * MINUTE, start);
     const since = start ? new Date(Date.parse(start.newest) - window.span) : this.firstDay();
     this.ctx.log.info({ stage: 'ingest', system: this.system, source: this.name, since: since.toISOString(), resumed: !!start }, 'api source fetching');
@@ -102,19 +101,23 @@ export class ApiSource implements LogSource {
     return new Date(`${this.options.backfill_from ?? addDays(today(), -FIRST_RUN_DAYS)}T00:00:00Z`);
   }
 
-  /** A crashed run may have left raw objects and a checkpoint it never committed: they are removed. */
-  private async dropUncommitted(known: Known): Promise<void> {
+  /**
+   * The newest committed checkpoint. A crashed run may have left raw objects and a checkpoint it never
+   * committed: they are removed, and so are the committed checkpoints the newest one supersedes.
+   */
+  private async resume(known: Known): Promise<Checkpoint | undefined> {
     const keys = (await this.ctx.lake.list(this.prefix)).map((o) => o.key);
     const raw = keys.filter((k) => k.startsWith(`${this.prefix}day=`) && k.endsWith('.jsonl.gz') && !known.has(`sha256:${k.slice(k.lastIndexOf('/') + 1, -'.jsonl.gz'.length)}`));
-    const checkpoints: string[] = [];
-    for (const k of keys.filter((k) => k.startsWith(`${this.prefix}checkpoints/`))) {
-      const cp = JSON.parse((await this.ctx.lake.readText(k)) ?? '{"objects":[]}') as Checkpoint;
-      if (!cp.objects.every((id) => known.has(id))) checkpoints.push(k);
+    let start: Checkpoint | undefined;
+    const drop: string[] = [];
+    for (const k of keys.filter((k) => k.startsWith(`${this.prefix}checkpoints/`)).sort().reverse()) {
+      const cp = start ? undefined : (JSON.parse((await this.ctx.lake.readText(k)) ?? '{"objects":[null]}') as Checkpoint);
+      if (cp && isCommitted(cp, known)) start = cp;
+      else drop.push(k);
     }
-    if (raw.length + checkpoints.length) {
-      this.ctx.log.warn({ stage: 'ingest', system: this.system, source: this.name, objects: raw.length }, 'removing raw objects an interrupted run never committed');
-      await this.ctx.lake.remove([...raw, ...checkpoints]);
-    }
+    if (raw.length) this.ctx.log.warn({ stage: 'ingest', system: this.system, source: this.name, objects: raw.length }, 'removing raw objects an interrupted run never committed');
+    if (raw.length + drop.length) await this.ctx.lake.remove([...raw, ...drop]);
+    return start;
   }
 
   /** Writes the buffered events to the raw area, one object per day, and the checkpoint that commits with them. */

@@ -108,6 +108,8 @@ describe('okta: log source', () => {
     // A second run re-reads only the overlap window, finds nothing new, writes nothing.
     const again = await ingest(ctx, '2026-06-05');
     expect(again.logs[0]).toMatchObject({ records: 0, files: 0 });
+    // Only the newest checkpoint is kept: it supersedes the earlier ones.
+    expect(await ctx.lake.list('raw/system=okta/source=okta/checkpoints/')).toHaveLength(1);
     const second = stub.requests.filter((r) => r.op === 'listLogEvents').slice(26);
     expect(second[0]!.query['since']).toBe(new Date(Date.parse('2026-06-01T00:00:00Z') + 2499 * 60_000 - 15 * 60_000).toISOString());
   });
