@@ -4,20 +4,14 @@ import { describe, expect, test } from 'vitest';
 import type { ActionContext } from './_shared/define.js';
 import { runActions } from './index.js';
 import { buildTickets } from './_shared/ticket.js';
+import { finding as aFinding } from './_shared/testing/findings.js';
 import { silentLogger } from '../core/log.js';
 import { LocalLake } from '../core/store.js';
 import type { Finding, FindingsDocument } from '../core/model.js';
 import { config, tempDir, writeFiles } from '../test/helpers.js';
 
-function finding(over: Partial<Finding>): Finding {
-  return {
-    finding_id: 'f_1', kind: 'stale', system: 'aws', principal: 'ann@corp.example', person: 'ann', email: 'ann@corp.example',
-    team: 'eng', manager: 'boss@corp.example', permission: '123/Admin', via: 'direct', last_used: '2026-01-01',
-    days_unused: 180, ttl_days: 90, granted_at: null, score: null, baseline: null, status: 'new', excluded_by: null,
-    exempt_reason: null, first_flagged: '2026-06-30', revocable_from: '2026-06-30', resolved_on: null, confidence: 'high', confidence_reason: 'test', move: null, leave_days: 0, label: null, decision: null,
-    ...over,
-  };
-}
+const finding = (over: Partial<Finding>): Finding =>
+  aFinding({ system: 'aws', principal: 'ann@corp.example', permission: '123/Admin', finding_id: 'f_1', granted_at: null, status: 'new', first_flagged: '2026-06-30', revocable_from: '2026-06-30', ...over });
 
 function source(system: string, grants = 10) {
   return { system, first_day: '2026-01-01', newest_day: '2026-06-30', lag_days: 0, observed_days: 180, grants, grants_snapshot: '2026-06-30', unresolved_count: 0, unresolved_principals: [], revoked: 0, restored_after_revocation: 0 };

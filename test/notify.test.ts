@@ -5,7 +5,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Finding, FindingsDocument } from '../core/model.js';
 import { startSlackServer, type SlackServer } from '../actions/notify/testing/slack-server.js';
-import { startSmtpServer, TEST_CA_FILE, type SmtpTestServer } from '../actions/notify/testing/smtp.js';
+import { emailOptions, startSmtpServer, type SmtpTestServer } from '../actions/notify/testing/smtp.js';
 import { tempDir } from './helpers.js';
 
 /**
@@ -50,16 +50,7 @@ async function world(): Promise<World> {
   config.actions.push({
     type: 'notify',
     slack: { api_url: slack.url, summary_channel: '#access-reviews' },
-    email: {
-      host: '127.0.0.1',
-      port: smtp.port,
-      ca_file: TEST_CA_FILE,
-      user_env: 'SMTP_USER',
-      password_env: 'SMTP_PASSWORD',
-      from: 'lapse <lapse@corp.example>',
-      reply_to: 'security@corp.example',
-      summary_to: ['security@corp.example'],
-    },
+    email: emailOptions(smtp.port),
     contact: '#access-help',
   });
   await writeFile(file, stringify(config));

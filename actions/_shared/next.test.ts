@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { Finding, FindingsDocument, GuardEntry } from '../../core/model.js';
 import { adfText, ticketAdf } from '../jira/adf.js';
 import { ticketMarkdown } from '../ticket_preview/markdown.js';
+import { finding as aFinding } from './testing/findings.js';
 import { buildTickets } from './ticket.js';
 
 /**
@@ -26,15 +27,13 @@ const RUNS = {
 
 function finding(kind: Kind, state: State): Finding {
   const anomaly = kind === 'cold_start_anomaly' || kind === 'confirmed_anomaly';
-  return {
-    finding_id: 'f_1', kind: anomaly ? 'cold_start_anomaly' : kind, system: 'aws', principal: 'ann@corp.example', person: 'ann',
-    email: 'ann@corp.example', team: 'eng', manager: 'boss@corp.example', permission: '123/Admin', via: 'direct',
-    last_used: kind === 'stale' || kind === 'terminated' ? '2026-05-15' : null, days_unused: kind === 'stale' || kind === 'terminated' ? 46 : null,
-    ttl_days: 60, granted_at: '2026-01-01', score: anomaly ? 0.9 : null, baseline: null, status: 'open', excluded_by: null, exempt_reason: null,
-    first_flagged: '2026-06-16', resolved_on: null, confidence: 'high', confidence_reason: 'test', move: null, leave_days: 0, label: null,
-    decision: kind === 'confirmed_anomaly' ? 'revoke' : null,
+  const used = kind === 'stale' || kind === 'terminated';
+  return aFinding({
+    finding_id: 'f_1', kind: anomaly ? 'cold_start_anomaly' : kind, system: 'aws', principal: 'ann@corp.example', permission: '123/Admin',
+    last_used: used ? '2026-05-15' : null, days_unused: used ? 46 : null, ttl_days: 60, granted_at: '2026-01-01', score: anomaly ? 0.9 : null,
+    first_flagged: '2026-06-16', decision: kind === 'confirmed_anomaly' ? 'revoke' : null,
     revocable_from: kind === 'cold_start_anomaly' ? null : state === 'grace' ? '2026-07-14' : '2026-06-30',
-  };
+  });
 }
 
 const BLAST: GuardEntry = { system: 'aws', guard: 'blast_radius', held: 40, detail: 'would revoke 40 of 50 grants (80%; limits 20%, 500): revocation list held for review' };

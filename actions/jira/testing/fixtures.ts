@@ -8,6 +8,7 @@ import { configSchema, parseConfig } from '../../../core/config.js';
 import type { Finding, FindingsDocument } from '../../../core/model.js';
 import { LocalLake } from '../../../core/store.js';
 import type { ActionContext } from '../../_shared/define.js';
+import { finding } from '../../_shared/testing/findings.js';
 import { applyJira, jira } from '../action.js';
 import type { ApiDeps } from '../client.js';
 import { JiraOptions } from '../options.js';
@@ -22,31 +23,7 @@ export const EMAIL = 'lapse@corp.example';
 export const TOKEN = 'ATATT3xFfGF0-test-token-9f8e7d6c5b4a';
 export const ENV = { JIRA_EMAIL: EMAIL, JIRA_API_TOKEN: TOKEN };
 
-export function finding(over: Partial<Finding> & { system: string; principal: string; permission: string }): Finding {
-  return {
-    finding_id: `f_${over.system}_${over.principal}_${over.permission}`.replace(/[^A-Za-z0-9_]/g, '_'),
-    kind: 'stale',
-    person: over.principal.split('@')[0]!,
-    email: over.principal,
-    team: 'eng',
-    manager: 'boss@corp.example',
-    via: 'direct',
-    last_used: '2026-01-01',
-    days_unused: 180,
-    ttl_days: 90,
-    granted_at: '2025-06-01',
-    score: null,
-    baseline: null,
-    status: 'open',
-    first_flagged: '2026-06-20',
-    revocable_from: '2026-06-20',
-    resolved_on: null, confidence: 'high', confidence_reason: 'test', move: null, leave_days: 0, label: null,
-    decision: null,
-    excluded_by: null,
-    exempt_reason: null,
-    ...over,
-  };
-}
+export { finding };
 
 const anomaly = { kind: 'cold_start_anomaly' as const, last_used: null, days_unused: null, granted_at: '2026-06-10', score: 0.95, revocable_from: null, baseline: { team_size: 6, team_holders: 1, team_users: 0, org_holders: 1 } };
 

@@ -7,10 +7,11 @@ import { configSchema, parseConfig } from '../../../core/config.js';
 import type { Finding, FindingsDocument } from '../../../core/model.js';
 import { LocalLake } from '../../../core/store.js';
 import type { ActionContext, RunFacts } from '../../_shared/define.js';
+import { finding as anyFinding } from '../../_shared/testing/findings.js';
 import { applyNotify, notify } from '../action.js';
 import { NotifyOptions } from '../options.js';
 import { startSlackServer, type SlackServer } from './slack-server.js';
-import { startSmtpServer, TEST_CA_FILE, type SmtpTestServer } from './smtp.js';
+import { emailOptions, startSmtpServer, type SmtpTestServer } from './smtp.js';
 
 /** A small company's findings, a Slack and an SMTP server on 127.0.0.1, and the notify action between them. */
 
@@ -19,31 +20,8 @@ export const TOKEN = 'xoxb-1234567890-test-token-abcdef';
 export const SMTP_AUTH = { user: 'lapse-mailer', pass: 'smtp-secret-pass-42' };
 export const ENV = { SLACK_BOT_TOKEN: TOKEN, SMTP_USER: SMTP_AUTH.user, SMTP_PASSWORD: SMTP_AUTH.pass };
 
-export function finding(over: Partial<Finding> & { system: string; principal: string; permission: string }): Finding {
-  return {
-    finding_id: `f_${over.system}_${over.principal}_${over.permission}`.replace(/[^A-Za-z0-9_]/g, '_'),
-    kind: 'stale',
-    person: over.principal.split('@')[0]!,
-    email: over.principal,
-    team: 'eng',
-    manager: 'boss@corp.example',
-    via: 'direct',
-    last_used: '2026-01-01',
-    days_unused: 180,
-    ttl_days: 90,
-    granted_at: '2025-06-01',
-    score: null,
-    baseline: null,
-    status: 'new',
-    first_flagged: AS_OF,
-    revocable_from: '2026-07-14',
-    resolved_on: null,
-    decision: null,
-    excluded_by: null,
-    exempt_reason: null,
-    ...over,
-  } as Finding;
-}
+/** A finding first flagged today, going on the revocation list on 2026-07-14 unless used. */
+export const finding = (over: Parameters<typeof anyFinding>[0]): Finding => anyFinding({ status: 'new', first_flagged: AS_OF, revocable_from: '2026-07-14', ...over });
 
 /** Ann (in Slack): two grants that lapse on 2026-07-14; Bob (not in Slack): one; Carl: an unusual grant for his manager. */
 export const WORLD = {
@@ -94,17 +72,7 @@ export async function harness(over: Record<string, unknown> = {}, run: RunFacts 
   const ctx: ActionContext = { config: cfg, lake: new LocalLake(join(dir, 'lake')), log, run };
   const options = NotifyOptions.parse({
     slack: { api_url: slack.url, summary_channel: '#access-reviews', max_retries: 2, timeout_secs: 10 },
-    email: {
-      host: '127.0.0.1',
-      port: smtp.port,
-      ca_file: TEST_CA_FILE,
-      user_env: 'SMTP_USER',
-      password_env: 'SMTP_PASSWORD',
-      from: 'lapse <lapse@corp.example>',
-      reply_to: 'security@corp.example',
-      summary_to: ['security@corp.example'],
-      timeout_secs: 10,
-    },
+    email: { ...emailOptions(smtp.port), timeout_secs: 10 },
     contact: '#access-help',
     ...over,
   });

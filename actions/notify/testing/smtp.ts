@@ -13,6 +13,20 @@ import { SMTPServer } from 'smtp-server';
 const TLS_DIR = new URL('./tls/', import.meta.url);
 export const TEST_CA_FILE = new URL('cert.pem', TLS_DIR).pathname;
 
+/** The notify action's `email` options for a test server on `port`: STARTTLS with the test CA, credentials from SMTP_USER and SMTP_PASSWORD. */
+export function emailOptions(port: number) {
+  return {
+    host: '127.0.0.1',
+    port,
+    ca_file: TEST_CA_FILE,
+    user_env: 'SMTP_USER',
+    password_env: 'SMTP_PASSWORD',
+    from: 'lapse <lapse@corp.example>',
+    reply_to: 'security@corp.example',
+    summary_to: ['security@corp.example'],
+  };
+}
+
 export interface Received {
   from: string;
   to: string[];
