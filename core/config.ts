@@ -110,6 +110,11 @@ export const GithubConnection = z
 export type GithubConnection = z.infer<typeof GithubConnection>;
 
 const GithubLogs = GithubConnection.safeExtend({
+  enterprise: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/i, 'an enterprise slug')
+    .optional()
+    .describe("Read the enterprise's audit log (every organization in it) instead of the organization's: an enterprise owner's classic token with read:audit_log."),
   overlap_minutes: OverlapMinutes,
   backfill_from: StartDay,
 });

@@ -71,18 +71,18 @@ async function installationToken(conn: GithubConnection, field: Field): Promise<
 /** `created:>=` takes a time with an offset. */
 const phraseTime = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, '+00:00');
 
-/** The organization's audit log, oldest first from `since`, every page's `after` cursor in its Link header. */
-export function githubLogApi(octokit: Octokit, org: string): LogApi {
+/**
+ * The organization's audit log (or the enterprise's, with every organization in it), oldest first from
+ * `since`, every page's `after` cursor in its Link header.
+ */
+export function githubLogApi(octokit: Octokit, org: string, enterprise?: string): LogApi {
   return {
     name: 'github',
     async *pages(since: Date): AsyncGenerator<EventPage> {
-      const pages = octokit.paginate.iterator('GET /orgs/{org}/audit-log', {
-        org,
-        phrase: `created:>=${phraseTime(since)}`,
-        include: 'all',
-        order: 'asc',
-        per_page: 100,
-      });
+      const query = { phrase: `created:>=${phraseTime(since)}`, include: 'all', order: 'asc', per_page: 100 } as const;
+      const pages = enterprise
+        ? octokit.paginate.iterator('GET /enterprises/{enterprise}/audit-log', { enterprise, ...query })
+        : octokit.paginate.iterator('GET /orgs/{org}/audit-log', { org, ...query });
       for await (const res of pages) {
         yield { events: res.data as unknown as ApiRecord[], cursor: nextLink(res.headers.link) };
       }
@@ -126,8 +126,8 @@ export function githubGrantsApi(octokit: Octokit, org: string): GrantsApi {
   };
 }
 
-export async function openGithubLogs(conn: GithubConnection, field: Field, log: Logger): Promise<LogApi> {
-  return githubLogApi(await githubClient(conn, field, log), conn.org);
+export async function openGithubLogs(conn: GithubConnection & { enterprise?: string | undefined }, field: Field, log: Logger): Promise<LogApi> {
+  return githubLogApi(await githubClient(conn, field, log), conn.org, conn.enterprise);
 }
 
 export async function openGithubGrants(conn: GithubConnection, field: Field, log: Logger): Promise<GrantsApi> {

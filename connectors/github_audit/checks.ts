@@ -20,7 +20,10 @@ export async function githubChecks(input: SystemCheckInput, ctx: CheckContext): 
   await sourceChecks(input, ctx);
   const { name, system } = input;
   for (const [i, source] of system.logs.entries()) {
-    if (source.github) await probe(ctx, `${name} logs (GitHub API)`, source.github, `systems.${name}.logs[${i}].github`, 'GET /orgs/{org}/audit-log', 'organization_administration:read (an org owner\'s token; classic: read:audit_log)');
+    if (!source.github) continue;
+    const field = `systems.${name}.logs[${i}].github`;
+    if (source.github.enterprise) await probe(ctx, `${name} logs (GitHub API)`, source.github, field, `GET /enterprises/${source.github.enterprise}/audit-log`, 'read:audit_log (an enterprise owner\'s classic token)');
+    else await probe(ctx, `${name} logs (GitHub API)`, source.github, field, 'GET /orgs/{org}/audit-log', 'organization_administration:read (an org owner\'s token; classic: read:audit_log)');
   }
   if (system.grants.github) await probe(ctx, `${name} grants (GitHub API)`, system.grants.github, `systems.${name}.grants.github`, 'GET /orgs/{org}/members', 'members:read');
 }

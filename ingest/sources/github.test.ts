@@ -59,13 +59,13 @@ async function github(o: GithubOrg): Promise<GithubStub> {
   return s;
 }
 
-async function setup(stub: GithubStub, conn: Record<string, unknown> = { token_env: 'LAPSE_TEST_GITHUB_TOKEN' }) {
+async function setup(stub: GithubStub, conn: Record<string, unknown> = { token_env: 'LAPSE_TEST_GITHUB_TOKEN' }, logsOnly: Record<string, unknown> = {}) {
   const dir = await tempDir();
   await writeFiles(dir, { 'people.csv': 'id,email,team,manager,status,aliases\nann,ann@corp.example,eng,,active,github:ann-corp\n' });
   const c = { org: ORG, api_url: stub.url, ...conn };
   const cfg = config(dir, {
     directory: { path: 'people.csv' },
-    systems: { github: { connector: 'github_audit', logs: [{ github: { ...c, backfill_from: '2026-06-01' } }], grants: { github: c } } },
+    systems: { github: { connector: 'github_audit', logs: [{ github: { ...c, backfill_from: '2026-06-01', ...logsOnly } }], grants: { github: c } } },
   });
   const ctx = await stageContext(cfg);
   closers.push(() => ctx.close());
@@ -123,6 +123,15 @@ describe('github: log source', () => {
     expect(report.logs[0]).toMatchObject({ files: 0, records: 0 });
     expect(report.snapshots[0]!.failed).toBeUndefined();
     expect(await ctx.lake.list('raw/system=github/source=github/day=')).toEqual([]);
+  });
+
+  test('with enterprise: set, reads the enterprise audit log instead of the organization\'s', async () => {
+    const stub = await github(org({ entries: entries(7) }));
+    const { ctx } = await setup(stub, undefined, { enterprise: 'corp' });
+    expect((await ingest(ctx, '2026-06-05')).logs[0]).toMatchObject({ records: 7 });
+    expect(stub.requests.filter((r) => r.op.endsWith('get-audit-log')).map((r) => `${r.op} ${r.url.pathname}`)).toEqual([
+      'enterprise-admin/get-audit-log /enterprises/corp/audit-log',
+    ]);
   });
 
   test('signs in as a GitHub App installation', async () => {

@@ -46,6 +46,7 @@ const INSTALLATION_TOKEN = 'ghs_stubinstallationtoken';
 /** What each operation needs of a fine-grained token, as GitHub names it in X-Accepted-GitHub-Permissions. */
 const NEEDS: Record<string, string> = {
   'orgs/get-audit-log': 'organization_administration=read',
+  'enterprise-admin/get-audit-log': 'read:audit_log',
   'orgs/list-members': 'members=read',
   'repos/list-for-org': 'metadata=read',
   'repos/list-collaborators': 'metadata=read',
@@ -119,6 +120,7 @@ function serve(org: GithubOrg, req: StubRequest): Reply {
   const team = (slug: string) => org.teams.find((t) => t.slug === slug);
   switch (req.op) {
     case 'orgs/get-audit-log':
+    case 'enterprise-admin/get-audit-log':
       return auditLog(org, req);
     case 'orgs/list-members':
       return paged(req, org.members.map(user));

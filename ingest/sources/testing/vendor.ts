@@ -22,7 +22,8 @@ export const OKTA_OPERATIONS = [
 ] as const;
 
 export const GITHUB_OPERATIONS = [
-  'GET /orgs/{org}/audit-log', // audit-log/get-audit-log (orgs)
+  'GET /orgs/{org}/audit-log', // orgs/get-audit-log
+  'GET /enterprises/{enterprise}/audit-log', // enterprise-admin/get-audit-log
   'GET /orgs/{org}/members', // orgs/list-members
   'GET /orgs/{org}/repos', // repos/list-for-org
   'GET /repos/{owner}/{repo}/collaborators', // repos/list-collaborators
