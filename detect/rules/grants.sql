@@ -8,18 +8,26 @@
 --         lapse_exemptions: a team exemption becomes one row per member of the team in the directory
 --         (person set, team kept), so evaluate.sql matches it by person.
 CREATE OR REPLACE TEMP TABLE lapse_grant_rules AS
-SELECT system, principal, permission, r.rule, r.ttl_days, r.emergency_only, r.periodic, r.on_call, r.description
-FROM (
-  SELECT g.system, g.principal, g.permission, coalesce(wt.r, wn.r) AS r
-  FROM (
-    SELECT DISTINCT system, principal, permission FROM lapse_grants
-    SEMI JOIN (SELECT DISTINCT system, permission FROM lapse_rule_winners) USING (system, permission)
-  ) g
+WITH unscoped AS (SELECT system, permission, r FROM lapse_rule_winners WHERE team IS NULL),
+scoped AS (SELECT system, permission, team, r FROM lapse_rule_winners WHERE team IS NOT NULL),
+by_team AS (SELECT DISTINCT system, permission FROM scoped),
+matched AS (
+  -- No team-scoped rule matches the permission: the permission alone decides (no identity join).
+  SELECT g.system, g.principal, g.permission, u.r
+  FROM lapse_grants g JOIN unscoped u USING (system, permission)
+  ANTI JOIN by_team USING (system, permission)
+  UNION ALL
+  -- One does: the holder's team decides (its team's winner, else the unscoped one).
+  SELECT g.system, g.principal, g.permission, coalesce(wt.r, wn.r)
+  FROM (SELECT * FROM lapse_grants SEMI JOIN by_team USING (system, permission)) g
   LEFT JOIN lapse_resolve rs ON rs.system = g.system AND rs.native = lower(g.principal)
   LEFT JOIN lapse_people p ON p.id = rs.person
-  LEFT JOIN lapse_rule_winners wt ON wt.system = g.system AND wt.permission = g.permission AND wt.team = p.team
-  LEFT JOIN lapse_rule_winners wn ON wn.system = g.system AND wn.permission = g.permission AND wn.team IS NULL
+  LEFT JOIN scoped wt ON wt.system = g.system AND wt.permission = g.permission AND wt.team = p.team
+  LEFT JOIN unscoped wn ON wn.system = g.system AND wn.permission = g.permission
 )
+-- lapse_grants holds one row per (system, principal, permission): ingest folds duplicates.
+SELECT system, principal, permission, r.rule, r.ttl_days, r.emergency_only, r.periodic, r.on_call, r.description
+FROM matched
 WHERE r IS NOT NULL;
 
 INSERT INTO lapse_exemptions BY NAME
