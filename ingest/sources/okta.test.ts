@@ -178,6 +178,19 @@ describe('okta: log source', () => {
     expect((await uses(ctx, dir)).length).toBe(2);
   });
 
+  test('a token variable that is not set fails the source naming the config field', async () => {
+    const stub = await okta(org({ events: events(3) }));
+    const { ctx } = await setup(stub, undefined, { token_env: 'LAPSE_TEST_OKTA_UNSET' });
+    const errors: string[] = [];
+    ctx.log.error = ((o: { error?: string }) => errors.push(o.error ?? '')) as typeof ctx.log.error;
+    const report = await ingest(ctx, '2026-06-05');
+    expect(report.logs[0]).toMatchObject({ files: 0, records: 0 });
+    expect(errors).toEqual(['systems.okta.logs[0].okta.token_env: environment variable LAPSE_TEST_OKTA_UNSET is not set']);
+    // The log source never called Okta; the grants source (its own token) did.
+    expect(stub.requests.filter((r) => r.op === 'listLogEvents')).toEqual([]);
+    expect(report.snapshots[0]).toMatchObject({ rows: 2 });
+  });
+
   test('an outage mid-backfill commits what was fetched; the re-run resumes and the lake matches one clean run', async () => {
     const all = events(1500);
     const clean = await okta(org({ events: all, pageSize: 50 }));
