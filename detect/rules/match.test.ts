@@ -1,9 +1,12 @@
 import { expect, test } from 'vitest';
-import { loadAsOf } from '../../aggregate/index.js';
+import { loadAsOf, loadHistory } from '../../aggregate/index.js';
+import { addDays } from '../../core/days.js';
 import { addExemption } from '../../core/exemptions.js';
 import { AS_OF, one, run, world } from '../../test/world.js';
 import { appSystem } from '../../test/helpers.js';
 import { explain } from '../index.js';
+import { backtest } from '../backtest.js';
+import { suggestTtl } from '../suggest.js';
 import { resolveIdentities } from '../resolve.js';
 import { loadRules } from './config.js';
 import { grantRules } from './match.js';
@@ -107,4 +110,21 @@ test('a team exemption with a glob holds its members\' matching grants; explain 
   expect(ann.find((e) => e.permission === 'db-read')!.exemptions_not_applied).toEqual([
     `exemption ${expired.exemption_id} does not apply: expired after its last day, 2026-06-10`,
   ]);
+});
+
+test('suggest-ttl and backtest read the rule each team gets', async () => {
+  // ann (eng) and dan (ops) use repo/web every 10 days; ops's rule (TTL 5) is shorter than those gaps.
+  const days = Array.from({ length: 18 }, (_, i) => addDays('2026-01-05', 10 * i));
+  const ctx = await world({
+    uses: days.flatMap((day) => [{ day, who: 'ann@corp.example', perm: 'repo/web' }, { day, who: 'dan@corp.example', perm: 'repo/web' }]),
+    grants: [grant('ann@corp.example', 'repo/web'), grant('dan@corp.example', 'repo/web')],
+    extra: { systems: { app: appSystem({ permissions: { 'repo/*': { ttl_days: 100 }, 'repo/**': { ttl_days: 5, teams: ['ops'] } } }) } },
+  });
+  await loadHistory(ctx, AS_OF);
+  const suggestions = await suggestTtl(ctx, AS_OF);
+  const of = (team: string | null) => suggestions.find((s) => s.permission === 'repo/web' && s.team === team);
+  expect([of('eng')?.configured_ttl_days, of('ops')?.configured_ttl_days, of(null)?.configured_ttl_days]).toEqual([100, 5, 100]);
+  const [configured] = await backtest(ctx, AS_OF, ['configured']);
+  // Only dan's 17 ten-day gaps exceed his TTL; ann's fit hers.
+  expect(configured).toMatchObject({ regrets: 17 });
 });
