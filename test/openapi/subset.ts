@@ -15,6 +15,11 @@ export interface Provenance {
   sha256: string;
 }
 
+/** The `x-lapse-vendored` block a subset carries: a note, its provenance, and what it keeps (e.g. `operations`). */
+export function vendoredBlock(note: string, provenance: Provenance, kept: Record<string, readonly string[]>): Obj {
+  return { note, source: provenance.source, sha256: provenance.sha256, ...Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, [...v]])) };
+}
+
 /** The path items holding just the named operations (`METHOD /path`), with their path's shared parameters. */
 export function pickOperations(paths: Record<string, Obj>, operations: readonly string[]): Record<string, Obj> {
   const out: Record<string, Obj> = {};
