@@ -57,6 +57,11 @@ async function world(): Promise<World> {
   return { root, slack, smtp };
 }
 
+async function closeWorld(w: World | undefined): Promise<void> {
+  await w?.slack.close();
+  await w?.smtp.close();
+}
+
 /** Who the run's findings say should hear: holders of what lapses, managers of what awaits them. */
 async function expected(w: World): Promise<{ people: Set<string>; revoked: Map<string, string[]> }> {
   const r = await lapse(['detect', '--config', 'fixtures/demo/lapse.yaml', '--as-of', '2026-06-30', '--json'], w.root);
@@ -96,10 +101,7 @@ describe('lapse run with notices (the demo)', () => {
     w = await world();
     first = await lapse(RUN, w.root);
   }, 120_000);
-  afterAll(async () => {
-    await w?.slack.close();
-    await w?.smtp.close();
-  });
+  afterAll(() => closeWorld(w));
 
   test('sends each person one message: a Slack DM when Slack knows them, else an email; and the summary', async () => {
     expect(first.err).toBe('');
@@ -159,10 +161,7 @@ describe('a notify action with no transport', () => {
 
 describe('lapse notify --preview', () => {
   let w: World;
-  afterAll(async () => {
-    await w?.slack.close();
-    await w?.smtp.close();
-  });
+  afterAll(() => closeWorld(w));
 
   test('writes every message as it would be sent, one file per recipient, and sends none', async () => {
     w = await world();
@@ -191,10 +190,7 @@ describe('lapse notify --preview', () => {
 
 describe('lapse run with notices, after a crash', () => {
   let w: World;
-  afterAll(async () => {
-    await w?.slack.close();
-    await w?.smtp.close();
-  });
+  afterAll(() => closeWorld(w));
 
   test('an SMTP server failing after 2 messages fails only notify; the next run sends only the rest', async () => {
     w = await world();

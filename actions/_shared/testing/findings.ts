@@ -1,4 +1,7 @@
-import type { Finding } from '../../../core/model.js';
+import type { Finding, FindingsDocument } from '../../../core/model.js';
+
+/** The day the actions' tests run on. */
+export const AS_OF = '2026-06-30';
 
 /**
  * A finding for the actions' tests: a stale, open, high-confidence grant of `principal` on `system`
@@ -34,4 +37,9 @@ export function finding(over: Partial<Finding> & Pick<Finding, 'system' | 'princ
     exempt_reason: null,
     ...over,
   };
+}
+
+/** A run's findings document: no guards, no sources. */
+export function doc(findings: Finding[], asOf = AS_OF): FindingsDocument {
+  return { as_of: asOf, run_id: `${asOf}-aaaaaaaa`, findings, guards: [], sources: [] };
 }

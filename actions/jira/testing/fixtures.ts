@@ -5,10 +5,10 @@ import { pino } from 'pino';
 import { expect } from 'vitest';
 import { z } from 'zod';
 import { configSchema, parseConfig } from '../../../core/config.js';
-import type { Finding, FindingsDocument } from '../../../core/model.js';
+import type { FindingsDocument } from '../../../core/model.js';
 import { LocalLake } from '../../../core/store.js';
 import type { ActionContext } from '../../_shared/define.js';
-import { finding } from '../../_shared/testing/findings.js';
+import { AS_OF, doc, finding } from '../../_shared/testing/findings.js';
 import { applyJira, jira } from '../action.js';
 import type { ApiDeps } from '../client.js';
 import { JiraOptions } from '../options.js';
@@ -18,12 +18,11 @@ import { startJiraServer, type JiraServer } from './server.js';
 
 /** A small company's findings and a Jira to sync them with, for the jira action's tests. */
 
-export const AS_OF = '2026-06-30';
 export const EMAIL = 'lapse@corp.example';
 export const TOKEN = 'ATATT3xFfGF0-test-token-9f8e7d6c5b4a';
 export const ENV = { JIRA_EMAIL: EMAIL, JIRA_API_TOKEN: TOKEN };
 
-export { finding };
+export { AS_OF, doc, finding };
 
 const anomaly = { kind: 'cold_start_anomaly' as const, last_used: null, days_unused: null, granted_at: '2026-06-10', score: 0.95, revocable_from: null, baseline: { team_size: 6, team_holders: 1, team_users: 0, org_holders: 1 } };
 
@@ -38,10 +37,6 @@ export const WORLD = {
 
 /** The harness's run as its tickets describe it: its config is in report mode, with no revocation lists. */
 export const REPORT_RUN = { mode: 'report' as const, writes_lists: false };
-
-export function doc(findings: Finding[], asOf = AS_OF): FindingsDocument {
-  return { as_of: asOf, run_id: `${asOf}-aaaaaaaa`, findings, guards: [], sources: [] };
-}
 
 export interface Harness {
   stub: JiraStub;

@@ -7,7 +7,7 @@ import { configSchema, parseConfig } from '../../../core/config.js';
 import type { Finding, FindingsDocument } from '../../../core/model.js';
 import { LocalLake } from '../../../core/store.js';
 import type { ActionContext, RunFacts } from '../../_shared/define.js';
-import { finding as anyFinding } from '../../_shared/testing/findings.js';
+import { AS_OF, doc, finding as anyFinding } from '../../_shared/testing/findings.js';
 import { applyNotify, notify } from '../action.js';
 import { NotifyOptions } from '../options.js';
 import { startSlackServer, type SlackServer } from './slack-server.js';
@@ -15,10 +15,11 @@ import { emailOptions, startSmtpServer, type SmtpTestServer } from './smtp.js';
 
 /** A small company's findings, a Slack and an SMTP server on 127.0.0.1, and the notify action between them. */
 
-export const AS_OF = '2026-06-30';
 export const TOKEN = 'xoxb-1234567890-test-token-abcdef';
 export const SMTP_AUTH = { user: 'lapse-mailer', pass: 'smtp-secret-pass-42' };
 export const ENV = { SLACK_BOT_TOKEN: TOKEN, SMTP_USER: SMTP_AUTH.user, SMTP_PASSWORD: SMTP_AUTH.pass };
+
+export { AS_OF, doc };
 
 /** A finding first flagged today, going on the revocation list on 2026-07-14 unless used. */
 export const finding = (over: Parameters<typeof anyFinding>[0]): Finding => anyFinding({ status: 'new', first_flagged: AS_OF, revocable_from: '2026-07-14', ...over });
@@ -46,10 +47,6 @@ export const WORLD = {
 
 export const ENFORCE: RunFacts = { mode: 'enforce', writes_lists: true, overrides: [] };
 export const REPORT: RunFacts = { mode: 'report', writes_lists: false, overrides: [] };
-
-export function doc(findings: Finding[], asOf = AS_OF): FindingsDocument {
-  return { as_of: asOf, run_id: `${asOf}-aaaaaaaa`, findings, guards: [], sources: [] };
-}
 
 export interface Harness {
   slack: SlackServer;
