@@ -36,7 +36,8 @@ export function pickOperations(paths: Record<string, Obj>, operations: readonly 
 
 /**
  * The names of everything `roots` reach through `$ref`s into `table`, transitively; every `$ref` met
- * must be `${prefix}<name>` (e.g. `#/definitions/`), and every name must be in `table`.
+ * must be `${prefix}<name>` (e.g. `#/definitions/`), and every name must be in `table`. A name with a
+ * slash is a path: with the prefix `#/components/`, `schemas/Error` is `table.schemas.Error`.
  */
 export function referenced(roots: Json[], table: Obj, prefix: string): Set<string> {
   const names = new Set<string>();
@@ -50,9 +51,10 @@ export function referenced(roots: Json[], table: Obj, prefix: string): Set<strin
         else if (!v.startsWith(prefix)) throw new Error(`unexpected $ref ${v}`);
         else if (!names.has(v.slice(prefix.length))) {
           const name = v.slice(prefix.length);
-          if (table[name] === undefined) throw new Error(`${v}: not in the OpenAPI description`);
+          const target = name.split('/').reduce<Json | undefined>((node, step) => (node && typeof node === 'object' && !Array.isArray(node) ? node[step] : undefined), table);
+          if (target === undefined) throw new Error(`${v}: not in the OpenAPI description`);
           names.add(name);
-          queue.push(table[name]);
+          queue.push(target);
         }
       }
     }
