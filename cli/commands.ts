@@ -10,6 +10,7 @@ import type { Logger } from '../core/log.js';
 import { asOfDay, openContext, type CliContext, type OpenOptions } from './context.js';
 import { actionsSummary, compactSummary, detectSummary, ingestSummary } from './summary.js';
 import { forTerminal, plural } from '../core/text.js';
+import { labelled } from '../core/labels.js';
 
 /** Each command composes the stages; stages never call each other. Returns the exit code. */
 
@@ -149,7 +150,7 @@ export async function explainCommand(io: Io, o: { config: string; asOf?: string;
       print(io, [`${o.who}: no grants found (looked for a directory id, an email or a principal) as of ${asOf}`]);
     } else {
       print(io, [`${o.who}${person && person !== o.who ? ` (${person})` : ''}: ${plural(lines.length, 'grant')} as of ${asOf}`]);
-      for (const l of lines) print(io, [`  ${l.system} ${l.permission}${l.principal !== o.who ? ` as ${l.principal}` : ''}`, `    ${l.verdict.toUpperCase()} — ${l.reason}`]);
+      for (const l of lines) print(io, [`  ${l.system} ${labelled(l.permission, l.label)}${l.principal !== o.who ? ` as ${l.principal}` : ''}`, `    ${l.verdict.toUpperCase()} — ${l.reason}`]);
     }
     if (events.length) {
       print(io, ['history']);

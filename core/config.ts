@@ -203,6 +203,9 @@ export const PermissionRule = z.strictObject({
     .default(false)
     .describe('Used on a rhythm (e.g. each quarter close): give it a ttl_days longer than the period; findings say so.'),
   description: z.string().optional().describe('Why the rule exists, shown by lapse explain.'),
+  owner: Name('permission owner')
+    .optional()
+    .describe('Who owns the permissions this rule matches (a team, a person, an e-mail): shown by lapse explain.'),
   on_call: z
     .boolean()
     .default(false)
@@ -224,6 +227,8 @@ const PermissionKey = Name('permission name or glob').superRefine((key, ctx) => 
 /** Keys every system has, whatever its connector. */
 export const systemBaseShape = {
   connector: z.string().describe('Connector id, e.g. aws_cloudtrail, jsonl.'),
+  description: Name('system description').optional().describe('What the system is, for people (e.g. "AWS production accounts"): shown beside its name in tickets.'),
+  owner: Name('system owner').optional().describe('Who owns the system (a team, a person, an e-mail): the people to ask about its access.'),
   logs: z.array(LogSource).default([]).describe('Permission-use log sources.'),
   grants: GrantsSource.describe('Who holds what today: the system\'s grants snapshot.'),
   ttl_days: ttlDays('TTL for this system; overrides defaults.ttl_days.').optional(),

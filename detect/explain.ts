@@ -1,3 +1,4 @@
+import type { Config } from '../core/config.js';
 import type { AsOfTables, StageContext } from '../core/context.js';
 import type { Day } from '../core/days.js';
 import { inactiveReason, listExemptions, type ExemptionState } from '../core/exemptions.js';
@@ -24,6 +25,10 @@ export interface Explanation {
   rule: string | null;
   /** That rule's description from the config (`permissions.<key>.description`), if any. */
   description: string | null;
+  /** The permission's display name from the grants snapshot, if it has one (`permission` stays the key). */
+  label: string | null;
+  /** Who owns the permission: its rule's `owner`, else the system's (`systems.<s>.owner`), if the config says. */
+  owner: string | null;
   /** Why each exemption naming this grant does not apply as of the day (withdrawn, not started, expired, …). */
   exemptions_not_applied: string[];
   reason: string;
@@ -38,6 +43,7 @@ interface EvalRow {
   exemption_id: string | null; exemption_text: string | null;
   young: boolean; leave_days: number; in_rotation: boolean; from_team: string | null; moved_on: string | null;
   old_team_share: number | null; new_team_share: number | null; rule: string | null; description: string | null;
+  label: string | null;
 }
 
 /**
@@ -54,8 +60,9 @@ export async function explain(ctx: StageContext, tables: AsOfTables, who: string
             e.observed_days, e.cold_score, coalesce(pr.periodic, false) AS periodic,
             e.team_size, e.team_holders, e.team_users, e.org_holders, e.team, e.exemption_id, e.exemption_text,
             pr.rule, pr.description, e.young, e.leave_days, e.in_rotation, e.from_team, e.moved_on::VARCHAR AS moved_on,
-            e.old_team_share, e.new_team_share
+            e.old_team_share, e.new_team_share, g.label
      FROM lapse_eval e
+     LEFT JOIN lapse_grants g ON g.system = e.system AND g.principal = e.principal AND g.permission = e.permission
      LEFT JOIN lapse_people p ON p.id = e.person
      LEFT JOIN lapse_sources s ON s.system = e.system
      LEFT JOIN lapse_grant_rules pr ON pr.system = e.system AND pr.principal = e.principal AND pr.permission = e.permission
@@ -64,16 +71,22 @@ export async function explain(ctx: StageContext, tables: AsOfTables, who: string
     { who },
   );
   const covering = await coveringExemptions(ctx, rows.filter((r) => r.kind !== null));
-  return rows.map((r) => explained(r, asOf, covering.get(grantKey(r)) ?? []));
+  return rows.map((r) => explained(r, asOf, covering.get(grantKey(r)) ?? [], ownerOf(ctx.config, r)));
 }
 
-function explained(r: EvalRow, asOf: Day, covering: ExemptionState[]): Explanation {
+/** The permission's owner: its matched rule's, else its system's. */
+function ownerOf(config: Config, r: Pick<EvalRow, 'system' | 'rule'>): string | null {
+  const sys = config.systems[r.system];
+  return (r.rule === null ? undefined : sys?.permissions[r.rule]?.owner) ?? sys?.owner ?? null;
+}
+
+function explained(r: EvalRow, asOf: Day, covering: ExemptionState[], owner: string | null): Explanation {
   const notApplied = covering.flatMap((e) => {
     const why = whyNot(e, r, asOf);
     return why ? [`exemption ${e.exemption_id} does not apply: ${why}`] : [];
   });
   const rule = r.rule === null ? [] : [`matched rule ${JSON.stringify(r.rule)}`, ...(r.description ? [`permission rule: ${r.description}`] : [])];
-  const more = [...notApplied, ...rule];
+  const more = [...notApplied, ...rule, ...(owner ? [`owner ${owner}`] : [])];
   return {
     system: r.system,
     principal: r.principal,
@@ -89,6 +102,8 @@ function explained(r: EvalRow, asOf: Day, covering: ExemptionState[]): Explanati
     cold_start_score: r.cold_score === null ? null : Math.round(r.cold_score * 1000) / 1000,
     rule: r.rule,
     description: r.description,
+    label: r.label,
+    owner,
     exemptions_not_applied: notApplied,
     reason: [reason(r), ...more].join('; '),
   };

@@ -23,6 +23,8 @@ export const RevocationEntry = z.object({
   run_id: z.string(),
   /** How sure the finding is (README, Confidence); absent in lists written before it existed. */
   confidence: Confidence.optional(),
+  /** The permission's display name (an Okta app's label, an AWS account and permission set), null when unknown; absent in lists written before it existed. Never a key: `permission` is. */
+  label: z.string().nullable().optional(),
 });
 export type RevocationEntry = z.infer<typeof RevocationEntry>;
 

@@ -45,6 +45,7 @@ export interface TeamRow {
 export interface PermissionRow {
   system: string;
   permission: string;
+  label: string | null;
   flagged: number;
   stale: number;
   never_used: number;
@@ -60,6 +61,7 @@ export interface OldestRow {
   person: string | null;
   team: string | null;
   permission: string;
+  label: string | null;
   kind: string;
   status: string;
   excluded_by: string | null;

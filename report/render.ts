@@ -1,5 +1,6 @@
 import { lineChart, stackedBars, type Series } from './charts.js';
 import { REVOKED_LABEL } from '../core/counts.js';
+import { labelled } from '../core/labels.js';
 import type { RegretRow, ReportData, TrendRow } from './data.js';
 import { LIMITS } from './data.js';
 import { fmt, html, pct, table, type Html } from './html.js';
@@ -154,7 +155,7 @@ function byTeam(d: ReportData): Html {
 
 function topPermissions(d: ReportData): Html {
   const series = [KINDS['stale']!, KINDS['never_used']!];
-  const label = (r: { system: string; permission: string }) => `${r.system} · ${r.permission}`;
+  const label = (r: { system: string; permission: string; label: string | null }) => `${r.system} · ${labelled(r.permission, r.label)}`;
   const rows = d.top_permissions.map((r) => ({
     label: label(r), values: [r.stale, r.never_used],
     note: r.holders ? `${fmt(r.flagged)} of ${fmt(r.holders)} holders` : fmt(r.flagged),
@@ -164,7 +165,7 @@ function topPermissions(d: ReportData): Html {
         desc: `The ${rows.length} permissions with the most stale or never-used grants, split by kind, with their holders.`, series, rows })
     : html`<p class="empty">No stale or never-used grants.</p>`;
   const data = table('Top stale permissions', ['system', 'permission', 'flagged', 'stale', 'never used', 'held', 'holders', 'median days unused', 'max days unused'],
-    d.top_permissions.map((r) => [r.system, r.permission, r.flagged, r.stale, r.never_used, r.held, r.holders, r.median_days_unused, r.max_days_unused]));
+    d.top_permissions.map((r) => [r.system, labelled(r.permission, r.label), r.flagged, r.stale, r.never_used, r.held, r.holders, r.median_days_unused, r.max_days_unused]));
   return section({
     id: 'top-permissions',
     title: 'Top stale permissions',
@@ -176,7 +177,7 @@ function topPermissions(d: ReportData): Html {
 function oldest(d: ReportData): Html {
   const data = table(`The ${LIMITS.oldest} flagged grants unused the longest`,
     ['system', 'principal', 'person', 'team', 'permission', 'kind', 'status', 'last used', 'days unused', 'TTL', 'held by'],
-    d.oldest.map((r) => [r.system, r.principal, r.person, r.team, r.permission, kindName(r.kind), r.status, r.last_used ?? 'never',
+    d.oldest.map((r) => [r.system, r.principal, r.person, r.team, labelled(r.permission, r.label), kindName(r.kind), r.status, r.last_used ?? 'never',
       r.days_unused, r.ttl_days, r.excluded_by]));
   return section({
     id: 'oldest',

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { actions } from '../actions/index.js';
 import { buildConfigSchema } from '../cli/config.js';
 import { connectors } from '../connectors/index.js';
+import { systemBaseShape } from '../core/config.js';
 
 /**
  * Generates docs/config.md from the config schema's field descriptions, so the reference can never
@@ -107,7 +108,7 @@ export function configReference(): string {
   ];
   const variants = (full.properties?.['systems']?.additionalProperties as Schema).oneOf ?? [];
   const common = variants[0]!;
-  const commonKeys = new Set(['connector', 'logs', 'grants', 'ttl_days', 'max_source_lag_days', 'permissions']);
+  const commonKeys = new Set(Object.keys(systemBaseShape));
   const commonProps = Object.fromEntries(Object.entries(common.properties ?? {}).filter(([k]) => commonKeys.has(k)));
   commonProps['connector'] = { type: 'string', description: `Connector id: ${[...connectors.keys()].map((c) => `\`${c}\``).join(', ')}.` };
   parts.push(table({ ...common, properties: commonProps }, 'systems.<name>.'), '');

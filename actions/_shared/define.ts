@@ -25,11 +25,19 @@ export interface RunFacts {
   writes_lists: boolean;
   /** Blast-radius holds let through for this run (`--allow-blast-radius`). */
   overrides: GuardOverride[];
+  /** What the config says about each system for people (`systems.<s>.description`, `owner`): tickets show it. */
+  systems?: Record<string, SystemAbout>;
+}
+
+export interface SystemAbout {
+  description: string | null;
+  owner: string | null;
 }
 
 export function runFacts(config: Config, overrides: GuardOverride[] = []): RunFacts {
   const writes_lists = config.mode === 'enforce' && config.actions.some((a) => a.type === 'revocation_list');
-  return { mode: config.mode, writes_lists, overrides };
+  const systems = Object.fromEntries(Object.entries(config.systems).map(([name, s]) => [name, { description: s.description ?? null, owner: s.owner ?? null }]));
+  return { mode: config.mode, writes_lists, overrides, systems };
 }
 
 export const factsOf = (ctx: ActionContext): RunFacts => ctx.run ?? runFacts(ctx.config);

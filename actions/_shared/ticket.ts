@@ -3,7 +3,9 @@ import { decidedByManager, isActionable } from '../../core/findings.js';
 import { shortId } from '../../core/hash.js';
 import type { Finding, FindingKind, FindingsDocument } from '../../core/model.js';
 import { nextText, type TicketRun } from './next.js';
+import type { SystemAbout } from './define.js';
 import { plural } from '../../core/text.js';
+import { labelled } from '../../core/labels.js';
 
 export type { TicketRun } from './next.js';
 
@@ -26,6 +28,8 @@ export interface Ticket {
   /** The run day the rows describe ("Grants as of …"). */
   as_of: string;
   rows: TicketRow[];
+  /** What the config says about the ticket's systems (`systems.<s>.description`, `owner`), or null when nothing. */
+  about: string | null;
   next: string;
   /** How access is given back if a revoked grant turns out to be needed. */
   restore: string;
@@ -34,6 +38,7 @@ export interface Ticket {
 
 export interface TicketRow {
   system: string;
+  /** The permission's display label with its id beside it (the id alone when it has none). */
   permission: string;
   principal: string;
   finding: string;
@@ -89,18 +94,23 @@ const KIND_TEXT: Record<FindingKind, string> = {
  * The tickets for a findings document: actionable findings, grouped, in a stable order. `run` says what
  * this run does with revocation lists (the runner's facts), so each ticket's "what happens next" is true.
  */
-export function buildTickets(doc: FindingsDocument, groupBy: GroupBy, run: Omit<TicketRun, 'guards'>): Ticket[] {
+export function buildTickets(
+  doc: FindingsDocument,
+  groupBy: GroupBy,
+  run: Omit<TicketRun, 'guards'> & { systems?: Record<string, SystemAbout> },
+): Ticket[] {
   const facts: TicketRun = { mode: run.mode, writes_lists: run.writes_lists, guards: doc.guards };
+  const about = run.systems ?? {};
   const groups = new Map<string, Finding[]>();
   for (const f of doc.findings.filter(isActionable)) {
     const subject = f.person ?? f.principal;
     const key = groupBy === 'person' ? subject : groupBy === 'finding' ? f.finding_id : `${subject}\u001f${f.system}`;
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
-  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, findings]) => ticket(key, findings, doc.as_of, facts));
+  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, findings]) => ticket(key, findings, doc.as_of, facts, about));
 }
 
-function ticket(key: string, findings: Finding[], asOf: string, run: TicketRun): Ticket {
+function ticket(key: string, findings: Finding[], asOf: string, run: TicketRun, about: Record<string, SystemAbout>): Ticket {
   const first = findings[0]!;
   const subject = first.email ?? first.person ?? first.principal;
   const systems = [...new Set(findings.map((f) => f.system))].sort();
@@ -129,10 +139,21 @@ function ticket(key: string, findings: Finding[], asOf: string, run: TicketRun):
     intro: intro(subject, first, findings),
     as_of: asOf,
     rows: findings.map(row),
+    about: aboutText(systems, about),
     next: nextText(findings, asOf, run, plain(subject)),
     restore: restore(systems, findings),
     finding_ids: findings.map((f) => f.finding_id),
   };
+}
+
+/** `aws (AWS production accounts; owner platform@corp.example)` per system the config describes, or null. */
+function aboutText(systems: string[], about: Record<string, SystemAbout>): string | null {
+  const parts = systems.flatMap((s) => {
+    const a = about[s];
+    const said = [a?.description, a?.owner ? `owner ${a.owner}` : null].filter((x): x is string => !!x).map(plain);
+    return said.length ? [`${s} (${said.join('; ')})`] : [];
+  });
+  return parts.length ? `${parts.join(', ')}.` : null;
 }
 
 /** The `lapse restore` command for this ticket: concrete for a single grant, placeholders otherwise. */
@@ -184,7 +205,7 @@ function row(f: Finding): TicketRow {
   const b = f.baseline;
   return {
     system: f.system,
-    permission: f.permission,
+    permission: labelled(f.permission, f.label),
     principal: f.principal,
     finding: KIND_TEXT[f.kind],
     last_used: f.last_used ?? 'never',

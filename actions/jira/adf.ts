@@ -31,9 +31,9 @@ export interface AdfDoc {
 
 /**
  * The Jira description of a ticket: the same content, in the same order, as the Markdown preview
- * (actions/ticket_preview/markdown.ts) below its title and metadata: intro, the grants table, what
- * happens next, how to restore access, the finding ids. `maxRows` only goes below the shared cap
- * when a description would not fit Jira's field (see `fitDescription`).
+ * (actions/ticket_preview/markdown.ts) below its title and metadata: intro, the grants table, what the
+ * config says about the system (if anything), what happens next, how to restore access, the finding ids.
+ * `maxRows` only goes below the shared cap when a description would not fit Jira's field (see `fitDescription`).
  */
 export function ticketAdf(t: Ticket, maxRows = TICKET_MAX_ROWS): AdfDoc {
   const shown = shownRows(t, maxRows);
@@ -47,6 +47,7 @@ export function ticketAdf(t: Ticket, maxRows = TICKET_MAX_ROWS): AdfDoc {
       paragraph(`Grants as of ${t.as_of}:`),
       { type: 'table', attrs: { isNumberColumnEnabled: false, layout: 'default' }, content: [header, ...rows] },
       ...(shown.more ? [paragraph(shown.more)] : []),
+      ...(t.about ? [paragraph(t.about, 'About the system: ')] : []),
       paragraph(t.next, 'What happens next: '),
       paragraph(t.restore, 'Restoring access: '),
       { type: 'paragraph', content: [{ type: 'text', text: `lapse finding ids: ${t.finding_ids.join(', ')}`, marks: [{ type: 'subsup', attrs: { type: 'sub' } }] }] },

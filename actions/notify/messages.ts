@@ -131,7 +131,7 @@ function decisionLine(i: Item): Line {
   return i.ticket?.fingerprint ? { text: `${line.text} (ticket \`${i.ticket.fingerprint}\`)` } : line;
 }
 
-/** One grant: where, what, and the evidence (who holds it, for a manager). */
+/** One grant: where, what (its label, with the id as code beside it), and the evidence (who holds it, for a manager). */
 function grantLine(f: Finding, withHolder: boolean): Line {
   const who = withHolder ? `${plain(f.email ?? f.person ?? f.principal)}${f.team ? ` (team ${plain(f.team)})` : ''}: ` : '';
   const account = f.email && f.principal.toLowerCase() === f.email.toLowerCase() ? '' : ` as \`${plain(f.principal)}\``;
@@ -144,7 +144,8 @@ function grantLine(f: Finding, withHolder: boolean): Line {
     : f.last_used
       ? `last used ${f.last_used} (${plural(f.days_unused ?? 0, 'day')} ago); time-to-live ${plural(f.ttl_days, 'day')}`
       : `never used${f.granted_at ? ` since it was granted on ${f.granted_at}` : ''}; time-to-live ${plural(f.ttl_days, 'day')}`;
-  return { text: `${who}${plain(f.system)} \`${plain(f.permission)}\`${account}: ${evidence}` };
+  const what = f.label ? `${plain(f.label)} (\`${plain(f.permission)}\`)` : `\`${plain(f.permission)}\``;
+  return { text: `${who}${plain(f.system)} ${what}${account}: ${evidence}` };
 }
 
 /** How a revoked grant comes back: who to ask, and the exact command they run (core/restore.ts). */

@@ -102,6 +102,7 @@ function entry(f: Finding, run_id: string): RevocationEntry {
     finding_id: f.finding_id,
     run_id,
     confidence: f.confidence,
+    label: f.label,
   });
 }
 

@@ -23,6 +23,7 @@ export function ticketMarkdown(t: Ticket): string {
     ...rows,
     '',
     ...(shown.more ? [shown.more, ''] : []),
+    ...(t.about ? [`**About the system:** ${t.about}`, ''] : []),
     `**What happens next:** ${t.next}`,
     '',
     `**Restoring access:** ${t.restore}`,

@@ -4,7 +4,7 @@ import { siteSlug, sitePath, siteUrl } from '../../core/site.js';
 import { lapseOf, type GrantRow } from './lapse.js';
 
 const grant = (more: Partial<GrantRow>): GrantRow => ({
-  person: 'ann', system: 'app', principal: 'ann@corp.example', permission: 'deploy', via: null, granted_at: '2025-01-01',
+  person: 'ann', system: 'app', principal: 'ann@corp.example', permission: 'deploy', label: null, via: null, granted_at: '2025-01-01',
   last_used: '2026-06-20', days_unused: 10, ttl_days: 90, emergency_only: false, protected: false, exemption_text: null,
   kind: null, excluded_by: null, status: null, decision: null, first_flagged: null, revocable_from: null, score: null, exempt_reason: null,
   ...more,

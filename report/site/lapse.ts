@@ -7,6 +7,8 @@ export interface GrantRow {
   system: string;
   principal: string;
   permission: string;
+  /** The permission's display name from the grants snapshot, if any. */
+  label: string | null;
   via: string | null;
   granted_at: Day | null;
   last_used: Day | null;

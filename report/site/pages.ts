@@ -1,5 +1,6 @@
 import { sitePath, type SitePage } from '../../core/site.js';
 import { restoreCommand } from '../../core/restore.js';
+import { labelled } from '../../core/labels.js';
 import { stackedBars, type Series } from '../charts.js';
 import { fmt, html, table, type Cell, type Html } from '../html.js';
 import { kpi, page, section } from '../page.js';
@@ -121,7 +122,7 @@ function held(d: SiteData, grants: SiteGrant[]): Html {
           count(s, (g) => lapsesBy(g, d.soon_until)), count(s, (g) => g.lapses_on !== null && !lapsesBy(g, d.soon_until)),
           count(s, (g) => g.state === 'awaiting_decision'), count(s, (g) => g.lapses_on === null && g.state !== 'awaiting_decision')] })) })
     : '';
-  const rows = grants.map((g): Cell[] => [g.system, g.permission, g.principal, g.last_used ?? 'never', g.ttl_days, lapseCell(g, d.as_of),
+  const rows = grants.map((g): Cell[] => [g.system, labelled(g.permission, g.label), g.principal, g.last_used ?? 'never', g.ttl_days, lapseCell(g, d.as_of),
     g.kind ? kindName(g.kind) : null, g.note]);
   const data = table('Grants held', ['system', 'permission', 'account', 'last used', 'TTL days', 'lapses unless used', 'flagged as', 'what happens'], rows);
   return section({ id: 'holds', title: 'What you hold', lead: lapseLead(d), content: [chart, filtered('holds-table', 'filter grants', data, rows.length)] });
@@ -183,7 +184,7 @@ export function soonSection(x: Index, soon: SiteGrant[], people: SitePerson[] | 
         desc: `The ${top.length} people with the most grants that lapse by ${d.soon_until} unless used.`,
         series: [STATES.soon], rows: top.map(([p, n]) => ({ label: p, values: [n] })) })
     : '';
-  const rows = soon.map((g): Cell[] => [linkTo(depth, 'person', g.person), x.person.get(g.person)?.team ?? null, g.system, g.permission,
+  const rows = soon.map((g): Cell[] => [linkTo(depth, 'person', g.person), x.person.get(g.person)?.team ?? null, g.system, labelled(g.permission, g.label),
     g.last_used ?? 'never', lapseCell(g, d.as_of), g.note]);
   const data = table(`Grants that lapse by ${d.soon_until} unless used`, ['person', 'team', 'system', 'permission', 'last used', 'lapses', 'why'], rows);
   const scope = people ? `${fmt(people.length)} people` : 'the company';
@@ -192,7 +193,7 @@ export function soonSection(x: Index, soon: SiteGrant[], people: SitePerson[] | 
 }
 
 function decisionSection(decisions: SiteGrant[], depth: number): Html {
-  const rows = decisions.map((g): Cell[] => [linkTo(depth, 'person', g.person), g.system, g.permission, g.granted_at, g.score, g.first_flagged]);
+  const rows = decisions.map((g): Cell[] => [linkTo(depth, 'person', g.person), g.system, labelled(g.permission, g.label), g.granted_at, g.score, g.first_flagged]);
   return section({ id: 'decisions', title: 'Awaiting a decision',
     lead: 'Access few people on the team hold: the manager keeps it or has it revoked, on the ticket lapse opened for it.',
     content: [table('Unusual grants awaiting the manager', ['person', 'system', 'permission', 'granted', 'cold-start score', 'flagged since'], rows)] });
