@@ -71,7 +71,9 @@ describe('glob and team-scoped permission rules from the CLI', () => {
 
     const dan = (JSON.parse(explain(dir, 'dan').out) as { grants: { permission: string; rule: string | null; ttl_days: number }[] }).grants;
     expect(dan.find((e) => e.permission === 'repo/corp/secrets-prod')).toMatchObject({ rule: 'repo/corp/*', ttl_days: 200 });
-    const ann = lapse(['explain', 'ann', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir).out.replace(/\n {6}(?=\S)/g, ' ');
+    const text = lapse(['explain', 'ann', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir);
+    expect({ code: text.code, err: text.err }).toEqual({ code: 0, err: '' });
+    const ann = text.out.replace(/\n {6}(?=\S)/g, ' ');
     expect(ann).toMatch(/aws\/BreakGlassAdmin[^]*?matched rule "\*\/BreakGlass\*"; permission rule: break-glass: incidents only/);
   });
 
