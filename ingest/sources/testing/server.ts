@@ -1,23 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import { OpenAPIBackend, type Context, type Document } from 'openapi-backend';
+import type { Context, Document } from 'openapi-backend';
+import { checkReply, componentSchemas, registerOperations, validatingBackend, type Answer, type Reply } from '../../../test/openapi/server.js';
+
+export type { Reply } from '../../../test/openapi/server.js';
 
 /**
  * An HTTP server on 127.0.0.1 for tests that puts a vendor's OpenAPI description (a vendored subset,
- * see vendor.ts) between the client and a stub: every request is routed and validated by
- * openapi-backend before the stub sees it, and every answer is validated against the same description
- * before it goes back (as actions/jira/testing/server.ts does for Jira). Anything that does not conform
- * is a violation; tests assert there are none.
+ * see vendor.ts) between the client and a stub, with the shared pieces of test/openapi/server.ts: every
+ * request is routed and validated by openapi-backend before the stub sees it, and every answer is
+ * validated against the same description before it goes back. Anything that does not conform is a
+ * violation; tests assert there are none. Its own server, for the endpoints outside the description.
  */
-
-export interface Reply {
-  status: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-}
 
 export interface StubRequest {
   op: string;
@@ -42,10 +37,6 @@ export interface ApiServer {
 /** Statuses any endpoint can answer with (credentials refused, rate limits, outages), documented or not. */
 const INFRASTRUCTURE = new Set([401, 403, 429, 500, 502, 503, 504]);
 
-// ajv-formats is CommonJS with `exports.default`.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
-
-/** `errorSchema`: the component an undocumented 429/5xx body must match (Okta `Error`, GitHub `basic-error`). */
 /**
  * An endpoint the description does not cover (Okta's OAuth token endpoint is in its OAuth description,
  * not the management one): answered before routing when it returns a reply.
@@ -56,35 +47,10 @@ export async function startApiServer(spec: URL, stub: Stub, errorSchema: string,
   const definition = JSON.parse(readFileSync(spec, 'utf8')) as Document;
   const violations: string[] = [];
   const requests: StubRequest[] = [];
-  const components = new Ajv({ strict: false, allErrors: true, ownProperties: true, logger: false });
-  addFormats(components);
-  components.addSchema({ ...(definition as object), $id: 'api.json' });
-  const errorBody: ValidateFunction = components.getSchema(`api.json#/components/schemas/${errorSchema}`)!;
-
-  const api = new OpenAPIBackend({
-    definition: structuredClone(definition),
-    quick: true,
-    validate: true,
-    coerceTypes: true,
-    ajvOpts: { ownProperties: true, strict: false, logger: false },
-    customizeAjv: (ajv) => addFormats(ajv as unknown as Ajv) as unknown as typeof ajv,
-  });
-  const check = (c: Context, reply: Reply): Reply => {
-    const body = reply.body === undefined ? undefined : (JSON.parse(JSON.stringify(reply.body)) as unknown);
-    const op = c.operation.operationId!;
-    const where = `${op} → ${reply.status}`;
-    const declared = Object.keys(c.operation.responses ?? {});
-    if (!declared.includes(String(reply.status)) && !declared.includes('default')) {
-      if (!INFRASTRUCTURE.has(reply.status)) violations.push(`${where}: not a documented response`);
-      else if (!errorBody(body)) violations.push(`${where}: body is not a ${errorSchema}`);
-      return { ...reply, body };
-    }
-    const result = api.validateResponse(body, c.operation, reply.status);
-    for (const e of result.errors ?? []) violations.push(`${where}: ${e.instancePath || '/'} ${e.message ?? ''}`);
-    return { ...reply, body };
-  };
+  const errorBody = componentSchemas(definition, { logger: false })(errorSchema);
+  const api = validatingBackend(definition, { ownProperties: true, strict: false, logger: false });
   let base = '';
-  const answer = (c: Context): Reply | 'hang' => {
+  const answer = (c: Context): Answer => {
     const req: StubRequest = {
       op: c.operation.operationId!,
       params: c.request.params as Record<string, string>,
@@ -94,20 +60,9 @@ export async function startApiServer(spec: URL, stub: Stub, errorSchema: string,
     };
     requests.push(req);
     const reply = stub(req);
-    return reply === 'hang' ? reply : check(c, reply);
+    return reply === 'hang' ? reply : checkReply(api, c, reply, { infrastructure: INFRASTRUCTURE, errorBody, errorName: errorSchema }, violations).reply;
   };
-  api.register({
-    ...Object.fromEntries(operationIds(definition).map((id) => [id, answer])),
-    validationFail: (c: Context) => {
-      const msgs = (c.validation.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`);
-      violations.push(`${c.operation.operationId} request: ${msgs.join('; ')}`);
-      return { status: 400, body: { message: msgs.join('; ') } } satisfies Reply;
-    },
-    notFound: (c: Context) => {
-      violations.push(`${c.request.method.toUpperCase()} ${c.request.path}: not an operation of the vendored description`);
-      return { status: 404, body: { message: 'not found' } } satisfies Reply;
-    },
-  });
+  registerOperations(api, definition, answer, violations, (messages) => ({ message: messages.join('; ') }));
   await api.init();
 
   const hanging = new Set<ServerResponse>();
@@ -156,10 +111,4 @@ function queryString(c: Context): string {
   for (const [k, v] of Object.entries(c.request.query as Record<string, unknown>)) q.set(k, String(v));
   const s = q.toString();
   return s ? `?${s}` : '';
-}
-
-function operationIds(spec: Document): string[] {
-  return Object.values(spec.paths ?? {}).flatMap((item) =>
-    Object.values(item ?? {}).flatMap((op) => (op && typeof op === 'object' && 'operationId' in op ? [String(op.operationId)] : [])),
-  );
 }
