@@ -36,17 +36,14 @@ export const GITHUB_OPERATIONS = [
   'POST /app/installations/{installation_id}/access_tokens', // apps/create-installation-access-token
 ] as const;
 
+const githubVersion = () => (JSON.parse(readFileSync('node_modules/@octokit/openapi/package.json', 'utf8')) as { version: string }).version;
+
+/** The subsets, as the vendoring below and the test that they are current make them. */
+export const oktaSubset = (whole: Obj, sha256: string) => subsetSpec(whole, OKTA_OPERATIONS, { source: OKTA_SOURCE, sha256 });
+export const githubSubset = (whole: Obj, sha256: string) =>
+  subsetSpec(whole, GITHUB_OPERATIONS, { source: `@octokit/openapi@${githubVersion()} generated/ghec.json (github/rest-api-description)`, sha256 });
+
 if (process.argv[1]?.endsWith('sources/testing/vendor.js')) {
-  vendor(
-    '../shared/contracts/okta/management-oneOfInheritance-noExamples.yaml',
-    'connectors/okta_system_log/openapi/okta.subset.json',
-    (whole, sha256) => subsetSpec(whole, OKTA_OPERATIONS, { source: OKTA_SOURCE, sha256 }),
-    (t) => parseYaml(t) as Obj,
-  );
-  const version = (JSON.parse(readFileSync('node_modules/@octokit/openapi/package.json', 'utf8')) as { version: string }).version;
-  vendor(
-    'node_modules/@octokit/openapi/generated/ghec.json',
-    'connectors/github_audit/openapi/github.subset.json',
-    (whole, sha256) => subsetSpec(whole, GITHUB_OPERATIONS, { source: `@octokit/openapi@${version} generated/ghec.json (github/rest-api-description)`, sha256 }),
-  );
+  vendor('../shared/contracts/okta/management-oneOfInheritance-noExamples.yaml', 'connectors/okta_system_log/openapi/okta.subset.json', oktaSubset, (t) => parseYaml(t) as Obj);
+  vendor('node_modules/@octokit/openapi/generated/ghec.json', 'connectors/github_audit/openapi/github.subset.json', githubSubset);
 }
