@@ -3,11 +3,12 @@
 -- ten million grants, every extra column is memory; descriptive columns are joined for findings only.
 -- Inputs: lapse_grants, lapse_people, lapse_last_use, lapse_sources (aggregate/load.sql); lapse_resolve
 --         (detect/resolve.sql); lapse_person_context (detect/people.sql: leave, on-call shifts, team moves);
---         lapse_grant_rules (detect/rules/: the permission rule matching each grant);
---         lapse_system_rules(system, ttl_days, max_lag_days), lapse_permission_rules(system, permission,
---         ttl_days, emergency_only, periodic), lapse_protected(value), lapse_exemptions(exemption_id, system,
---         permission, principal, person, owner, reason, until) — the ones active on the as-of day —
---         (detect/rules/config.ts); the macros lapse_finding_id and lapse_excluded_by (detect/rules/registry.ts).
+--         lapse_grant_rules(system, principal, permission, rule, ttl_days, emergency_only, periodic, on_call,
+--         description) (detect/rules/grants.sql: the winning permission rule per grant);
+--         lapse_system_rules(system, ttl_days, max_lag_days), lapse_protected(value), lapse_exemptions(exemption_id,
+--         system, permission (a name or glob), principal, person, team, owner, reason, until) — the ones active on
+--         the as-of day, team rows expanded to members by detect/rules/grants.sql — (detect/rules/config.ts);
+--         the macros lapse_finding_id and lapse_excluded_by (detect/rules/registry.ts).
 -- Parameters: $as_of (DATE), $default_ttl, $default_lag, $min_team_size (INTEGER), $anomaly_threshold
 --             (DOUBLE), $move_grace (INTEGER), $old_team_share, $new_team_share (DOUBLE), $min_holders (INTEGER).
 -- Output: lapse_eval, a view with one row per grant, over lapse_judged, lapse_baseline, lapse_team_moves and
@@ -66,17 +67,17 @@ FROM (
           c.leave, coalesce(c.on_leave, false) AS on_leave, c.from_team, c.moved_on,
           CASE WHEN pr.on_call THEN c.last_shift_end END AS shift_end,
           coalesce(pr.on_call AND c.in_rotation, false) AS in_rotation
-    FROM (SELECT *, lower(principal) AS native FROM lapse_grants) g
-    LEFT JOIN lapse_resolve r ON r.system = g.system AND r.native = g.native
-    LEFT JOIN lapse_people p ON p.id = r.person
-    LEFT JOIN lapse_use u ON u.system = g.system AND u.permission = g.permission
-      AND u.subject = coalesce(r.person, chr(1) || g.native)
-    LEFT JOIN (SELECT DISTINCT value FROM lapse_protected) x ON x.value = g.native
-    LEFT JOIN lapse_sources s ON s.system = g.system
-    LEFT JOIN lapse_system_rules sr ON sr.system = g.system
-    LEFT JOIN lapse_grant_rules pr ON pr.system = g.system AND pr.principal = g.principal AND pr.permission = g.permission
-    LEFT JOIN lapse_person_context c ON c.person = r.person
-    LEFT JOIN (SELECT system, min(first_seen) AS first_snapshot FROM lapse_grants GROUP BY system) fs ON fs.system = g.system
+        FROM (SELECT *, lower(principal) AS native FROM lapse_grants) g
+        LEFT JOIN lapse_resolve r ON r.system = g.system AND r.native = g.native
+        LEFT JOIN lapse_people p ON p.id = r.person
+        LEFT JOIN lapse_use u ON u.system = g.system AND u.permission = g.permission
+          AND u.subject = coalesce(r.person, chr(1) || g.native)
+        LEFT JOIN (SELECT DISTINCT value FROM lapse_protected) x ON x.value = g.native
+        LEFT JOIN lapse_sources s ON s.system = g.system
+        LEFT JOIN lapse_system_rules sr ON sr.system = g.system
+        LEFT JOIN lapse_grant_rules pr ON pr.system = g.system AND pr.principal = g.principal AND pr.permission = g.permission
+        LEFT JOIN lapse_person_context c ON c.person = r.person
+        LEFT JOIN (SELECT system, min(first_seen) AS first_snapshot FROM lapse_grants GROUP BY system) fs ON fs.system = g.system
       )
     )
   )

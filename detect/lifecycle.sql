@@ -35,7 +35,8 @@ cur AS (
       WHEN d.decision = 'revoke' THEN 'high'
       WHEN e.kind = 'never_used' AND e.unobserved THEN 'low'
       WHEN e.kind IN ('cold_start_anomaly', 'team_move') THEN 'medium'
-      WHEN e.kind = 'never_used' AND e.unobserved_holders IS NOT NULL THEN 'medium'
+      -- Several holders share the silence, fewer than the guard needs: the logs may miss it.
+      WHEN e.kind = 'never_used' AND e.unobserved_holders >= 2 THEN 'medium'
       ELSE 'high'
     END AS confidence,
     CASE
@@ -52,9 +53,11 @@ cur AS (
         'moved from team {} on {}: {}% of that team hold it, {}% of the new team; the new manager decides',
         e.from_team, e.moved_on, round(100 * e.old_team_share)::INTEGER, round(100 * e.new_team_share)::INTEGER)
       WHEN e.kind = 'terminated' THEN 'the person is terminated in the directory'
-      WHEN e.kind = 'never_used' AND e.unobserved_holders IS NOT NULL THEN format(
-        'none of the {} holders of this permission used it in the {} days observed: too few to tell unused from unlogged',
+      WHEN e.kind = 'never_used' AND e.unobserved_holders >= 2 THEN format(
+        'none of the {} holders of this permission used it in the {} days observed: it may be unlogged',
         e.unobserved_holders, e.observed_days)
+      WHEN e.kind = 'never_used' AND e.unobserved_holders IS NOT NULL THEN format(
+        'never used in {} days against a TTL of {}; nobody else holds it', e.days_unused, e.ttl_days)
       WHEN e.kind = 'never_used' THEN format(
         'never used in {} days against a TTL of {}, while others'' use of this permission is in the logs', e.days_unused, e.ttl_days)
       ELSE format('unused for {} days against a TTL of {}: its own use was in the logs before', e.days_unused, e.ttl_days)
