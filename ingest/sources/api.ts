@@ -91,7 +91,7 @@ export class ApiSource implements LogSource {
       this.failure = messageOf(err);
       this.ctx.log.error(
         { stage: 'ingest', system: this.system, source: this.name, field: this.options.field, error: this.failure },
-        `${this.options.field}: the ${this.name} API failed; this source stays at its last checkpoint until the next run`,
+        `${this.options.field}: the ${this.name} API failed; what was fetched before is kept, and the next run resumes from there`,
       );
       return undefined;
     }
@@ -126,7 +126,8 @@ export class ApiSource implements LogSource {
     for (const e of events) {
       const t = api.eventTime(e) ?? window.newest;
       const day = new Date(t).toISOString().slice(0, 10);
-      byDay.set(day, [...(byDay.get(day) ?? []), JSON.stringify(e)]);
+      const lines = byDay.get(day) ?? byDay.set(day, []).get(day)!;
+      lines.push(JSON.stringify(e));
     }
     const dir = await this.ctx.lake.scratch();
     const objects: SourceObject[] = [];
