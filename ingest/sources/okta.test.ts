@@ -242,12 +242,12 @@ describe('okta: grants source', () => {
     const { dir, ctx } = await setup(stub);
     const report = await ingest(ctx, '2026-06-05');
     expect(report.snapshots[0]).toMatchObject({ name: 'okta grants', rows: 2, quarantined: {} });
-    const rows = await ctx.db.all(`SELECT principal, permission, via FROM read_parquet($f) ORDER BY ALL`, {
+    const rows = await ctx.db.all(`SELECT principal, permission, via, label FROM read_parquet($f) ORDER BY ALL`, {
       f: join(dir, 'lake/grants/system=okta/day=2026-06-05/grants.parquet'),
     });
     expect(rows).toEqual([
-      { principal: 'ann@corp.example', permission: `app/${APP}`, via: 'direct' },
-      { principal: 'ben@corp.example', permission: `app/${APP}`, via: 'group:Engineering' },
+      { principal: 'ann@corp.example', permission: `app/${APP}`, via: 'direct', label: 'AWS IAM Identity Center' },
+      { principal: 'ben@corp.example', permission: `app/${APP}`, via: 'group:Engineering', label: 'AWS IAM Identity Center' },
     ]);
     // The records fetched are kept in the raw area, with each app's label.
     const raw = await ctx.db.all(`SELECT json_extract_string(json, '$.label') AS label FROM read_json_objects($f) LIMIT 1`, {
