@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { Db } from '../core/db.js';
@@ -120,6 +122,20 @@ describe('okta: connected through its API (built CLI)', () => {
       `ben@corp.example app/${WIKI} stale group:Everyone`,
       `cat@corp.example app/${WIKI} never_used group:Everyone`,
     ]);
+  }, 120_000);
+
+  test('--dry-run fetches and judges against a throw-away overlay: nothing is written', async () => {
+    const { dir } = await company();
+    // The first run's start in the config, as `backfill_from` (`lapse run` has no --backfill-from).
+    const yaml = join(dir, 'lapse.yaml');
+    await writeFile(yaml, (await readFile(yaml, 'utf8')).replace(/(logs: \[\{ okta: \{[^}]*)\}/, '$1, backfill_from: 2026-06-01 }'));
+    const run = await lapse(['run', '--config', 'lapse.yaml', '--as-of', '2026-06-07', '--dry-run'], dir);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/DRY RUN/);
+    expect(run.out).toMatch(/okta\s+\d+ files? \(0 already in the lake\): 145 records → 145 uses/);
+    expect(run.out).toMatch(/okta grants\s+4 rows/);
+    expect(existsSync(join(dir, 'lake'))).toBe(false);
   }, 120_000);
 
   test('killed mid-backfill, the re-run leaves the lake as one clean run does', async () => {
