@@ -97,16 +97,14 @@ candidates AS (
   -- An on-call holder in the rotation holds it for the rotation, not for the team.
   WHERE ttl_kind IS NULL AND (last_used IS NULL OR young) AND NOT in_rotation
 ),
-team_stats AS (
-  SELECT system, permission, team, count(*) AS holders, count_if(recent) AS users
-  FROM holders SEMI JOIN (SELECT DISTINCT system, permission, team FROM candidates) USING (system, permission, team)
-  GROUP BY ALL
-),
-org_stats AS (
-  SELECT system, permission, count(*) AS holders
+-- Holders per team and company-wide, in one pass, for the permissions a candidate holds.
+stats AS (
+  SELECT system, permission, team, grouping(team) AS whole, count(*) AS holders, count_if(recent) AS users
   FROM holders SEMI JOIN (SELECT DISTINCT system, permission FROM candidates) USING (system, permission)
-  GROUP BY ALL
+  GROUP BY GROUPING SETS ((system, permission, team), (system, permission))
 ),
+team_stats AS (SELECT system, permission, team, holders, users FROM stats WHERE whole = 0),
+org_stats AS (SELECT system, permission, holders FROM stats WHERE whole = 1),
 team_sizes AS (SELECT team, count(*) AS size FROM lapse_people WHERE status = 'active' GROUP BY team),
 org_size AS (SELECT count(*) AS size FROM lapse_people WHERE status = 'active')
 SELECT *, cold_score >= $anomaly_threshold AS anomalous FROM (

@@ -1,6 +1,6 @@
 -- Gives each finding its lifecycle against the previous run's findings file, which keeps every finding
 -- ever resolved, so a finding that comes back is known as `reappeared` however long it was gone.
--- Inputs: lapse_eval (evaluate.sql), lapse_people, lapse_grants (for each finding's display label), lapse_prev (the previous run's findings file, same columns as the
+-- Inputs: lapse_eval (evaluate.sql), lapse_people, lapse_grants (each permission's display label), lapse_prev (the previous run's findings file, same columns as the
 --         output), lapse_decisions(finding_id, decision) (the newest decision per finding), lapse_rules(id,
 --         exempts, reason) (detect/rules/registry.ts).
 -- Parameters: $as_of (DATE), $grace_days (INTEGER), $anomaly_threshold (DOUBLE, for the reason's text),
@@ -16,6 +16,9 @@ WITH managers AS (
   FROM lapse_people p
   LEFT JOIN lapse_people by_id ON by_id.id = p.manager
   LEFT JOIN lapse_people by_email ON lower(by_email.email) = lower(p.manager)
+),
+labels AS (
+  SELECT system, permission, min(label) AS label FROM lapse_grants WHERE label IS NOT NULL GROUP BY system, permission
 ),
 cur AS (
   SELECT
@@ -56,20 +59,18 @@ cur AS (
       WHEN e.kind = 'never_used' AND e.unobserved_holders >= 2 THEN format(
         'none of the {} holders of this permission used it in the {} days observed: it may be unlogged',
         e.unobserved_holders, e.observed_days)
-      WHEN e.kind = 'never_used' AND e.unobserved_holders IS NOT NULL THEN format(
-        'never used in {} days against a TTL of {}; nobody else holds it', e.days_unused, e.ttl_days)
-      WHEN e.kind = 'never_used' THEN format(
-        'never used in {} days against a TTL of {}, while others'' use of this permission is in the logs', e.days_unused, e.ttl_days)
-      ELSE format('unused for {} days against a TTL of {}: its own use was in the logs before', e.days_unused, e.ttl_days)
+      WHEN e.kind = 'never_used' AND e.unobserved_holders IS NOT NULL THEN 'never used, and nobody else holds it'
+      WHEN e.kind = 'never_used' THEN 'never used, while others'' use of this permission is in the logs'
+      ELSE 'not used since a use the logs recorded'
     END AS confidence_reason,
     CASE WHEN e.kind = 'team_move' THEN {
       'from_team': e.from_team, 'moved_on': e.moved_on,
       'old_team_share': round(e.old_team_share, 4), 'new_team_share': round(e.new_team_share, 4)} END AS move,
     e.leave_days,
-    -- Descriptive, so joined for findings only (lapse_eval stays narrow); one grants row per grant.
-    g.label
+    -- A permission's display name: joined for findings only (lapse_eval stays narrow), from one row per permission.
+    l.label
   FROM lapse_eval e
-  LEFT JOIN lapse_grants g ON g.system = e.system AND g.principal = e.principal AND g.permission = e.permission
+  LEFT JOIN labels l ON l.system = e.system AND l.permission = e.permission
   LEFT JOIN lapse_rules r ON r.id = e.excluded_by
   LEFT JOIN managers m ON m.id = e.person
   LEFT JOIN lapse_decisions d USING (finding_id)
