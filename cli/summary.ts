@@ -26,6 +26,7 @@ export function ingestSummary(r: IngestReport): string[] {
       `  ${pad(l.system, 11)}${plural(l.files, 'file')} (${n(l.already_ingested)} already in the lake): ${plural(l.records, 'record')} → ` +
         `${plural(l.uses, 'use')}; skipped ${n(sum(l.skipped))}${reasons(l.skipped)}; quarantined ${n(sum(l.quarantined))}${reasons(l.quarantined)}`,
     );
+    for (const f of l.failed) lines.push(`  ${pad(l.system, 11)}source failed (what it fetched is kept; the next run resumes): ${f}`);
   }
   for (const s of r.snapshots) {
     const q = sum(s.quarantined);

@@ -3,7 +3,7 @@ import type { StageContext } from '../core/context.js';
 import { connectorById, type Connector } from '../connectors/index.js';
 import { ingestBatch } from './batch.js';
 import { Known } from './ledger.js';
-import { logSources, type Batch } from './sources/index.js';
+import { logSources, type Batch, type LogSource } from './sources/index.js';
 
 export interface LogsReport {
   system: string;
@@ -16,6 +16,8 @@ export interface LogsReport {
   skipped: Record<string, number>;
   quarantined: Record<string, number>;
   newest_event: string | null;
+  /** Sources that failed this run (an API outage, a revoked token), each with its error. */
+  failed: string[];
 }
 
 /**
@@ -26,6 +28,7 @@ export async function ingestLogs(ctx: StageContext, system: string, sys: SystemC
   const connector = connectorById(sys.connector);
   const report: LogsReport = {
     system, files: 0, already_ingested: 0, records: 0, uses: 0, summaries: 0, skipped: {}, quarantined: {}, newest_event: null,
+    failed: [],
   };
   const commit = { ctx, system, sys, connector, report };
   for (const source of logSources(ctx, system, sys)) {
@@ -34,6 +37,8 @@ export async function ingestLogs(ctx: StageContext, system: string, sys: SystemC
     for await (const batch of source.batches(known)) await commitBatch(commit, known, batch);
     report.files += source.counts.files;
     report.already_ingested += source.counts.already_ingested;
+    const { failure } = source as LogSource;
+    if (failure) report.failed.push(failure);
   }
   ctx.log.info({ stage: 'ingest', ...report }, 'logs ingested');
   return report;

@@ -172,6 +172,7 @@ describe('okta: connected through its API (built CLI)', () => {
     const ingest = await lapse(['ingest', '--config', 'lapse.yaml', '--backfill-from', '2026-06-01', '--as-of', '2026-06-07'], dir);
     expect(ingest.code).toBe(0);
     expect(ingest.err).toMatch(/systems\.okta\.logs\[0\]\.okta: the okta API failed/);
+    expect(ingest.out).toMatch(/okta\s+source failed \(what it fetched is kept; the next run resumes\): .*403/);
     stub.denied.add('listApplications');
     const again = await lapse(['ingest', '--config', 'lapse.yaml', '--as-of', '2026-06-08'], dir);
     expect(again.code).toBe(0);

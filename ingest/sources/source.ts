@@ -11,6 +11,8 @@ export interface LogSource {
   batches(known: Known): AsyncGenerator<Batch>;
   /** Objects the source named, and those skipped because the lake held them; final once the batches end. */
   readonly counts: SourceCounts;
+  /** Why the source stopped early this run (an API that failed); what it fetched before is committed. */
+  readonly failure?: string | undefined;
 }
 
 export interface SourceCounts {
