@@ -27,6 +27,11 @@ export const layout = {
   findingsOf: (asOf: Day) => `findings/as_of=${asOf}/findings.parquet`,
   runs: 'runs/',
   runOf: (asOf: Day) => `runs/as_of=${asOf}/run.json`,
+  /** What an API source fetched, as the vendor sent it, by day; its checkpoints and grants reads beside it. */
+  raw: (system: string, source: string) => `raw/system=${system}/source=${source}/`,
+  rawPage: (system: string, source: string, day: Day, hex: string) => `raw/system=${system}/source=${source}/day=${day}/${hex}.jsonl.gz`,
+  rawGrants: (system: string, source: string, day: Day) => `raw/system=${system}/source=${source}/grants/day=${day}/grants.jsonl.gz`,
+  rawCheckpoints: (system: string, source: string) => `raw/system=${system}/source=${source}/checkpoints/`,
 } as const;
 
 /** Reads `name=value` out of a Hive-style key: `partition('usage_daily/system=aws/…', 'system')`. */

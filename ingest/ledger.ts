@@ -95,8 +95,8 @@ export interface Checkpoint {
 }
 
 /** Checkpoint keys sort by their newest event time (epoch ms, zero-padded), then the batch's hash. */
-export const checkpointKey = (prefix: string, cp: Checkpoint) =>
-  `${prefix}checkpoints/${String(Date.parse(cp.newest)).padStart(15, '0')}-${shortId('c', ...cp.objects)}.json`;
+export const checkpointKey = (system: string, source: string, cp: Checkpoint) =>
+  `${layout.rawCheckpoints(system, source)}${String(Date.parse(cp.newest)).padStart(15, '0')}-${shortId('c', ...cp.objects)}.json`;
 
 /** A checkpoint counts once every raw object its batch wrote is in the ledger. */
 export const isCommitted = (cp: Checkpoint, known: Known) => cp.objects.every((id) => known.has(id));

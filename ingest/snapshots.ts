@@ -11,7 +11,6 @@ import { layout, partition } from '../core/layout.js';
 import { connectorById, formatOf, stageRecords } from '../connectors/index.js';
 import { openGithubGrants } from '../connectors/github_audit/api.js';
 import { openOktaGrants } from '../connectors/okta_system_log/api.js';
-import { rawPrefix } from './sources/api.js';
 
 const GRANTS_SQL = sqlFile(import.meta.url, 'grants.sql');
 const DIRECTORY_SQL = sqlFile(import.meta.url, 'directory.sql');
@@ -93,7 +92,7 @@ async function apiGrants(ctx: StageContext, system: string, sys: SystemConfig, d
   await writeFile(file, text);
   const gz = `${file}.gz`;
   await writeFile(gz, gzipSync(text));
-  await ctx.lake.putFile(`${rawPrefix(system, source.name)}grants/day=${day}/grants.jsonl.gz`, gz);
+  await ctx.lake.putFile(layout.rawGrants(system, source.name, day), gz);
   return grantsFrom(ctx, system, sys, day, file, 'native');
 }
 

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { StageContext } from '../../core/context.js';
+import { layout } from '../../core/layout.js';
 import { addDays, today } from '../../core/days.js';
 import { messageOf } from '../../core/errors.js';
 import { sha256 } from '../../core/hash.js';
@@ -10,8 +11,6 @@ import { checkpointKey, isCommitted, type Checkpoint, type Known } from '../ledg
 import { batchOf, MAX_BATCH_BYTES, type Batch, type LogSource, type SourceCounts, type SourceObject } from './source.js';
 
 /** The lake's raw area: what API sources fetched, as compressed JSON Lines, partitioned by day. */
-export const rawPrefix = (system: string, source: string) => `raw/system=${system}/source=${source}/`;
-const rawKey = (prefix: string, day: string, hex: string) => `${prefix}day=${day}/${hex}.jsonl.gz`;
 
 /** Pages (or events) gathered into one ingest batch, and one checkpoint. */
 const BATCH_PAGES = 10;
@@ -48,7 +47,7 @@ export class ApiSource implements LogSource {
     private readonly open: () => Promise<LogApi>,
     private readonly options: ApiSourceOptions,
   ) {
-    this.prefix = rawPrefix(system, name);
+    this.prefix = layout.raw(system, name);
   }
 
   async *batches(known: Known): AsyncGenerator<Batch> {
@@ -110,7 +109,7 @@ export class ApiSource implements LogSource {
     const raw = keys.filter((k) => k.startsWith(`${this.prefix}day=`) && k.endsWith('.jsonl.gz') && !known.has(`sha256:${k.slice(k.lastIndexOf('/') + 1, -'.jsonl.gz'.length)}`));
     let start: Checkpoint | undefined;
     const drop: string[] = [];
-    for (const k of keys.filter((k) => k.startsWith(`${this.prefix}checkpoints/`)).sort().reverse()) {
+    for (const k of keys.filter((k) => k.startsWith(layout.rawCheckpoints(this.system, this.name))).sort().reverse()) {
       const cp = start ? undefined : (JSON.parse((await this.ctx.lake.readText(k)) ?? '{"objects":[null]}') as Checkpoint);
       if (cp && isCommitted(cp, known)) start = cp;
       else drop.push(k);
@@ -135,7 +134,7 @@ export class ApiSource implements LogSource {
       for (const chunk of chunks(lines)) objects.push(await this.writeRaw(dir, day, chunk));
     }
     const cp: Checkpoint = { source: this.name, cursor, newest: new Date(window.newest).toISOString(), recent: window.ids(), objects: objects.map((o) => o.object_id) };
-    await this.ctx.lake.writeText(checkpointKey(this.prefix, cp), `${JSON.stringify(cp)}\n`);
+    await this.ctx.lake.writeText(checkpointKey(this.system, this.name, cp), `${JSON.stringify(cp)}\n`);
     this.counts.files += objects.length;
     this.counts.already_ingested += objects.filter((o) => known.has(o.object_id)).length;
     return batchOf(objects);
@@ -144,7 +143,7 @@ export class ApiSource implements LogSource {
   private async writeRaw(dir: string, day: string, lines: string[]): Promise<SourceObject> {
     const gz = gzipSync(`${lines.join('\n')}\n`);
     const hex = sha256(gz);
-    const key = rawKey(this.prefix, day, hex);
+    const key = layout.rawPage(this.system, this.name, day, hex);
     const path = join(dir, `${day}-${hex}.jsonl.gz`);
     // The lake takes its copy by moving it; the connector reads the other.
     await writeFile(`${path}.lake`, gz);
