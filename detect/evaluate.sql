@@ -24,8 +24,9 @@ GROUP BY ALL;
 CREATE OR REPLACE TEMP TABLE lapse_judged AS
 SELECT system, principal, permission, granted_at, grant_day, via, person, team, last_used, ttl_days, emergency_only,
   protected, silent, observed_days, on_leave, leave_days, in_rotation, from_team, moved_on, days_unused,
-  -- Young enough to be judged by its peers (cold start): granted within its TTL, or on a system observed for less.
-  coalesce(grant_day > $as_of::DATE - ttl_days, false) OR observed_days <= ttl_days AS young,
+  -- Young enough to be judged by its peers (cold start): granted within its TTL, or of unknown age on a
+  -- system observed for less (a grant known to be old is judged by its use, even on a young system).
+  CASE WHEN grant_day IS NULL THEN observed_days <= ttl_days ELSE grant_day > $as_of::DATE - ttl_days END AS young,
   CASE
     WHEN status = 'terminated' THEN 'terminated'
     -- An on-call permission is kept while its holder is in the rotation.

@@ -32,6 +32,19 @@ describe('cold start: every new grant, used or not', () => {
   });
 });
 
+describe('cold start on a system observed for less than the TTL', () => {
+  test.each([
+    { name: 'a used grant known to be old is judged by its use', granted: '2025-01-01', kind: undefined },
+    { name: 'a used grant of unknown age is judged by its peers', granted: undefined, kind: 'cold_start_anomaly' },
+  ])('$name', async ({ granted, kind }) => {
+    const ctx = await world({
+      firstLogDay: '2026-06-01', uses: [use('2026-06-20', 'prod-db')],
+      grants: [{ principal: ann, permission: 'prod-db', ...(granted && { granted_at: granted }) }],
+    });
+    expect(one(await run(ctx), ann, 'prod-db')?.kind).toBe(kind);
+  });
+});
+
 describe('unobserved permission: nobody uses it, the logs are healthy', () => {
   test.each([
     { name: 'five holders, no use: held, confidence low', holders: ['boss', 'ann', 'ben', 'dan', 'eve'], excluded: 'unobserved_permission', confidence: 'low', revocable: null },
