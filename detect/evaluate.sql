@@ -5,7 +5,7 @@
 --         (detect/resolve.sql); lapse_person_context (detect/people.sql: leave, on-call shifts, team moves);
 --         lapse_grant_rules(system, principal, permission, rule, ttl_days, emergency_only, periodic, on_call,
 --         description) (detect/rules/grants.sql: the winning permission rule per grant);
---         lapse_system_rules(system, ttl_days, max_lag_days), lapse_protected(value), lapse_exemptions(exemption_id,
+--         lapse_system_rules(system, ttl_days, max_lag_days, unobserved_via), lapse_protected(value), lapse_exemptions(exemption_id,
 --         system, permission (a name or glob), principal, person, team, owner, reason, until) — the ones active on
 --         the as-of day, team rows expanded to members by detect/rules/grants.sql — (detect/rules/config.ts);
 --         the macros lapse_finding_id and lapse_excluded_by (detect/rules/registry.ts).
@@ -24,6 +24,7 @@ GROUP BY ALL;
 CREATE OR REPLACE TEMP TABLE lapse_judged AS
 SELECT system, principal, permission, granted_at, grant_day, via, person, team, last_used, ttl_days, emergency_only,
   protected, silent, observed_days, on_leave, leave_days, in_rotation, from_team, moved_on, days_unused,
+  unobserved_via_match,
   -- Young enough to be judged by its peers (cold start): granted within its TTL, or of unknown age on a
   -- system observed for less (a grant known to be old is judged by its use, even on a young system).
   CASE WHEN grant_day IS NULL THEN observed_days <= ttl_days ELSE grant_day > $as_of::DATE - ttl_days END AS young,
@@ -63,6 +64,10 @@ FROM (
           coalesce(pr.ttl_days, sr.ttl_days, $default_ttl) AS ttl_days,
           coalesce(pr.emergency_only, false) AS emergency_only,
           coalesce(sr.max_lag_days, $default_lag) AS max_lag_days,
+          -- A grant the system's logs cannot show in use (an Azure Reader role: the activity log has no reads).
+          -- CASE, so that only such systems' grants pay for the (per-row) pattern.
+          CASE WHEN sr.unobserved_via IS NOT NULL AND g.via IS NOT NULL THEN regexp_full_match(g.via, sr.unobserved_via)
+               ELSE false END AS unobserved_via_match,
           x.value IS NOT NULL OR lower(p.email) IN (SELECT value FROM lapse_protected)
             OR lower(p.id) IN (SELECT value FROM lapse_protected) AS protected,
           c.leave, coalesce(c.on_leave, false) AS on_leave, c.from_team, c.moved_on,
@@ -201,7 +206,8 @@ SELECT f.*,
     emergency_only := f.emergency_only,
     on_leave := f.on_leave,
     source_freshness := f.silent,
-    observation_window := f.kind = 'never_used' AND f.observed_days <= f.ttl_days,
+    observation_window := (f.kind = 'never_used' AND f.observed_days <= f.ttl_days)
+      OR (f.unobserved_via_match AND f.kind IN ('stale', 'never_used')),
     unobserved_permission := f.kind = 'never_used' AND f.unobserved
   ) AS excluded_by
 FROM flagged f

@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import { connectors } from '../connectors/index.js';
 import type { Config } from '../core/config.js';
 import { UsageError } from '../core/errors.js';
 import { layout } from '../core/layout.js';
@@ -35,7 +36,7 @@ export function guardEntries(config: Config, counts: FindingCount[], sources: So
         system: s.system,
         guard: 'observation_window',
         held: early,
-        detail: `logs cover ${plural(s.observed_days, 'day')}, not more than the TTL: never-used grants cannot be judged yet`,
+        detail: observationDetail(config, s),
       });
     }
     const unobserved = count((c) => c.excluded_by === 'unobserved_permission');
@@ -60,6 +61,18 @@ export function guardEntries(config: Config, counts: FindingCount[], sources: So
     }
   }
   return out;
+}
+
+/**
+ * Why the observation window holds a system's grants: its logs are too short yet, or (for a connector whose
+ * logs cannot show some grants in use, `unobserved`) those grants can never be judged by their use.
+ */
+function observationDetail(config: Config, s: SourceEntry): string {
+  const short = `logs cover ${plural(s.observed_days, 'day')}, not more than the TTL: never-used grants cannot be judged yet`;
+  const id = config.systems[s.system]?.connector;
+  const why = id === undefined ? undefined : connectors.get(id)?.unobserved?.why;
+  if (why === undefined) return short;
+  return `${why}, so such grants are never judged unused; and while logs cover no more than the TTL (${plural(s.observed_days, 'day')} so far), never-used grants cannot be judged yet`;
 }
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;

@@ -6,9 +6,11 @@ import { LapseError } from '../../core/errors.js';
 import { latestDecisions } from '../../core/decisions.js';
 import { activeOn, listExemptions } from '../../core/exemptions.js';
 import type { StageContext } from '../../core/context.js';
+import { connectorById } from '../../connectors/index.js';
 
 /**
- * Loads what evaluate.sql and lifecycle.sql join besides the lake's usage: the config's TTLs and
+ * Loads what evaluate.sql and lifecycle.sql join besides the lake's usage: the config's TTLs (and per
+ * system the grants its connector says its logs cannot show in use) and
  * permission rules (matched to grants by match.ts), protected principals, the exemptions active on the
  * as-of day, and the newest decision per finding.
  */
@@ -17,8 +19,12 @@ export async function loadRules({ db, config, lake }: StageContext, asOf: Day): 
   await loadTable(
     db,
     'lapse_system_rules',
-    { system: 'VARCHAR', ttl_days: 'INTEGER', max_lag_days: 'INTEGER' },
-    systems.map(([system, s]) => ({ system, ttl_days: s.ttl_days ?? null, max_lag_days: s.max_source_lag_days ?? null })),
+    { system: 'VARCHAR', ttl_days: 'INTEGER', max_lag_days: 'INTEGER', unobserved_via: 'VARCHAR' },
+    systems.map(([system, s]) => ({
+      system, ttl_days: s.ttl_days ?? null, max_lag_days: s.max_source_lag_days ?? null,
+      // Grants the system's logs cannot show in use (connectors/_shared/define.ts `unobserved`).
+      unobserved_via: connectorById(s.connector).unobserved?.via ?? null,
+    })),
   );
   await loadPermissionRules(db, config);
   await loadTable(db, 'lapse_protected', { value: 'VARCHAR' }, protectedValues(config));
