@@ -405,6 +405,12 @@ export function configSchema<S extends z.ZodType, A extends z.ZodType>(system: S
     revocations: Revocations.optional().describe(
       'Revocation lists: where the revocation_list action writes them (required with that action), lapse restore writes restore requests and lapse revoker reads both.',
     ),
+    site: z
+      .strictObject({
+        url: z.url({ protocol: /^https?$/ }).describe('The base URL the site is served from, e.g. https://lapse.corp.example/.'),
+      })
+      .optional()
+      .describe('Where the expiring-access site (lapse report --site) is served: tickets and notices link to each person\'s page.'),
     engine: Engine.default({}).describe('Resources for the DuckDB engine (size the container to match).'),
     aws: Aws.default({ endpoints: {}, max_attempts: 5 }).describe('AWS access for s3:// and sqs:// locations; credentials come from the default chain.'),
   }).superRefine((c, ctx) => {

@@ -46,6 +46,7 @@ beforeAll(async () => {
       'directory: { path: people.csv, history: history, leave: leave.csv, on_call: [oncall.csv] }',
       'guards: { max_revoke_fraction: 1 }',
       'actions: [{ type: ticket_preview, dir: ./tickets }]',
+      'site: { url: "https://lapse.corp.example/" }',
     ).replace('directory: { path: people.csv }\n', ''),
   });
   const run = lapse(['run', '--config', 'lapse.yaml', '--as-of', AS_OF], dir);
@@ -83,8 +84,13 @@ describe('people-aware detection from the CLI', () => {
     expect(texts.find((t) => t.startsWith('# lapse tickets'))).toMatch(/Confirm access kept from an old team: dan@corp\.example on app/);
   });
 
-  test('report builds from the same lake', () => {
-    const r = lapse(['report', '--config', 'lapse.yaml', '--out', 'report.html'], dir);
-    expect(r.code).toBe(0);
+  test("report builds from the same lake, and the site has the page the ticket links", async () => {
+    expect(lapse(['report', '--config', 'lapse.yaml', '--out', 'report.html'], dir).code).toBe(0);
+    expect(lapse(['report', '--config', 'lapse.yaml', '--site', 'site'], dir).code).toBe(0);
+    const files = await readdir(join(dir, 'tickets'), { recursive: true });
+    const ticket = await readFile(join(dir, 'tickets', files.find((f) => f.includes('dan@corp.example'))!), 'utf8');
+    const link = /Everything they hold and when it lapses: https:\/\/lapse\.corp\.example\/(people\/dan-[0-9a-f]{12}\.html)/.exec(ticket);
+    expect(link, ticket).not.toBeNull();
+    expect(await readFile(join(dir, 'site', link![1]!), 'utf8')).toContain('dan@corp.example');
   });
 });

@@ -27,6 +27,8 @@ export interface RunFacts {
   overrides: GuardOverride[];
   /** What the config says about each system for people (`systems.<s>.description`, `owner`): tickets show it. */
   systems?: Record<string, SystemAbout>;
+  /** Where the expiring-access site is served (`site.url`): tickets and notices link to people's pages. */
+  site_url?: string | null;
 }
 
 export interface SystemAbout {
@@ -37,7 +39,7 @@ export interface SystemAbout {
 export function runFacts(config: Config, overrides: GuardOverride[] = []): RunFacts {
   const writes_lists = config.mode === 'enforce' && config.actions.some((a) => a.type === 'revocation_list');
   const systems = Object.fromEntries(Object.entries(config.systems).map(([name, s]) => [name, { description: s.description ?? null, owner: s.owner ?? null }]));
-  return { mode: config.mode, writes_lists, overrides, systems };
+  return { mode: config.mode, writes_lists, overrides, systems, site_url: config.site?.url ?? null };
 }
 
 export const factsOf = (ctx: ActionContext): RunFacts => ctx.run ?? runFacts(ctx.config);

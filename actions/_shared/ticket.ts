@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { decidedByManager, isActionable } from '../../core/findings.js';
 import { shortId } from '../../core/hash.js';
+import { siteUrl } from '../../core/site.js';
 import type { Finding, FindingKind, FindingsDocument } from '../../core/model.js';
 import { nextText, type TicketRun } from './next.js';
 import type { SystemAbout } from './define.js';
@@ -97,7 +98,7 @@ const KIND_TEXT: Record<FindingKind, string> = {
 export function buildTickets(
   doc: FindingsDocument,
   groupBy: GroupBy,
-  run: Omit<TicketRun, 'guards'> & { systems?: Record<string, SystemAbout> },
+  run: Omit<TicketRun, 'guards'> & { systems?: Record<string, SystemAbout>; site_url?: string | null },
 ): Ticket[] {
   const facts: TicketRun = { mode: run.mode, writes_lists: run.writes_lists, guards: doc.guards };
   const about = run.systems ?? {};
@@ -107,10 +108,11 @@ export function buildTickets(
     const key = groupBy === 'person' ? subject : groupBy === 'finding' ? f.finding_id : `${subject}\u001f${f.system}`;
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
-  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, findings]) => ticket(key, findings, doc.as_of, facts, about));
+  const site = run.site_url ?? null;
+  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, findings]) => ticket(key, findings, doc.as_of, facts, about, site));
 }
 
-function ticket(key: string, findings: Finding[], asOf: string, run: TicketRun, about: Record<string, SystemAbout>): Ticket {
+function ticket(key: string, findings: Finding[], asOf: string, run: TicketRun, about: Record<string, SystemAbout>, site: string | null): Ticket {
   const first = findings[0]!;
   const subject = first.email ?? first.person ?? first.principal;
   const systems = [...new Set(findings.map((f) => f.system))].sort();
@@ -136,7 +138,7 @@ function ticket(key: string, findings: Finding[], asOf: string, run: TicketRun, 
     summary,
     route,
     labels: ['lapse', ...systems.map((s) => `lapse-system-${s}`), fingerprint],
-    intro: intro(subject, first, findings),
+    intro: `${intro(subject, first, findings)}${sitePage(site, first)}`,
     as_of: asOf,
     rows: findings.map(row),
     about: aboutText(systems, about),
@@ -154,6 +156,11 @@ function aboutText(systems: string[], about: Record<string, SystemAbout>): strin
     return said.length ? [`${s} (${said.join('; ')})`] : [];
   });
   return parts.length ? `${parts.join(', ')}.` : null;
+}
+
+/** Where the person's page of the expiring-access site is, when the config says where the site is served. */
+function sitePage(site: string | null, f: Finding): string {
+  return site && f.person ? ` Everything they hold and when it lapses: ${siteUrl(site, 'person', f.person)}` : '';
 }
 
 /** The `lapse restore` command for this ticket: concrete for a single grant, placeholders otherwise. */

@@ -1,4 +1,5 @@
 import { restoreCommand } from '../../core/restore.js';
+import { siteUrl } from '../../core/site.js';
 import type { Finding } from '../../core/model.js';
 import { plural } from '../../core/text.js';
 import { listState, outcomeText } from '../_shared/next.js';
@@ -42,7 +43,10 @@ export function noticeMessage(n: Notice, plan: NotifyPlan): Message {
     lapseSection('notice', by('notice'), plan),
     decisionSection(n.items.filter((i) => i.stage === 'decision'), plan),
   ].filter((s): s is Section => s !== null);
-  return { subject: subject(n, plan), greeting: 'Hello,', sections, footer: footer(plan) };
+  const page = plan.site_url && n.person && n.items.some((i) => i.stage !== 'decision')
+    ? `Everything you hold and when each lapses: ${siteUrl(plan.site_url, 'person', n.person)} · `
+    : '';
+  return { subject: subject(n, plan), greeting: 'Hello,', sections, footer: `${page}${footer(plan)}` };
 }
 
 export function summaryMessage(plan: NotifyPlan, counts: NoticeCounts): Message {

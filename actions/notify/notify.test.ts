@@ -1,6 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, test } from 'vitest';
 import { recordRevocations } from '../../core/records.js';
+import { siteUrl } from '../../core/site.js';
 import { RECORDS_PREFIX } from '../jira/records.js';
 import { notify } from './action.js';
 import { previewFiles } from './preview.js';
@@ -104,6 +105,13 @@ describe('notify: who hears what', () => {
     expect(bob!.mail.subject).toBe('[lapse] Unused access: 1 grant of yours');
     expect(bob!.mail.text).toContain('lapse runs in report mode: nothing is taken away automatically');
     expect(bob!.mail.text).not.toContain('2026-07-14');
+  });
+
+  test("with site.url, a holder's digest links their page on the expiring-access site", async () => {
+    h = await harness({ audiences: ['holders'], slack: undefined }, { ...REPORT, site_url: 'https://lapse.corp.example/' });
+    await h.run(doc([WORLD.bobDb]));
+    const [bob] = mailsTo(h, 'bob@corp.example');
+    expect(bob!.mail.text).toContain(`Everything you hold and when each lapses: ${siteUrl('https://lapse.corp.example/', 'person', WORLD.bobDb.person!)}`);
   });
 });
 

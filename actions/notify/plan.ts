@@ -62,6 +62,8 @@ export interface NotifyPlan {
   /** Findings that would be told but whose holder has no email (an unresolved principal). */
   no_address: number;
   contact: string;
+  /** Where the expiring-access site is served (`site.url`), for links to each holder's page. */
+  site_url: string | null;
 }
 
 const URGENCY: Record<Item['stage'], number> = { revoked: 0, reminder: 1, decision: 2, notice: 3 };
@@ -104,6 +106,7 @@ export async function planNotify(lake: Lake, config: Config, doc: FindingsDocume
     summary: audiences.has('security') ? await summaryPlan(lake, doc, options, sent, revocations) : null,
     no_address: noAddress,
     contact: options.contact ?? options.email?.reply_to ?? 'the security team',
+    site_url: facts.site_url ?? null,
   };
 }
 
