@@ -9,10 +9,14 @@ import { jira } from './jira/action.js';
 import { jiraProfile } from './jira/checks.js';
 import { notify } from './notify/action.js';
 import { notifyProfile } from './notify/checks.js';
+import { ocsf } from './ocsf/action.js';
+import { ocsfProfile } from './ocsf/checks.js';
 import { revocationList } from './revocation_list/action.js';
 import { revocationListProfile } from './revocation_list/checks.js';
 import { ticketPreview } from './ticket_preview/action.js';
 import { ticketPreviewProfile } from './ticket_preview/checks.js';
+import { webhook } from './webhook/action.js';
+import { webhookProfile } from './webhook/checks.js';
 
 export type { Action, ActionContext, ActionProfile, ActionReport, RegisteredAction, RunFacts } from './_shared/define.js';
 export { runFacts } from './_shared/define.js';
@@ -23,6 +27,8 @@ const ALL = [
   describeAction(ticketPreview, ticketPreviewProfile),
   describeAction(jira, jiraProfile),
   describeAction(notify, notifyProfile),
+  describeAction(ocsf, ocsfProfile),
+  describeAction(webhook, webhookProfile),
 ] as unknown as RegisteredAction[];
 
 export const actions: ReadonlyMap<string, RegisteredAction> = registry(ALL);
