@@ -50,7 +50,20 @@ const LINE_FORMATS = /\.(jsonl|ndjson|log)(\.gz)?$/i;
 const PEEK_BYTES = 1 << 20;
 const MAX_OBJECT = 67108864;
 
+/**
+ * Macros over JSON fragments (`json_extract`, `json_transform` to JSON: minified text), so that a field's type
+ * is told from its first character instead of parsing the fragment again (json_type, json_extract_string):
+ * `lapse_json_str(v)` the text of a JSON string, NULL for any other type; `lapse_json_scalar(v)` the same
+ * for strings and numbers (a number as its JSON text).
+ */
+export const JSON_VALUE_MACROS = `
+CREATE OR REPLACE MACRO lapse_json_str(v) AS CASE WHEN starts_with(v::VARCHAR, '"') THEN
+  CASE WHEN contains(v::VARCHAR, '\\') THEN json_extract_string(v, '$') ELSE (v::VARCHAR)[2:-2] END END;
+CREATE OR REPLACE MACRO lapse_json_scalar(v) AS CASE WHEN starts_with(v::VARCHAR, '"') THEN lapse_json_str(v)
+  WHEN contains('-0123456789', left(v::VARCHAR, 1)) AND v::VARCHAR <> '' THEN v::VARCHAR END;`;
+
 export async function jsonRecords(db: Db, files: string[], opts: JsonRecordsOptions): Promise<JsonRecords> {
+  await db.run(JSON_VALUE_MACROS);
   const modes = await mapLimit(files, 16, readMode);
   const lineFiles = files.filter((_, i) => modes[i] === 'lines');
   const docFiles = files.filter((_, i) => modes[i] !== 'lines');

@@ -10,35 +10,25 @@
 -- by its first use event (else its first event).
 -- https://developers.google.com/admin-sdk/reports/reference/rest/v1/activities
 WITH
+-- The activity parsed once (google_workspace_activity, macros.sql), its fields JSON fragments; strings only
+-- (and numbers for the id): a value of another JSON type is as good as absent.
 fields AS (
   SELECT file, ord, sub, raw, bad,
-    x[1] AS time_text, lower(x[2]) AS app, lower(nullif(trim(x[3]), '')) AS email, x[4] AS caller_type,
-    n[5] AS event_id, j[6] AS events, x[7] AS flat_name, j[8] AS flat_params, x[9] AS kind_name
-  FROM (
-    SELECT *,
-      list_transform(j, v -> CASE WHEN json_type(v) = 'VARCHAR' THEN json_extract_string(v, '$') END) AS x,
-      list_transform(j, v -> CASE WHEN json_type(v) IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE') THEN json_extract_string(v, '$') END) AS n
-    FROM (
-      SELECT file, ord, sub, raw, bad,
-        CASE WHEN bad IS NULL THEN json_extract(rec, ['$."id"."time"', '$."id"."applicationName"', '$."actor"."email"',
-          '$."actor"."callerType"', '$."id"."uniqueQualifier"', '$."events"', '$."name"', '$."parameters"', '$."kind"']) END AS j
-      FROM gws_records
-    )
-  )
+    lapse_json_str(d.id.time) AS time_text, lower(lapse_json_str(d.id.applicationName)) AS app,
+    lower(nullif(trim(lapse_json_str(d.actor.email)), '')) AS email, lapse_json_str(d.actor.callerType) AS caller_type,
+    lapse_json_scalar(d.id.uniqueQualifier) AS event_id, d.events AS events, lapse_json_str(d.name) AS flat_name,
+    d.parameters AS flat_params, lapse_json_str(d.kind) AS kind_name
+  FROM (SELECT *, CASE WHEN bad IS NULL THEN google_workspace_activity(rec) END AS d FROM gws_records)
 ),
 -- The activity's events as a list of {name, parameters}: the API's array, Elastic's object, Panther's top level.
 listed AS (
-  SELECT *,
-    CASE WHEN json_type(events) = 'ARRAY' THEN json_extract(events, '$[*]')
-         WHEN json_type(events) = 'OBJECT' THEN [events]
-         WHEN flat_name IS NOT NULL THEN [json_object('name', flat_name, 'parameters', flat_params)]
-         ELSE [] END AS evs
+  SELECT *, google_workspace_events(events, flat_name, flat_params) AS evs
   FROM fields
 ),
 -- Is (application, event name) a use, a denial, or neither: 'use' | 'denied' | NULL.
 classed AS (
   SELECT *,
-    list_transform(evs, e -> CASE WHEN json_type(e, '$.name') = 'VARCHAR' THEN e ->> '$.name' END) AS names
+    list_transform(evs, e -> lapse_json_str(e.name)) AS names
   FROM listed
 ),
 chosen AS (
@@ -47,7 +37,7 @@ chosen AS (
   FROM classed
 ),
 picked AS (
-  SELECT *, names[pick] AS event_name, evs[pick] -> '$.parameters' AS params,
+  SELECT *, names[pick] AS event_name, google_workspace_params(evs[pick].parameters) AS params,
     google_workspace_kind(app, names[pick], $count_login) AS kind
   FROM chosen
 ),

@@ -10,18 +10,34 @@ CREATE OR REPLACE MACRO google_workspace_kind(app, name, count_login) AS CASE
   WHEN app = 'login' AND count_login AND name = 'login_failure' THEN 'denied'
 END;
 
--- A parameter's text value: from the API's list [{name, value | intValue | …}] or Panther's {name: value}.
--- A value of another JSON type (an object, a list) is no value.
+-- An activity's fields as JSON fragments, the activity parsed once (lapse_json_str and lapse_json_scalar,
+-- connectors/_shared/json-records.ts, read them without parsing again).
+CREATE OR REPLACE MACRO google_workspace_activity(rec) AS json_transform(rec,
+  '{"id":{"time":"JSON","applicationName":"JSON","uniqueQualifier":"JSON"},"actor":{"email":"JSON","callerType":"JSON"},'
+  || '"events":"JSON","name":"JSON","parameters":"JSON","kind":"JSON"}');
+
+-- The events of an activity as a list of {name, parameters} (JSON fragments): the API's array, Elastic's one
+-- object, or Panther's flattening (a string `name` and `parameters` at the top level); else empty.
+CREATE OR REPLACE MACRO google_workspace_events(events, flat_name, flat_params) AS CASE
+  WHEN starts_with(events::VARCHAR, '[') THEN json_transform(events, '[{"name":"JSON","parameters":"JSON"}]')
+  WHEN starts_with(events::VARCHAR, '{') THEN [json_transform(events, '{"name":"JSON","parameters":"JSON"}')]
+  WHEN flat_name IS NOT NULL THEN [{'name': to_json(flat_name), 'parameters': flat_params}]
+  ELSE [] END;
+
+-- An event's parameters, parsed once: the API's list [{name, value | intValue | …}] as a list of
+-- {name, value, intValue} JSON fragments, or Panther's {name: value} object as it is. lapse_json_* come
+-- from connectors/_shared/json-records.ts.
+CREATE OR REPLACE MACRO google_workspace_params(params) AS {
+  'list': CASE WHEN starts_with(params::VARCHAR, '[')
+    THEN json_transform(params, '[{"name":"JSON","value":"JSON","intValue":"JSON"}]') END,
+  'object': CASE WHEN starts_with(params::VARCHAR, '{') THEN params END};
+
+-- A parameter's text value (google_workspace_params): a value of another JSON type (an object, a list) is no value.
 CREATE OR REPLACE MACRO google_workspace_param(params, key) AS CASE
-  WHEN json_type(params) = 'ARRAY' THEN
+  WHEN params.list IS NOT NULL THEN
     list_filter(
-      list_transform(json_extract(params, '$[*]'),
-        p -> CASE WHEN json_type(p, '$.name') = 'VARCHAR' AND (p ->> '$.name') = key THEN
-               coalesce(
-                 CASE WHEN json_type(p, '$.value') IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE') THEN (p ->> '$.value') END,
-                 CASE WHEN json_type(p, '$.intValue') IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE') THEN (p ->> '$.intValue') END)
-             END),
+      list_transform(params.list,
+        p -> CASE WHEN lapse_json_str(p.name) = key THEN coalesce(lapse_json_scalar(p.value), lapse_json_scalar(p.intValue)) END),
       v -> v IS NOT NULL)[1]
-  WHEN json_type(params) = 'OBJECT' AND json_type(params, '$."' || key || '"') IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE') THEN
-    json_extract_string(params, '$."' || key || '"')
+  WHEN params.object IS NOT NULL THEN lapse_json_scalar(params.object -> ('$."' || key || '"'))
 END;
