@@ -12,6 +12,7 @@ import type { ActionContext } from '../_shared/define.js';
 import { AS_OF, doc, finding } from '../_shared/testing/findings.js';
 import { applyWebhook, webhook } from './action.js';
 import { WebhookOptions } from './options.js';
+import { webhookProfile } from './checks.js';
 import { RECORDS_PREFIX, readDelivered } from './records.js';
 import { retryAfter } from './send.js';
 import { startReceiver, type Receiver } from './testing/receiver.js';
@@ -205,5 +206,24 @@ describe('webhook: options', () => {
     expect(issue({ endpoints: [{ url: 'https://siem.corp.example/h' }] })?.[0]).toMatch(/^endpoints\.0\.secret_env: /);
     expect(issue({ endpoints: [{ url: 'http://localhost:8080/h', secret_env: 'S' }] })).toBeUndefined();
     expect(issue({ endpoints: [] })).toEqual(['endpoints: configure at least one endpoint']);
+  });
+});
+
+describe('webhook: doctor', () => {
+  test('each endpoint: its secret set and the receiver answering; nothing delivered', async () => {
+    const h = await harness();
+    const said: { status: string; what: string; detail: string }[] = [];
+    process.env.LAPSE_TEST_HOOK_SECRET = SECRET;
+    try {
+      const options = WebhookOptions.parse({ endpoints: [{ url: h.r.url, secret_env: 'LAPSE_TEST_HOOK_SECRET' }, { url: 'https://unset.example/h', secret_env: 'LAPSE_TEST_NOT_SET' }] });
+      await webhookProfile.checks(options, { config: h.ctx.config, say: (x: (typeof said)[number]) => void said.push(x), probe: {} } as unknown as Parameters<typeof webhookProfile.checks>[1]);
+    } finally {
+      delete process.env.LAPSE_TEST_HOOK_SECRET;
+    }
+    expect(said).toEqual([
+      { status: 'ok', what: `webhook ${h.r.url}`, detail: 'secret in LAPSE_TEST_HOOK_SECRET; the receiver answers (HTTP 401 to HEAD)' },
+      { status: 'FAIL', what: 'webhook https://unset.example/h', detail: 'webhook https://unset.example/h: environment variable LAPSE_TEST_NOT_SET (endpoints[].secret_env) is not set' },
+    ]);
+    expect(h.r.processed).toEqual([]);
   });
 });
