@@ -16,7 +16,9 @@ import { dealFiles, literalPath } from './sql.js';
  *   one record per document, lists expanded as above.
  *
  * Files named `*.jsonl`, `*.ndjson` or `*.log` (optionally `.gz`) are always read line by line. Other files
- * are read line by line when their first non-blank line is a complete JSON value, else as documents; when
+ * are read line by line when their first non-blank line is a complete JSON value or longer than the peek (a
+ * pretty-printed document starts with a short line: this is one-line JSON, e.g. an Event Hub capture's
+ * `{"records":[…]}`, read in parallel with the other line files), else as documents; when
  * that fails to parse, they are read line by line after all, so a broken file still yields one quarantined
  * record per line instead of failing the batch (DuckDB cannot skip parse errors outside newline-delimited
  * input). Only newline-delimited reads leave a record unparsed, so `readJsonLines` reads any of them back.
@@ -125,20 +127,29 @@ async function stageDocuments(db: Db, table: string, file: string, array: boolea
  */
 function expandSql(docs: string, wrapper?: JsonRecordsOptions['wrapper']): string {
   const wrappers = wrapper === undefined ? [] : [wrapper].flat();
-  const list = `CASE WHEN json_type(doc) = 'ARRAY' THEN doc ${wrappers.map((w) => `WHEN ${w.when} THEN json_extract(doc, '${w.listPath}')`).join(' ')} END`;
+  // Documents are the engine's text, leading blanks trimmed: the first character tells an array or an object,
+  // and a wrapper's key must be in the text, both without parsing the document (a whole export) again.
+  const list = `CASE WHEN starts_with(doc, '[') THEN json_extract(doc, '$[*]') ${wrappers.map((w) => `WHEN ${cheap(w)} THEN json_extract(doc, '${w.listPath}[*]')`).join(' ')} END`;
   return `SELECT file, ord, coalesce(sub, esub) AS sub, rec, rec::VARCHAR AS raw,
   CASE WHEN rec IS NULL THEN 'malformed_json'
        WHEN esub IS NULL AND is_list THEN 'empty_list'
-       WHEN json_type(rec) <> 'OBJECT' THEN 'not_an_object' END AS bad
+       WHEN NOT starts_with(rec, '{') THEN 'not_an_object' END AS bad
 FROM (
   SELECT file, ord, sub, is_list,
-    unnest(CASE WHEN n > 0 THEN json_extract(list, '$[*]') ELSE [doc] END) AS rec,
+    unnest(CASE WHEN n > 0 THEN list ELSE [doc] END) AS rec,
     unnest(CASE WHEN n > 0 THEN generate_series(1, n)::BIGINT[] ELSE [NULL::BIGINT] END) AS esub
   FROM (
-    SELECT *, list IS NOT NULL AS is_list, coalesce(json_array_length(list), 0)::BIGINT AS n
+    SELECT *, list IS NOT NULL AS is_list, coalesce(len(list), 0)::BIGINT AS n
     FROM (SELECT file, ord, sub, doc, CASE WHEN sub IS NULL THEN ${list} END AS list FROM (${docs}))
   )
 )`;
+}
+
+/** A wrapper's test, run only on objects whose text holds its key (`$.records`: `"records"`). */
+function cheap(w: Wrapper): string {
+  const key = /^\$\.([A-Za-z0-9_]+)$/.exec(w.listPath)?.[1];
+  const gate = key === undefined ? `starts_with(doc, '{')` : `starts_with(doc, '{') AND contains(doc, '"${key}"')`;
+  return `CASE WHEN ${gate} THEN ${w.when} ELSE false END`;
 }
 
 /** lines | array | documents, from the name and the first non-blank line (see the module comment). */
@@ -146,16 +157,14 @@ async function readMode(file: string): Promise<'lines' | 'array' | 'documents'> 
   const line = await firstLine(file);
   if (line?.startsWith('\uFEFF')) return line.slice(1).trimStart().startsWith('[') ? 'array' : 'documents';
   if (LINE_FORMATS.test(file)) return 'lines';
-  if (line === '') return 'lines';
-  if (line !== undefined) {
-    try {
-      JSON.parse(line);
-      return 'lines';
-    } catch {
-      // not a complete value on one line: a pretty-printed document
-    }
+  if (line === '' || line === undefined) return 'lines';
+  try {
+    JSON.parse(line);
+    return 'lines';
+  } catch {
+    // not a complete value on one line: a pretty-printed document
   }
-  return line?.startsWith('[') ? 'array' : 'documents';
+  return line.startsWith('[') ? 'array' : 'documents';
 }
 
 /** The first non-blank line (un-gzipped), '' for a blank file, undefined when longer than the peek. */
