@@ -9,6 +9,8 @@ import { jira } from './jira/action.js';
 import { jiraProfile } from './jira/checks.js';
 import { notify } from './notify/action.js';
 import { notifyProfile } from './notify/checks.js';
+import { ocsf } from './ocsf/action.js';
+import { ocsfProfile } from './ocsf/checks.js';
 import { revocationList } from './revocation_list/action.js';
 import { revocationListProfile } from './revocation_list/checks.js';
 import { ticketPreview } from './ticket_preview/action.js';
@@ -25,6 +27,7 @@ const ALL = [
   describeAction(ticketPreview, ticketPreviewProfile),
   describeAction(jira, jiraProfile),
   describeAction(notify, notifyProfile),
+  describeAction(ocsf, ocsfProfile),
   describeAction(webhook, webhookProfile),
 ] as unknown as RegisteredAction[];
 

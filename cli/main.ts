@@ -5,6 +5,7 @@ import { EXIT, LapseError, exitCodeOf, messageOf } from '../core/errors.js';
 import { actCommand, detectCommand, explainCommand, ingestCommand, runCommand, type Io } from './commands.js';
 import { doctorCommand } from './doctor.js';
 import { exemptCommand } from './exempt.js';
+import { exportCommand } from './export.js';
 import { notifyCommand } from './notify.js';
 import { parseCommand } from './parse.js';
 import { reportCommand } from './report.js';
@@ -150,6 +151,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--site <dir>', 'write the expiring-access site (a page per person, team and manager) to this directory')
     .option('--soon-days <n>', 'with --site: "lapses soon" means within this many days (default 30)')
     .action((o) => done(reportCommand(io, o)));
+  program
+    .command('export')
+    .description('write the stored findings of a run as OCSF IAM Analysis Findings: JSON Lines and Parquet, or a Security Lake custom source')
+    .addOption(config())
+    .addOption(asOf())
+    .requiredOption('--format <format>', 'the format: ocsf')
+    .requiredOption('--out <dir>', 'a local directory, or the s3:// location of a Security Lake custom source (with --region and --account-id)')
+    .option('--region <region>', 'with an s3:// --out: the region= partition (the Security Lake Region)')
+    .option('--account-id <id>', 'with an s3:// --out: the accountId= partition (12 digits)')
+    .action((o) => done(exportCommand(io, o)));
   program
     .command('parse')
     .description('run a connector over log files: events as JSONL on stdout, drops by reason on stderr')
