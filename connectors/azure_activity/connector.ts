@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { sqlFile } from '../../core/db.js';
 import { SOURCE_PERMISSIONS, sourceChecks } from '../_shared/checks.js';
 import { defineConnector } from '../_shared/define.js';
-import { jsonRecords } from '../_shared/json-records.js';
+import { JSON_VALUE_MACROS, jsonRecords } from '../_shared/json-records.js';
 import { readJsonLines } from '../_shared/read-back.js';
 
 const EVENTS_SQL = sqlFile(import.meta.url, 'events.sql');
@@ -55,7 +55,7 @@ export const azureActivity = defineConnector({
     why: 'the activity log shows only writes: a grant through Reader or data-plane roles only cannot show use',
   },
   async events({ options, files, db }) {
-    await db.run(MACROS_SQL);
+    await db.run(JSON_VALUE_MACROS + MACROS_SQL);
     const records = await jsonRecords(db, files, { prefix: 'azure_activity', wrapper: WRAPPERS });
     return {
       sql: `WITH az_records AS (${records.sql}) SELECT * FROM (${EVENTS_SQL})`,
@@ -68,7 +68,7 @@ export const azureActivity = defineConnector({
       'Azure role assignments as `az role assignment list --all --include-inherited` prints them (a JSON array, or JSON ' +
       'Lines of its elements), plus optional {group, members} lines to expand Group assignments',
     async query({ options, files, db }) {
-      await db.run(MACROS_SQL);
+      await db.run(JSON_VALUE_MACROS + MACROS_SQL);
       const records = await jsonRecords(db, files, { prefix: 'azure_activity_grants', wrapper: WRAPPERS });
       return {
         sql: `WITH az_records AS (${records.sql}) SELECT * FROM (${GRANTS_SQL})`,

@@ -6,45 +6,32 @@
 -- Params: $by_subscription BOOLEAN: permission sub/<id> instead of sub/<id>/rg/<name>.
 -- Three shapes: the diagnostic-settings export (time, operationName, resultType, identity.{authorization,
 -- claims}), `az monitor activity-log list` (eventTimestamp, caller, status.value, authorization) and the
--- Python SDK's snake_case (event_timestamp, operation_name.value, resource_id). Needs macros.sql.
+-- Python SDK's snake_case (event_timestamp, operation_name.value, resource_id). Needs macros.sql and the
+-- lapse_json_* macros of json-records.ts.
 -- https://learn.microsoft.com/en-us/azure/azure-monitor/essentials/activity-log-schema
 WITH
+-- The event parsed once (azure_activity_event, macros.sql), its fields JSON fragments read as strings only:
+-- a value of another JSON type is as good as absent (lapse_json_str: connectors/_shared/json-records.ts).
 fields AS (
   SELECT file, ord, sub, raw, bad,
-    coalesce(x[1], x[2], x[3]) AS time_text,
-    lower(coalesce(x[4], x[5], x[6], x[7])) AS status,
-    coalesce(x[8], x[9], x[10], x[11]) AS category,
-    coalesce(x[12], x[13], x[14], x[15], x[16]) AS operation,
-    coalesce(x[17], x[18]) AS resource_id,
-    coalesce(x[19], x[20]) AS auth_scope,
-    x[21] AS evidence_scope,
-    x[22] AS evidence_type,
-    lower(nullif(trim(coalesce(x[23], x[24], x[25], x[26], x[27])), '')) AS caller,
-    lower(coalesce(x[28], x[33])) AS id_type,
-    coalesce(x[29], x[30], x[31], x[32]) AS event_id
-  FROM (
-    SELECT *,
-      -- Strings only: a value of another JSON type is as good as absent.
-      list_transform(j, v -> CASE WHEN json_type(v) = 'VARCHAR' THEN json_extract_string(v, '$') END) AS x
-    FROM (
-      SELECT file, ord, sub, raw, bad,
-        CASE WHEN bad IS NULL THEN json_extract(rec, [
-          '$."time"', '$."eventTimestamp"', '$."event_timestamp"',
-          '$."resultType"', '$."status"."value"', '$."status"', '$."resulttype"',
-          '$."category"', '$."category"."value"', '$."properties"."eventCategory"', '$."category"',
-          '$."operationName"', '$."operationName"."value"', '$."operation_name"."value"', '$."authorization"."action"', '$."identity"."authorization"."action"',
-          '$."resourceId"', '$."resource_id"',
-          '$."authorization"."scope"', '$."identity"."authorization"."scope"',
-          '$."identity"."authorization"."evidence"."roleAssignmentScope"',
-          '$."identity"."authorization"."evidence"."principalType"',
-          '$."caller"', '$."identity"."claims"."http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"',
-          '$."claims"."http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"', '$."identity"."claims"."upn"',
-          '$."properties"."caller"',
-          '$."claims"."idtyp"',
-          '$."eventDataId"', '$."event_data_id"', '$."correlationId"', '$."id"', '$."identity"."claims"."idtyp"']) END AS j
-      FROM az_records
-    )
-  )
+    coalesce(lapse_json_str(d.time), lapse_json_str(d.eventTimestamp), lapse_json_str(d.event_timestamp)) AS time_text,
+    lower(coalesce(lapse_json_str(d.resultType), azure_activity_text(d.status),
+      -- Panther lower-cases the key; a STRUCT cannot hold both spellings, so it is read on its own, when present.
+      CASE WHEN d.resultType IS NULL AND contains(rec, '"resulttype"') THEN lapse_json_str(json_extract(rec, '$."resulttype"')) END))
+      AS status,
+    coalesce(azure_activity_text(d.category), lapse_json_str(d.properties.eventCategory)) AS category,
+    coalesce(azure_activity_text(d.operationName), lapse_json_str(d.operation_name.value), lapse_json_str(d."authorization".action),
+      lapse_json_str(d.identity."authorization".action)) AS operation,
+    coalesce(lapse_json_str(d.resourceId), lapse_json_str(d.resource_id)) AS resource_id,
+    coalesce(lapse_json_str(d."authorization".scope), lapse_json_str(d.identity."authorization".scope)) AS auth_scope,
+    lapse_json_str(d.identity."authorization".evidence.roleAssignmentScope) AS evidence_scope,
+    lapse_json_str(d.identity."authorization".evidence.principalType) AS evidence_type,
+    lower(nullif(trim(coalesce(lapse_json_str(d.caller), lapse_json_str(d.identity.claims."http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"), lapse_json_str(d.claims."http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"),
+      lapse_json_str(d.identity.claims.upn), lapse_json_str(d.properties.caller))), '')) AS caller,
+    lower(coalesce(lapse_json_str(d.claims.idtyp), lapse_json_str(d.identity.claims.idtyp))) AS id_type,
+    coalesce(lapse_json_str(d.eventDataId), lapse_json_str(d.event_data_id), lapse_json_str(d.correlationId), lapse_json_str(d.id))
+      AS event_id
+  FROM (SELECT *, CASE WHEN bad IS NULL THEN azure_activity_event(rec) END AS d FROM az_records)
 ),
 timed AS (
   SELECT *,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { sqlFile } from '../../core/db.js';
 import { SOURCE_PERMISSIONS, sourceChecks } from '../_shared/checks.js';
 import { defineConnector } from '../_shared/define.js';
-import { jsonRecords } from '../_shared/json-records.js';
+import { JSON_VALUE_MACROS, jsonRecords } from '../_shared/json-records.js';
 import { readJsonLines } from '../_shared/read-back.js';
 
 const EVENTS_SQL = sqlFile(import.meta.url, 'events.sql');
@@ -42,7 +42,7 @@ export const googleWorkspace = defineConnector({
       ),
   }),
   async events({ options, files, db }) {
-    await db.run(MACROS_SQL);
+    await db.run(JSON_VALUE_MACROS + MACROS_SQL);
     const records = await jsonRecords(db, files, { prefix: 'google_workspace', wrapper: WRAPPER });
     return {
       sql: `WITH gws_records AS (${records.sql}) SELECT * FROM (${EVENTS_SQL})`,
