@@ -1,4 +1,4 @@
-import { basename, relative, resolve, isAbsolute } from 'node:path';
+import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { exportOcsf, SecurityLake } from '../actions/ocsf/action.js';
 import { lapseProduct, ocsfRecords } from '../actions/ocsf/record.js';
 import type { SecurityLakeTarget } from '../actions/ocsf/write.js';
@@ -57,8 +57,10 @@ function securityLakeFlags(o: ExportOptions): SecurityLakeTarget | undefined {
   return parsed.data;
 }
 
-/** The export is an output of its own: it may not land inside the lake. */
+/** The export is an output of its own: it may not land inside the lake (both local, or both on S3). */
 function refuseInsideLake(out: string, store: string): void {
-  const rel = out.startsWith('s3://') || store.startsWith('s3://') ? (out.startsWith(`${store.replace(/\/+$/, '')}/`) || out === store ? '' : '..') : relative(store, out);
-  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) throw new UsageError(`--out ${out}: inside the lake (${store}); write the export elsewhere`);
+  const inside = out.startsWith('s3://') || store.startsWith('s3://')
+    ? `${out.replace(/\/+$/, '')}/`.startsWith(`${store.replace(/\/+$/, '')}/`)
+    : !relative(store, out).startsWith('..') && !isAbsolute(relative(store, out));
+  if (inside) throw new UsageError(`--out ${out}: inside the lake (${store}); write the export elsewhere`);
 }

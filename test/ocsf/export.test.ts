@@ -240,3 +240,17 @@ describe.skipIf(!hasOcsf)('the test world', () => {
     expect(records.filter((r) => r['finding_info'].uid === open['finding_info'].uid)).toHaveLength(2);
   });
 });
+
+describe('a run without findings', () => {
+  test('writes an empty JSON Lines file and a Parquet file with no rows', async () => {
+    const { LocalLake } = await import('../../core/store.js');
+    const { writeOcsf } = await import('../../actions/ocsf/write.js');
+    const dir = await tempDir('lapse-ocsf-empty-');
+    const out = new LocalLake(dir);
+    expect(await writeOcsf(out, [], '2026-06-30')).toEqual([`${FILE}.parquet`, `${FILE}.jsonl`]);
+    await out.cleanup();
+    expect(await readFile(join(dir, `${FILE}.jsonl`), 'utf8')).toBe('');
+    expect(await parquetRecords(join(dir, `${FILE}.parquet`))).toEqual([]);
+    expect((await readdir(dir)).sort()).toEqual([`${FILE}.jsonl`, `${FILE}.parquet`]);
+  });
+});
