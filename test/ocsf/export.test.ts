@@ -204,6 +204,28 @@ describe('a Security Lake custom source (s3rver)', () => {
   }, 60_000);
 });
 
+describe('lapse doctor with an ocsf action on a Security Lake source (s3rver)', () => {
+  let servers: AwsServers;
+  beforeAll(async () => {
+    servers = await startAwsServers();
+    await servers.createBucket('seclake');
+  });
+  afterAll(() => servers?.close());
+
+  test('probes the source location and names the missing permission', async () => {
+    const config = (await readFile(join(demo, 'lapse.yaml'), 'utf8')).replace(
+      'actions:\n',
+      'actions:\n  - { type: ocsf, out: s3://seclake/ext/lapse, security_lake: { region: us-east-1, account_id: "123456789012" } }\n',
+    );
+    await writeFile(join(demo, 'doctor.yaml'), config);
+    const ok = await lapse(['doctor', '--config', 'doctor.yaml', '--as-of', '2026-06-30'], demo, servers.env);
+    expect(ok.out).toMatch(/OCSF findings.*s3:\/\/seclake\/ext\/lapse: list, write, read, delete/);
+    servers.deny.push({ s3: { method: 'PUT', path: '/seclake/ext/lapse' } });
+    const denied = await lapse(['doctor', '--config', 'doctor.yaml', '--as-of', '2026-06-30'], demo, servers.env);
+    expect(denied.out).toMatch(/OCSF findings.*s3:PutObject/);
+  }, 60_000);
+});
+
 describe.skipIf(!hasOcsf)('the test world', () => {
   test('every kind and lifecycle status maps to a valid record', async () => {
     const ctx = await world({
