@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { sqlFile } from '../../core/db.js';
 import { SOURCE_PERMISSIONS, sourceChecks } from '../_shared/checks.js';
 import { defineConnector } from '../_shared/define.js';
-import { jsonRecords } from '../_shared/json-records.js';
+import { JSON_VALUE_MACROS, jsonRecords } from '../_shared/json-records.js';
 import { readJsonLines } from '../_shared/read-back.js';
 
 const EVENTS_SQL = sqlFile(import.meta.url, 'events.sql');
 const GRANTS_SQL = sqlFile(import.meta.url, 'grants.sql');
+const MACROS_SQL = sqlFile(import.meta.url, 'macros.sql');
 
 /** Azure Monitor exports (`{"records":[…]}`) and Microsoft Graph pages (`{"value":[…]}`) wrap their records. */
 export const AZURE_WRAPPERS = [
@@ -33,6 +34,7 @@ export const entraSignin = defineConnector({
   title: 'Microsoft Entra ID sign-in logs',
   options: z.object({}),
   async events({ files, db }) {
+    await db.run(JSON_VALUE_MACROS + MACROS_SQL);
     const records = await jsonRecords(db, files, { prefix: 'entra_signin', wrapper: AZURE_WRAPPERS });
     return { sql: `WITH entra_records AS (${records.sql}) SELECT * FROM (${EVENTS_SQL})`, params: records.params, cleanup: records.cleanup };
   },

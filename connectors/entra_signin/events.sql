@@ -2,6 +2,7 @@
 -- application is a use of the user's assignment to that enterprise application.
 -- Input:  entra_records (file, ord, sub, rec JSON, raw, bad): one row per sign-in record (json-records.ts);
 --         `{"records":[…]}` (Event Hub capture, storage export) and `{"value":[…]}` (Graph pages) are expanded.
+--         Macros: macros.sql, and the lapse_json_* of json-records.ts.
 -- Output: EVENT_COLUMNS (connectors/_shared/define.ts), one row per input record.
 -- Two shapes: the Azure Monitor diagnostic export (time, category, resultType, and the sign-in under
 -- `properties`) and Graph's signIn resource (createdDateTime, userPrincipalName, status at the top level).
@@ -9,61 +10,55 @@
 -- Fields: https://learn.microsoft.com/en-us/graph/api/resources/signin
 --         https://learn.microsoft.com/en-us/azure/azure-monitor/reference/tables/signinlogs
 WITH
-fragments AS (
-  SELECT file, ord, sub, raw, bad,
-    CASE WHEN bad IS NULL THEN json_extract(rec, [
-      '$."time"', '$."category"', '$."resultType"', '$."resulttype"', '$."properties"', '$."createdDateTime"',
-      '$."CreationTime"', '$."Workload"', '$."Operation"', '$."UserId"', '$."ApplicationId"', '$."ResultStatus"',
-      '$."Id"', '$."UserType"']) END AS top,
-    rec
+-- The record parsed once (entra_signin_record, macros.sql): the diagnostic export's and the unified audit
+-- log's top-level fields, and the sign-in's, both at the top (Graph) and under `properties` (diagnostic).
+records AS (
+  SELECT file, ord, sub, raw, bad, rec, CASE WHEN bad IS NULL THEN entra_signin_record(rec) END AS d
   FROM entra_records
 ),
--- The sign-in itself: `properties` of a diagnostic record, the record itself from Graph.
-signins AS (
-  SELECT file, ord, sub, raw, bad, top,
-    CASE WHEN json_type(top[5]) = 'OBJECT' THEN top[5] ELSE rec END AS s
-  FROM fragments
-),
--- j: the record's time, category, resultType (two spellings), properties, createdDateTime; the unified audit
--- log's CreationTime, Workload, Operation, UserId, ApplicationId, ResultStatus, Id, UserType; then the
--- sign-in's createdDateTime, userPrincipalName, appId, appDisplayName, status.errorCode, id,
--- servicePrincipalId, signInEventTypes, isInteractive.
+-- x: strings only; n: strings and numbers where codes are: a value of another JSON type is as good as absent
+-- (lapse_json_str and lapse_json_scalar: connectors/_shared/json-records.ts). The sign-in (s) is
+-- `properties` of a diagnostic record, the record itself from Graph.
 values AS (
-  SELECT file, ord, sub, raw, bad, j,
-    -- Strings only, and numbers where codes are: a value of another JSON type is as good as absent.
-    list_transform(j, v -> CASE WHEN json_type(v) = 'VARCHAR' THEN json_extract_string(v, '$') END) AS x,
-    list_transform(j, v -> CASE WHEN json_type(v) IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE') THEN json_extract_string(v, '$') END) AS n
-  FROM (
-    SELECT file, ord, sub, raw, bad,
-      list_concat(top, CASE WHEN bad IS NULL AND json_type(s) = 'OBJECT' THEN json_extract(s, [
-          '$."createdDateTime"', '$."userPrincipalName"', '$."appId"', '$."appDisplayName"', '$."status"."errorCode"', '$."id"',
-          '$."servicePrincipalId"', '$."signInEventTypes"', '$."isInteractive"']) END) AS j
-    FROM signins
-  )
+  SELECT file, ord, sub, raw, bad, rec, d,
+    coalesce(d.properties, {'createdDateTime': d.createdDateTime, 'userPrincipalName': d.userPrincipalName, 'appId': d.appId,
+      'appDisplayName': d.appDisplayName, 'status': d.status, 'id': d.id, 'servicePrincipalId': d.servicePrincipalId,
+      'signInEventTypes': d.signInEventTypes, 'isInteractive': d.isInteractive}) AS s
+  FROM records
 ),
 fields AS (
   SELECT file, ord, sub, raw, bad,
     -- A Microsoft 365 unified audit log record (Office 365 Management Activity API): its Entra sign-ins
     -- (Workload AzureActiveDirectory, UserLoggedIn / UserLoginFailed) are read; the rest is not a sign-in.
-    x[7] IS NOT NULL AND x[8] IS NOT NULL AS ual,
-    coalesce(x[1], x[15], x[7]) AS time_text,
-    CASE WHEN x[7] IS NOT NULL AND x[8] IS NOT NULL THEN
-      CASE WHEN x[8] = 'AzureActiveDirectory' AND x[9] IN ('UserLoggedIn', 'UserLoginFailed') THEN 'UserLoggedIn' ELSE 'other' END
-      ELSE x[2] END AS category,
+    lapse_json_str(d.CreationTime) IS NOT NULL AND lapse_json_str(d.Workload) IS NOT NULL AS ual,
+    coalesce(lapse_json_str(d.time), lapse_json_str(s.createdDateTime), lapse_json_str(d.CreationTime)) AS time_text,
+    CASE WHEN lapse_json_str(d.CreationTime) IS NOT NULL AND lapse_json_str(d.Workload) IS NOT NULL THEN
+      CASE WHEN lapse_json_str(d.Workload) = 'AzureActiveDirectory' AND lapse_json_str(d.Operation) IN ('UserLoggedIn', 'UserLoginFailed')
+           THEN 'UserLoggedIn' ELSE 'other' END
+      ELSE lapse_json_str(d.category) END AS category,
     -- Something of a sign-in: a category, a createdDateTime, a user or an app.
-    coalesce(x[2], x[15], x[16], x[17], x[21]) IS NOT NULL OR x[7] IS NOT NULL AS sign_in_shape,
-    nullif(trim(lower(coalesce(n[3], n[4], CASE WHEN x[9] = 'UserLoginFailed' THEN 'failed' ELSE n[12] END))), '') AS result_type,
-    lower(nullif(trim(coalesce(x[16], x[10])), '')) AS upn,
-    nullif(trim(coalesce(x[17], x[11])), '') AS app_id,
-    x[18] AS app_name,
-    lower(n[19]) AS error_code,
-    coalesce(x[20], x[13]) AS event_id,
-    nullif(trim(x[21]), '') AS sp_id,
+    coalesce(lapse_json_str(d.category), lapse_json_str(s.createdDateTime), lapse_json_str(s.userPrincipalName),
+      lapse_json_str(s.appId), lapse_json_str(s.servicePrincipalId)) IS NOT NULL OR lapse_json_str(d.CreationTime) IS NOT NULL
+      AS sign_in_shape,
+    nullif(trim(lower(coalesce(lapse_json_scalar(d.resultType),
+      -- Panther lower-cases the key; a STRUCT cannot hold both spellings, so it is read on its own, when present.
+      CASE WHEN d.resultType IS NULL AND contains(rec, '"resulttype"') THEN lapse_json_scalar(json_extract(rec, '$."resulttype"')) END,
+      CASE WHEN lapse_json_str(d.Operation) = 'UserLoginFailed' THEN 'failed' ELSE lapse_json_scalar(d.ResultStatus) END))), '')
+      AS result_type,
+    lower(nullif(trim(coalesce(lapse_json_str(s.userPrincipalName), lapse_json_str(d.UserId))), '')) AS upn,
+    nullif(trim(coalesce(lapse_json_str(s.appId), lapse_json_str(d.ApplicationId))), '') AS app_id,
+    lapse_json_str(s.appDisplayName) AS app_name,
+    lower(lapse_json_scalar(s.status.errorCode)) AS error_code,
+    -- The unified audit log's `Id` (the sign-in's is `id`: one STRUCT cannot hold both), read on its own.
+    coalesce(lapse_json_str(s.id),
+      CASE WHEN d.CreationTime IS NOT NULL AND contains(rec, '"Id"') THEN lapse_json_str(json_extract(rec, '$."Id"')) END) AS event_id,
+    nullif(trim(lapse_json_str(s.servicePrincipalId)), '') AS sp_id,
     -- UAL UserType: 4 System, 5 Application, 6 ServicePrincipal and above are not people.
-    coalesce(try_cast(n[14] AS DOUBLE) >= 4, false)
-      OR coalesce(json_type(j[22]) = 'ARRAY' AND
-           len(list_filter(json_extract_string(j[22], '$[*]'), v -> v IN ('servicePrincipal', 'managedIdentity'))) > 0, false) AS sp_event,
-    coalesce(json_type(j[23]) <> 'BOOLEAN' OR j[23]::VARCHAR <> 'false', true) AS interactive
+    coalesce(try_cast(lapse_json_scalar(d.UserType) AS DOUBLE) >= 4, false)
+      OR coalesce(starts_with(s.signInEventTypes::VARCHAR, '[') AND
+           len(list_filter(json_extract_string(s.signInEventTypes, '$[*]'), v -> v IN ('servicePrincipal', 'managedIdentity'))) > 0, false)
+      AS sp_event,
+    coalesce(s.isInteractive::VARCHAR <> 'false', true) AS interactive
   FROM values
 ),
 timed AS (
