@@ -129,7 +129,8 @@ export async function unknownGrant(ctx: StageContext, g: GrantRef): Promise<stri
     if (g.team && !(await seenInDirectory(ctx, 'team', g.team))) return `team ${g.team} is in no directory snapshot`;
     if (g.person !== null && !(await seenInDirectory(ctx, 'id', g.person))) return `person ${g.person} is in no directory snapshot`;
     if (permission && !(await seenOnSystem(ctx, g.system, '', permission))) {
-      return `${isGlob(permission) ? `no permission matching ${permission}` : `permission ${permission}`} was ever granted, used or revoked on ${g.system}`;
+      const what = isGlob(permission) ? `no permission matching ${permission} was ever granted` : `permission ${permission} was never granted`;
+      return `${what}, used or revoked on ${g.system}`;
     }
     return null;
   }
