@@ -12,7 +12,9 @@ import { generateVendor, VENDORS } from './vendors.js';
  *
  * Then each other vendor connector (bench/vendors.ts) against bare DuckDB on its own generated files.
  *
- *   npm run bench -- ingest [--events 1000000] [--vendor-events 300000]
+ *   npm run bench -- ingest [--events 1000000] [--vendor-events 300000] [--vendors]
+ *
+ * `--vendors`: the vendor connectors only (no CloudTrail part).
  */
 
 interface Result {
@@ -54,6 +56,8 @@ async function lapseConfig(root: string, dir: string): Promise<string> {
 export async function benchIngest(args: string[]): Promise<void> {
   const events = Number(args[args.indexOf('--events') + 1] ?? 0) || 1_000_000;
   const root = resolve('.bench');
+  const vendorEvents = Number(args[args.indexOf('--vendor-events') + 1] ?? 0) || 300_000;
+  if (args.includes('--vendors')) return benchVendors(root, vendorEvents);
   process.stdout.write(`generating ${events.toLocaleString('en-US')} CloudTrail events (cached in .bench/)…\n`);
   const { dir, files } = await generateCloudTrail(root, events);
   const config = await lapseConfig(root, dir);
@@ -75,7 +79,7 @@ export async function benchIngest(args: string[]): Promise<void> {
       `(${(duckdb.seconds / sql.seconds).toFixed(2)}× bare DuckDB); the rest is process start, hashing files, ` +
       `writing Parquet shards, ledger and snapshots\n`,
   );
-  await benchVendors(root, Number(args[args.indexOf('--vendor-events') + 1] ?? 0) || 300_000);
+  await benchVendors(root, vendorEvents);
 }
 
 /** Each vendor connector's SQL + summarize vs bare DuckDB on its own files (target ≥ 0.8×). */

@@ -49,7 +49,11 @@ export interface JsonRecordsOptions {
 }
 
 const LINE_FORMATS = /\.(jsonl|ndjson|log)(\.gz)?$/i;
-const PEEK_BYTES = 1 << 20;
+/**
+ * How much of a file (un-gzipped) is read to find its first line. A pretty-printed document starts with a short
+ * line, so a longer one is one-line JSON; small, because every file of a batch is peeked before it is read.
+ */
+const PEEK_BYTES = 1 << 16;
 const MAX_OBJECT = 67108864;
 
 /**
@@ -129,7 +133,12 @@ function expandSql(docs: string, wrapper?: JsonRecordsOptions['wrapper']): strin
   const wrappers = wrapper === undefined ? [] : [wrapper].flat();
   // Documents are the engine's text, leading blanks trimmed: the first character tells an array or an object,
   // and a wrapper's key must be in the text, both without parsing the document (a whole export) again.
-  const list = `CASE WHEN starts_with(doc, '[') THEN json_extract(doc, '$[*]') ${wrappers.map((w) => `WHEN ${cheap(w)} THEN json_extract(doc, '${w.listPath}[*]')`).join(' ')} END`;
+  // A plain wrapper's elements are extracted first (a non-array gives none): only an empty list is tested.
+  const lists = wrappers.map((w, i) => `, CASE WHEN sub IS NULL AND ${gate(w)} THEN json_extract(doc, '${w.listPath}[*]') END AS l${i}`);
+  const picks = wrappers.map((w, i) =>
+    plain(w) ? `WHEN len(l${i}) > 0 THEN l${i} WHEN l${i} IS NOT NULL AND ${w.when} THEN []::JSON[]` : `WHEN l${i} IS NOT NULL AND ${w.when} THEN l${i}`,
+  );
+  const list = `CASE WHEN starts_with(doc, '[') THEN json_extract(doc, '$[*]') ${picks.join(' ')} END`;
   return `SELECT file, ord, coalesce(sub, esub) AS sub, rec, rec::VARCHAR AS raw,
   CASE WHEN rec IS NULL THEN 'malformed_json'
        WHEN esub IS NULL AND is_list THEN 'empty_list'
@@ -140,16 +149,19 @@ FROM (
     unnest(CASE WHEN n > 0 THEN generate_series(1, n)::BIGINT[] ELSE [NULL::BIGINT] END) AS esub
   FROM (
     SELECT *, list IS NOT NULL AS is_list, coalesce(len(list), 0)::BIGINT AS n
-    FROM (SELECT file, ord, sub, doc, CASE WHEN sub IS NULL THEN ${list} END AS list FROM (${docs}))
+    FROM (SELECT file, ord, sub, doc, CASE WHEN sub IS NULL THEN ${list} END AS list
+          FROM (SELECT file, ord, sub, doc ${lists.join('')} FROM (${docs})))
   )
 )`;
 }
 
-/** A wrapper's test, run only on objects whose text holds its key (`$.records`: `"records"`). */
-function cheap(w: Wrapper): string {
+/** A wrapper whose test is only that its list is an array. */
+const plain = (w: Wrapper) => w.when === `json_type(doc, '${w.listPath}') = 'ARRAY'`;
+
+/** Objects whose text holds a wrapper's key (`$.records`: `"records"`): the only ones its test can match. */
+function gate(w: Wrapper): string {
   const key = /^\$\.([A-Za-z0-9_]+)$/.exec(w.listPath)?.[1];
-  const gate = key === undefined ? `starts_with(doc, '{')` : `starts_with(doc, '{') AND contains(doc, '"${key}"')`;
-  return `CASE WHEN ${gate} THEN ${w.when} ELSE false END`;
+  return key === undefined ? `starts_with(doc, '{')` : `starts_with(doc, '{') AND contains(doc, '"${key}"')`;
 }
 
 /** lines | array | documents, from the name and the first non-blank line (see the module comment). */

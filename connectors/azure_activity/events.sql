@@ -52,7 +52,7 @@ judged AS (
       WHEN time_text IS NULL THEN 'missing_time'
       WHEN t IS NULL OR NOT lapse_plausible(t) THEN 'bad_time'
       -- Only writes are in the activity log; a read that shows up anyway is not what lapse judges here.
-      WHEN NOT regexp_matches(lower(coalesce(operation, '')), '/(write|delete|action)$') THEN 'not_a_use'
+      WHEN NOT azure_activity_is_write(lower(coalesce(operation, ''))) THEN 'not_a_use'
       -- A long operation logs Started/Accepted first, then Succeeded or Failed: the last one decides.
       WHEN status IN ('started', 'start', 'accepted', 'accept', 'active', 'inprogress') THEN 'in_progress'
       -- Apps and managed identities: the evidence's principal type, the token's idtyp, or an object id as caller.
