@@ -59,8 +59,8 @@ export const RULES = {
   observation_window: {
     kind: 'guard', holds: ['finding'], leavers: false, exempts: false,
     reason: null,
-    explanation: 'the logs do not yet cover the TTL: non-use cannot be judged',
-    doc: '**guard**: a never-used grant old enough to judge, but the logs cover fewer days than its TTL',
+    explanation: "the logs do not yet cover the TTL, or cannot show this grant in use (its connector's logs omit such use): non-use cannot be judged",
+    doc: "**guard**: a never-used grant old enough to judge, but the logs cover fewer days than its TTL; or a stale or never-used grant whose system's logs cannot show it in use (a connector's `unobserved`, e.g. Azure Reader and data-plane roles: the activity log holds only writes)",
   },
   unobserved_permission: {
     kind: 'guard', holds: ['finding'], leavers: false, exempts: false,
