@@ -161,9 +161,9 @@ WHERE old_team_size >= 2 AND old_team_share > $old_team_share AND new_team_share
 
 -- Permissions no holder has used in a window longer than their TTL while the logs are healthy: nothing
 -- shows their use is logged at all. With min_holders or more holders, more likely unlogged than unused by
--- all (guard unobserved_permission); with fewer, a never-used finding is of medium confidence.
+-- all (guard unobserved_permission); with at least half as many, a never-used finding is of medium confidence.
 CREATE OR REPLACE TEMP TABLE lapse_unobserved AS
-SELECT system, permission, count(*) AS holders, count(*) >= $min_holders AS guarded
+SELECT system, permission, count(*) AS holders, count(*) >= $min_holders AS guarded, count(*) * 2 >= $min_holders AS suspect
 FROM lapse_judged
 GROUP BY system, permission
 HAVING count(last_used) = 0 AND bool_and(NOT silent AND observed_days > ttl_days);
@@ -173,7 +173,8 @@ HAVING count(last_used) = 0 AND bool_and(NOT silent AND observed_days > ttl_days
 CREATE OR REPLACE TEMP VIEW lapse_eval AS
 WITH flagged AS (
   SELECT j.* EXCLUDE (ttl_kind), b.team_size, b.team_holders, b.team_users, b.org_holders, b.cold_score,
-    t.old_team_share, t.new_team_share, coalesce(uo.guarded, false) AS unobserved, uo.holders AS unobserved_holders,
+    t.old_team_share, t.new_team_share, coalesce(uo.guarded, false) AS unobserved, coalesce(uo.suspect, false) AS unobserved_suspect,
+    uo.holders AS unobserved_holders,
     coalesce(j.ttl_kind, CASE WHEN t.from_team IS NOT NULL THEN 'team_move' END,
              CASE WHEN b.anomalous THEN 'cold_start_anomaly' END) AS kind
   FROM lapse_judged j

@@ -38,8 +38,8 @@ cur AS (
       WHEN d.decision = 'revoke' THEN 'high'
       WHEN e.kind = 'never_used' AND e.unobserved THEN 'low'
       WHEN e.kind IN ('cold_start_anomaly', 'team_move') THEN 'medium'
-      -- Several holders share the silence, fewer than the guard needs: the logs may miss it.
-      WHEN e.kind = 'never_used' AND e.unobserved_holders >= 2 THEN 'medium'
+      -- At least half as many holders as the guard needs share the silence: the logs may miss it.
+      WHEN e.kind = 'never_used' AND e.unobserved_suspect THEN 'medium'
       ELSE 'high'
     END AS confidence,
     CASE
@@ -56,10 +56,10 @@ cur AS (
         'moved from team {} on {}: {}% of that team hold it, {}% of the new team; the new manager decides',
         e.from_team, e.moved_on, round(100 * e.old_team_share)::INTEGER, round(100 * e.new_team_share)::INTEGER)
       WHEN e.kind = 'terminated' THEN 'the person is terminated in the directory'
-      WHEN e.kind = 'never_used' AND e.unobserved_holders >= 2 THEN format(
+      WHEN e.kind = 'never_used' AND e.unobserved_suspect THEN format(
         'none of the {} holders of this permission used it in the {} days observed: it may be unlogged',
         e.unobserved_holders, e.observed_days)
-      WHEN e.kind = 'never_used' AND e.unobserved_holders IS NOT NULL THEN 'never used, and nobody else holds it'
+      WHEN e.kind = 'never_used' AND e.unobserved_holders IS NOT NULL THEN 'never used, and too few hold it to suspect the logs'
       WHEN e.kind = 'never_used' THEN 'never used, while others'' use of this permission is in the logs'
       ELSE 'not used since a use the logs recorded'
     END AS confidence_reason,

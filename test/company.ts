@@ -51,7 +51,9 @@ export async function company(
     'directory: { path: people.csv }',
     'defaults: { ttl_days: 90, max_source_lag_days: 2 }',
     'mode: enforce',
-    'guards: { max_revoke_fraction: 1, max_revoke_count: 100000 }',
+    // Volume, not judgement: every grant that goes unused goes on a list, even where nobody uses a permission
+    // (which unobserved_permission would hold as probably unlogged).
+    'guards: { max_revoke_fraction: 1, max_revoke_count: 100000, unobserved_permission: { min_holders: 100000 } }',
     'actions:',
     '  - { type: revocation_list }',
     'revocations: { target: ./out/revocations }',

@@ -80,6 +80,6 @@ describe('lapse doctor', () => {
     let out = '';
     const code = await doctorCommand({ out: (t) => (out += t), log: silentLogger() }, { config: join(dir, 'lapse.yaml') });
     expect(code).toBe(2);
-    expect(out).toMatch(/systems\.app\.logs\[0\]: a log source has exactly one of path, s3, sqs \(found path, sqs\)/);
+    expect(out).toMatch(/systems\.app\.logs\[0\]: a log source has exactly one of path, s3, sqs, okta, github \(found path, sqs\)/);
   });
 });
