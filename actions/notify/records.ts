@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { StoreError } from '../../core/errors.js';
 import { shortId } from '../../core/hash.js';
 import { Day } from '../../core/model.js';
 import type { Lake } from '../../core/store.js';
+import { readRecords } from '../_shared/records.js';
 
 /**
  * What the notify action has sent, kept in the lake: `records/notify/<as-of day>/<message id>.json`, one
@@ -47,34 +47,13 @@ export function messageId(recipient: string, runId: string, items: SentItem[]): 
   return shortId('n', recipient, runId, ...items.map((i) => `${i.stage}:${i.key}`));
 }
 
-/** Reads every record (a few reads at a time), as the set of what was sent. */
+/** Reads every record, as the set of what was sent. */
 export async function readSent(lake: Lake): Promise<SentSet> {
-  const keys = (await lake.list(RECORDS_PREFIX)).map((o) => o.key).filter((k) => k.endsWith('.json'));
   const out: SentSet = new Set();
-  for (let i = 0; i < keys.length; i += 16) {
-    const texts = await Promise.all(keys.slice(i, i + 16).map(async (k) => [k, await lake.readText(k)] as const));
-    for (const [key, text] of texts) {
-      if (text === undefined) continue;
-      const rec = parseRecord(`${lake.uri}/${key}`, text);
-      for (const item of rec.items) out.add(sentKey(rec.recipient, item.key, item.stage));
-    }
+  for (const rec of await readRecords(lake, RECORDS_PREFIX, SentRecord, 'notify record')) {
+    for (const item of rec.items) out.add(sentKey(rec.recipient, item.key, item.stage));
   }
   return out;
-}
-
-function parseRecord(where: string, text: string): SentRecord {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new StoreError(`${where}: not JSON: ${(err as Error).message}`);
-  }
-  const parsed = SentRecord.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new StoreError(`${where}: not a notify record: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`);
-  }
-  return parsed.data;
 }
 
 export async function writeSent(lake: Lake, rec: SentRecord): Promise<void> {

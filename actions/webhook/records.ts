@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { StoreError } from '../../core/errors.js';
 import { Day } from '../../core/model.js';
 import type { Lake } from '../../core/store.js';
+import { readRecords } from '../_shared/records.js';
 
 /**
  * What the webhook action delivered, kept in the lake: `records/webhook/<as-of day>/<delivery id>.json`,
@@ -33,32 +33,11 @@ export type DeliveredSet = Set<string>;
 export const deliveredKey = (url: string, key: string) => `${url}\u001f${key}`;
 
 export async function readDelivered(lake: Lake): Promise<DeliveredSet> {
-  const keys = (await lake.list(RECORDS_PREFIX)).map((o) => o.key).filter((k) => k.endsWith('.json'));
   const out: DeliveredSet = new Set();
-  for (let i = 0; i < keys.length; i += 16) {
-    const texts = await Promise.all(keys.slice(i, i + 16).map(async (k) => [k, await lake.readText(k)] as const));
-    for (const [key, text] of texts) {
-      if (text === undefined) continue;
-      const rec = parseRecord(`${lake.uri}/${key}`, text);
-      for (const e of rec.events) out.add(deliveredKey(rec.url, e));
-    }
+  for (const rec of await readRecords(lake, RECORDS_PREFIX, DeliveryRecord, 'webhook record')) {
+    for (const e of rec.events) out.add(deliveredKey(rec.url, e));
   }
   return out;
-}
-
-function parseRecord(where: string, text: string): DeliveryRecord {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new StoreError(`${where}: not JSON: ${(err as Error).message}`);
-  }
-  const parsed = DeliveryRecord.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new StoreError(`${where}: not a webhook record: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`);
-  }
-  return parsed.data;
 }
 
 export async function writeDelivered(lake: Lake, rec: DeliveryRecord): Promise<void> {

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Db, Params } from '../../core/db.js';
+import { mapLimit } from '../../core/limit.js';
 import { dealFiles, literalPath } from './sql.js';
 
 /**
@@ -224,16 +225,3 @@ async function gunzipHead(file: string): Promise<string> {
   return Buffer.concat(chunks).subarray(0, PEEK_BYTES).toString('utf8');
 }
 
-/** `fn` over `items`, at most `limit` at a time (a batch may list thousands of files). */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}

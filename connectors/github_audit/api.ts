@@ -3,7 +3,8 @@ import type { Octokit } from '@octokit/rest';
 import type { GithubConnection } from '../../core/config.js';
 import { SourceError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import { mapLimit, nextLink, Pacer, secretFrom, type ApiRecord, type EventPage, type GrantsApi, type LogApi } from '../_shared/api.js';
+import { mapLimit } from '../../core/limit.js';
+import { nextLink, Pacer, secretFrom, type ApiRecord, type EventPage, type GrantsApi, type LogApi } from '../_shared/api.js';
 
 /**
  * The GitHub REST API through @octokit/rest with the paginate, retry and throttling plugins: the

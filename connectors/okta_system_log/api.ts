@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client as OktaClient, DefaultRequestExecutor as Executor } from '@okta/okta-sdk-nodejs';
 import type { OktaConnection } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
-import { backoffMs, mapLimit, nextLink, Pacer, secretFrom, type ApiRecord, type EventPage, type GrantsApi, type LogApi } from '../_shared/api.js';
+import { mapLimit } from '../../core/limit.js';
+import { backoffMs, nextLink, Pacer, secretFrom, type ApiRecord, type EventPage, type GrantsApi, type LogApi } from '../_shared/api.js';
 
 /**
  * The Okta Admin Management API through Okta's SDK (@okta/okta-sdk-nodejs): the System Log for uses, and

@@ -2,7 +2,8 @@ import { rm } from 'node:fs/promises';
 import { s3Client } from '../../core/aws.js';
 import type { StageContext } from '../../core/context.js';
 import type { Known } from '../ledger.js';
-import { download, listPrefix, mapLimit } from './s3.js';
+import { settleLimit } from '../../core/limit.js';
+import { download, listPrefix } from './s3.js';
 import { batchOf, bounded, PARALLEL_DOWNLOADS, type Batch, type LogSource, type SourceCounts } from './source.js';
 
 /**
@@ -29,7 +30,7 @@ export class PrefixSource implements LogSource {
     for (const chunk of bounded(fresh, (o) => ({ files: 1, bytes: o.size }))) {
       const dir = await ctx.lake.scratch();
       try {
-        const results = await mapLimit(chunk, PARALLEL_DOWNLOADS, (o, i) => download(client, o.bucket, o.key, dir, i));
+        const results = await settleLimit(chunk, PARALLEL_DOWNLOADS, (o, i) => download(client, o.bucket, o.key, dir, i));
         const fetched = results.map((r) => {
           if (r.status === 'rejected') throw r.reason;
           return r.value;

@@ -65,21 +65,3 @@ export async function download(client: S3Client, bucket: string, key: string, di
     throw new SourceError(`${uri}: cannot download: ${awsMessage(err)}`, { cause: err });
   }
 }
-
-/** Runs `fn` over the items, `limit` at a time, keeping order; each result or error is returned. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-  const out = new Array<PromiseSettledResult<R>>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        out[i] = { status: 'fulfilled', value: await fn(items[i]!, i) };
-      } catch (reason) {
-        out[i] = { status: 'rejected', reason };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}

@@ -10,7 +10,8 @@ import { layout } from '../../core/layout.js';
 import type { Known } from '../ledger.js';
 import { Heartbeat } from './heartbeat.js';
 import { BadNotification, parseNotification, s3ObjectId, type ObjectRef } from './notifications.js';
-import { download, mapLimit, type FetchedObject } from './s3.js';
+import { settleLimit } from '../../core/limit.js';
+import { download, type FetchedObject } from './s3.js';
 import { bounded, PARALLEL_DOWNLOADS, type Batch, type LogSource, type SourceCounts } from './source.js';
 
 /**
@@ -232,7 +233,7 @@ async function fetchAll(env: Env, work: Work[], dir: string): Promise<Map<Work, 
       jobs.push({ w, ref });
     }
   }
-  const results = await mapLimit(jobs, PARALLEL_DOWNLOADS, ({ ref }, i) => download(env.s3, ref.bucket, ref.key, dir, i));
+  const results = await settleLimit(jobs, PARALLEL_DOWNLOADS, ({ ref }, i) => download(env.s3, ref.bucket, ref.key, dir, i));
   const out = new Map<Work, FetchedObject[]>();
   results.forEach((r, i) => {
     const { w, ref } = jobs[i]!;
