@@ -98,6 +98,22 @@ describe('notify: who hears what', () => {
     expect(dms(h, 'U0ANN00001')).toHaveLength(1);
   });
 
+  test('a grant listed again on later days (no revoker applied it) is told once', async () => {
+    h = await harness({ audiences: ['holders'] });
+    const f = { ...WORLD.annAdmin, revocable_from: AS_OF, status: 'open' as const };
+    const list = (day: string, run: string) =>
+      recordRevocations(h!.ctx.lake, { as_of: day, run_id: `${day}-${run}` }, { system: 'aws', held_reason: null, entries: [{ ...f, reason: 'stale' }] });
+    await list(AS_OF, 'aaaaaaaa');
+    await list('2026-07-01', 'bbbbbbbb');
+    await h.run(doc([f], '2026-07-01'));
+    const notes = dms(h, 'U0ANN00001');
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.text.match(/lapse restore/g)).toHaveLength(1);
+    await list('2026-07-02', 'cccccccc');
+    await h.run(doc([f], '2026-07-02'));
+    expect(dms(h, 'U0ANN00001')).toHaveLength(1);
+  });
+
   test('report mode: the notice says nothing is taken away automatically, and no reminder is due', async () => {
     h = await harness({ audiences: ['holders'], slack: undefined }, REPORT);
     await h.run(doc([WORLD.bobDb]));

@@ -128,17 +128,22 @@ function holderItems(doc: FindingsDocument, revocations: RevocationRecord[], sen
   const out: Told[] = [];
   const revoked = new Set<string>();
   let noAddress = 0;
-  for (const r of revocations) {
-    const f = byId.get(r.finding_id);
+  // A grant listed again on later days (no revoker applied it yet) is one removal: told once, from its first listing.
+  const listings = new Map<string, RevocationRecord[]>();
+  for (const r of revocations) listings.set(r.finding_id, [...(listings.get(r.finding_id) ?? []), r]);
+  for (const [id, records] of listings) {
+    const f = byId.get(id);
     if (!f || f.kind === 'terminated') continue;
     revoked.add(f.finding_id);
     if (!f.email) {
       noAddress++;
       continue;
     }
-    const key = `${f.finding_id}@${r.run_id}`;
     const recipient = f.email.toLowerCase();
-    if (!sent.has(sentKey(recipient, key, 'revoked'))) out.push([recipient, f, { stage: 'revoked', finding: f, key, covers: [{ key, stage: 'revoked' }], revocation: r }]);
+    const keys = records.map((r) => `${f.finding_id}@${r.run_id}`);
+    if (keys.some((k) => sent.has(sentKey(recipient, k, 'revoked')))) continue;
+    const key = keys[0]!;
+    out.push([recipient, f, { stage: 'revoked', finding: f, key, covers: [{ key, stage: 'revoked' }], revocation: records[0]! }]);
   }
   for (const f of doc.findings) {
     if (!lapses(f) || revoked.has(f.finding_id)) continue;
