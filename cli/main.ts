@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { addSecretsFromEnv, createLogger, redactSecrets } from '../core/log.js';
+import { lapseVersion } from '../core/version.js';
 import { EXIT, LapseError, exitCodeOf, messageOf } from '../core/errors.js';
 import { actCommand, detectCommand, explainCommand, ingestCommand, runCommand, type Io } from './commands.js';
 import { doctorCommand } from './doctor.js';
@@ -14,16 +14,12 @@ import { revokerCommand } from './revoker.js';
 import { backtestCommand, suggestTtlCommand } from './ttl.js';
 
 /** lapse's version, from its package.json: two folders up when built (dist/cli/), one up from the sources. */
-function version(): string {
-  const file = ['../../package.json', '../package.json'].map((p) => new URL(p, import.meta.url)).find((u) => existsSync(u));
-  return file ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : 'unknown';
-}
 
 /** The `lapse` command line: thin wiring from flags to commands (the README's Commands section). */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('lapse')
     .description('Find privileges people hold but no longer use, and take them away safely.')
-    .version(`${version()} (node ${process.version})`, '-V, --version', 'print the version of lapse and of the Node it runs on')
+    .version(`${lapseVersion()} (node ${process.version})`, '-V, --version', 'print the version of lapse and of the Node it runs on')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => process.stderr.write(s) });
   const config = () => new Option('-c, --config <file>', 'config file (YAML or JSON)').makeOptionMandatory();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { decidedByManager, isActionable } from '../../core/findings.js';
 import { shortId } from '../../core/hash.js';
+import { shellWord } from '../../core/restore.js';
 import { siteUrl } from '../../core/site.js';
 import type { Finding, FindingKind, FindingsDocument } from '../../core/model.js';
 import { nextText, type TicketRun } from './next.js';
@@ -176,10 +177,6 @@ function restore(systems: string[], findings: Finding[]): string {
   ].join(' ');
   const from = one ? '' : ' (the values are in the table)';
   return `If a grant is revoked and turns out to be needed, the security team gives it back at once with \`${cmd}\`${from}: the system's revoker re-grants it and the request is recorded.`;
-}
-
-function shellWord(s: string): string {
-  return /^[A-Za-z0-9@%_+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`;
 }
 
 /** Data in a ticket's texts: a backtick would open a code span, so it reads as a quote instead. */

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { lapseVersion } from '../../core/version.js';
 import type { Finding, FindingKind, FindingStatus, FindingsDocument, GuardEntry } from '../../core/model.js';
 import { restoreCommand } from '../../core/restore.js';
 import { heldBy } from '../_shared/held.js';
@@ -61,9 +61,7 @@ export interface Product {
 
 /** lapse's version, from its package.json (two folders up from the sources, three when built). */
 export function lapseProduct(): Product {
-  const file = ['../../package.json', '../../../package.json'].map((p) => new URL(p, import.meta.url)).find((u) => existsSync(u));
-  const version = file ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : 'unknown';
-  return { name: 'lapse', vendor_name: 'lapse', version };
+  return { name: 'lapse', vendor_name: 'lapse', version: lapseVersion() };
 }
 
 const ms = (day: string | null): number | undefined => (day ? Date.parse(`${day}T00:00:00Z`) : undefined);
