@@ -8,7 +8,7 @@
 --         lapse_system_rules(system, ttl_days, max_lag_days, unobserved_via), lapse_protected(value), lapse_exemptions(exemption_id,
 --         system, permission (a name or glob), principal, person, team, owner, reason, until) — the ones active on
 --         the as-of day, team rows expanded to members by detect/rules/grants.sql — (detect/rules/config.ts);
---         the macros lapse_finding_id and lapse_excluded_by (detect/rules/registry.ts).
+--         the macros lapse_finding_id, lapse_excluded_by and lapse_exemption_covers (detect/rules/registry.ts).
 -- Parameters: $as_of (DATE), $default_ttl, $default_lag, $min_team_size (INTEGER), $anomaly_threshold
 --             (DOUBLE), $move_grace (INTEGER), $old_team_share, $new_team_share (DOUBLE), $min_holders (INTEGER).
 -- Output: lapse_eval, a view with one row per grant, over lapse_judged, lapse_baseline, lapse_team_moves and
@@ -191,8 +191,7 @@ exempted AS (
            AS exemption_text
   FROM lapse_exemptions x
   JOIN lapse_judged j ON j.system = x.system
-   AND (x.permission = j.permission OR j.permission GLOB x.permission)
-   AND (lower(x.principal) = lower(j.principal) OR x.person = j.person)
+   AND lapse_exemption_covers(x.permission, x.principal, x.person, x.team, j.permission, j.principal, j.person, j.team)
   GROUP BY ALL
 )
 SELECT f.*,

@@ -136,8 +136,7 @@ async function coveringExemptions(ctx: StageContext, rows: EvalRow[]): Promise<M
 
 const COVERS = `SELECT g.system, g.principal, g.permission, x.i
   FROM lapse_explain_grants g JOIN lapse_explain_exemptions x ON x.system = g.system
-   AND (x.permission = g.permission OR g.permission GLOB x.permission)
-   AND (lower(x.principal) = lower(g.principal) OR x.person = g.person OR (x.person IS NULL AND x.team = g.team))
+   AND lapse_exemption_covers(x.permission, x.principal, x.person, x.team, g.permission, g.principal, g.person, g.team)
   ORDER BY x.i`;
 
 /** Why an exemption naming a flagged grant does not hold it back, or null when it does (or another one does). */

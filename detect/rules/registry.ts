@@ -13,12 +13,23 @@ import { EXCLUDED_BY_IDS, rule, RULES, type ExcludedById, type RuleId } from '..
 export async function loadRuleRegistry(db: Db): Promise<void> {
   await db.run(FINDING_ID_MACRO);
   await db.run(excludedByMacro());
+  await db.run(EXEMPTION_COVERS_MACRO);
   await db.tableFromRows(
     'lapse_rules',
     { id: 'VARCHAR', exempts: 'BOOLEAN', reason: 'VARCHAR' },
     (Object.keys(RULES) as RuleId[]).map((id) => ({ id, exempts: rule(id).exempts, reason: rule(id).reason })),
   );
 }
+
+/**
+ * `lapse_exemption_covers(x_permission, x_principal, x_person, x_team, permission, principal, person, team)`:
+ * whether an exemption names a grant — its permission (exact or glob) and its principal, person, or (an
+ * exemption for a team) the person's team. evaluate.sql and explain both match with it.
+ */
+const EXEMPTION_COVERS_MACRO = `CREATE OR REPLACE TEMP MACRO
+  lapse_exemption_covers(x_permission, x_principal, x_person, x_team, permission, principal, person, team) AS
+  (x_permission = permission OR permission GLOB x_permission)
+  AND (lower(x_principal) = lower(principal) OR x_person = person OR (x_person IS NULL AND x_team = team))`;
 
 /** The macro text: rule ids are the registry's own snake_case names (never input), checked here all the same. */
 export function excludedByMacro(): string {
