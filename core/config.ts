@@ -224,6 +224,23 @@ const PermissionKey = Name('permission name or glob').superRefine((key, ctx) => 
   if (problem) ctx.addIssue({ code: 'custom', message: `invalid glob: ${problem}` });
 });
 
+/** What a system's logs carry, for `lapse rightsize`: an action of a category the logs leave out is unobservable. */
+export const LOG_CATEGORIES = ['management_write', 'management_read', 'data_write', 'data_read'] as const;
+
+/** `lapse rightsize` inputs of a system (docs/rightsize.md). */
+const Rightsize = z.strictObject({
+  policies: z
+    .strictObject({ path: inputPath("The policy export: JSON Lines of permission sets' and IAM roles' policy documents, as connectors/aws_cloudtrail/export-assignments.sh --policies writes.") })
+    .optional()
+    .describe('What each AWS permission set and IAM role grants (connector aws_cloudtrail).'),
+  logged: z
+    .array(z.enum(LOG_CATEGORIES))
+    .min(1, 'list at least one category: writes to the control plane are logged by every system lapse reads')
+    .default(['management_write'])
+    .describe('Which event categories the logs carry: management_write, management_read (read-only calls: CloudTrail readOnly, GCP ADMIN_READ, Kubernetes get/list/watch, GitHub reads), data_write, data_read (AWS data events, GCP DATA_READ/DATA_WRITE). Actions of the others are never recommended away. Default: writes only.'),
+});
+export type RightsizeConfig = z.infer<typeof Rightsize>;
+
 /** Keys every system has, whatever its connector. */
 export const systemBaseShape = {
   connector: z.string().describe('Connector id, e.g. aws_cloudtrail, jsonl.'),
@@ -237,6 +254,15 @@ export const systemBaseShape = {
     .record(PermissionKey, PermissionRule)
     .default({})
     .describe('Per-permission rules, keyed by permission name or glob (`*`, `?`, `[..]`, e.g. `"*/BreakGlass*"`); the most specific match wins: an exact name, then a team-scoped rule, then the glob with the most literal characters, then the first listed.'),
+  actions: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Also keep what was done: a second daily summary (actions_daily/) of uses per principal, permission and action, the action named as the ' +
+        "system's authorisation model names it (an IAM action, a GCP permission, a Kubernetes verb and resource, a GitHub repository role); " +
+        'what `lapse rightsize` reads. Off: nothing more is read or written.',
+    ),
+  rightsize: Rightsize.optional().describe('Inputs of `lapse rightsize`: what the grants hold and what the logs carry.'),
 };
 
 const Defaults = z.strictObject({

@@ -2,7 +2,7 @@
 import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = ['core', 'cli', 'connectors', 'ingest', 'aggregate', 'detect', 'actions', 'report'];
+const roots = ['core', 'cli', 'connectors', 'ingest', 'aggregate', 'detect', 'actions', 'report', 'rightsize'];
 for (const root of roots) {
   for (const file of readdirSync(root, { recursive: true })) {
     if (!String(file).endsWith('.sql')) continue;
