@@ -37,7 +37,7 @@ export interface HeldPolicy {
   document: { Statement: unknown } | null;
 }
 
-/** Policies by unit: a permission set (by name: the same in every account) or a role (`<account>/<name>`). */
+/** Policies by unit: a permission set (by name: the same in every account) or a role (`<account>/role/<name>`, as the log side names it). */
 export interface PolicyIndex {
   permissionSets: Map<string, HeldPolicy[]>;
   roles: Map<string, HeldPolicy[]>;
@@ -90,14 +90,15 @@ function addRecord(index: PolicyIndex, r: PolicyRecord): void {
     return;
   }
   const { rec } = r;
-  index.roles.set(`${rec.AccountId}/${rec.RoleName}`, [
+  index.roles.set(`${rec.AccountId}/role/${rec.RoleName}`, [
     ...rec.InlinePolicies.map((p) => ({ name: `inline:${p.Name}`, document: p.Document ?? null })),
     ...rec.AttachedPolicies.map((p) => ({ name: p.Arn?.includes(':aws:policy/') ? `aws:${p.Name}` : `customer:${p.Name}`, document: p.Document ?? null })),
   ]);
 }
 
-/** The policies a unit (`<account>/<name>`) holds: its role's, else its permission set's; undefined when neither. */
+/** The policies a unit holds: `<account>/role/<name>` a role's, `<account>/<name>` a permission set's; undefined when the export lacks it. */
 export function policiesOf(index: PolicyIndex, unit: string): HeldPolicy[] | undefined {
+  if (/^[^/]+\/role\//.test(unit)) return index.roles.get(unit);
   const slash = unit.indexOf('/');
-  return index.roles.get(unit) ?? (slash > 0 ? index.permissionSets.get(unit.slice(slash + 1)) : undefined);
+  return slash > 0 ? index.permissionSets.get(unit.slice(slash + 1)) : undefined;
 }

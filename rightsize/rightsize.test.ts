@@ -113,13 +113,13 @@ describe('AWS', () => {
   test('IAM roles and managed policies from the export; a unit the export lacks is grant_unknown', async () => {
     const role = { AccountId: '111122223333', RoleName: 'deploy', InlinePolicies: [], AttachedPolicies: [{ Name: 'Deploy', Arn: 'arn:aws:iam::111122223333:policy/Deploy', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['lambda:UpdateFunctionCode', 'cloudformation:*'], Resource: '*' }] } }] };
     const w: World = {
-      grants: [...holders(1, 'aws', '111122223333/deploy'), ...holders(1, 'aws', '111122223333/Unknown')],
-      uses: [use('p0@corp.example', 'lambda:UpdateFunctionCode', '111122223333/deploy')],
+      grants: [...holders(1, 'aws', '111122223333/role/deploy'), ...holders(1, 'aws', '111122223333/Unknown')],
+      uses: [use('p0@corp.example', 'lambda:UpdateFunctionCode', '111122223333/role/deploy')],
       systems: { aws: awsSystem(['management_write', 'management_read']) }, files: { 'policies.jsonl': policies(role) },
     };
     const doc = await run(w);
     const byUnit = Object.fromEntries(doc.units.map((u) => [u.unit, u]));
-    expect(byUnit['111122223333/deploy']).toMatchObject({ kind: 'aws_role', status: 'shrink', unused: { items: ['cloudformation'] } });
+    expect(byUnit['111122223333/role/deploy']).toMatchObject({ kind: 'aws_role', status: 'shrink', unused: { items: ['cloudformation'] } });
     expect(byUnit['111122223333/Unknown']).toMatchObject({ status: 'grant_unknown' });
   });
 

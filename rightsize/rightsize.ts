@@ -152,7 +152,7 @@ function tooNew(unit: RightsizeUnit, holders: HolderRow[], lateStart: string | n
 
 async function judgeAws(holders: HolderRow[], late: string | null | undefined, logged: LogCategory[], o: RightsizeOptions, index: PolicyIndex | undefined): Promise<RightsizeUnit> {
   const policies = index ? policiesOf(index, holders[0]!.permission) : undefined;
-  const unit = await base(holders, index?.roles.has(holders[0]!.permission) ? 'aws_role' : 'aws_permission_set', awsCategory, o);
+  const unit = await base(holders, /^[^/]+\/role\//.test(holders[0]!.permission) ? 'aws_role' : 'aws_permission_set', awsCategory, o);
   if (tooNew(unit, holders, late, o)) return unit;
   if (!policies) {
     unit.status = 'grant_unknown';
