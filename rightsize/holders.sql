@@ -20,6 +20,7 @@ SELECT h.system, h.permission, h.role, h.principal, h.since::VARCHAR AS since, h
   coalesce(list(struct_pack(action := u.action, uses := u.uses, days := u.days, last_seen := u.last_seen::VARCHAR)
     ORDER BY u.action) FILTER (WHERE u.action IS NOT NULL), []) AS used
 FROM held h
-LEFT JOIN lapse_action_uses u ON u.system = h.system AND u.principal = h.principal AND u.permission = h.permission
+-- Principals compare case-blind, as the action summaries keep them lower case.
+LEFT JOIN lapse_action_uses u ON u.system = h.system AND lower(u.principal) = lower(h.principal) AND u.permission = h.permission
 GROUP BY ALL
 ORDER BY h.system, h.permission, h.role NULLS FIRST, h.principal
