@@ -2,6 +2,10 @@
 -- Input:  gcp_records (file, ord, sub, rec JSON, raw, bad) from json-records.ts.
 -- Output: EVENT_COLUMNS (connectors/_shared/define.ts).
 -- Params: $by_service BOOLEAN: permission project/<id>/<serviceName> instead of project/<id>.
+-- action: the methodName, followed by the IAM permissions the record says were granted
+-- (authorizationInfo[].permission where granted is true), sorted, in parentheses:
+-- `google.iam.admin.v1.CreateRole (iam.roles.create)`; just the methodName when it names none.
+-- connectors/gcp_audit/actions.ts reads the permissions back for a system with `actions: true`.
 -- Fields are read as JSON first and kept only when they have the expected JSON type, so a record with
 -- a string where an object belongs ends as a drop, never as an error.
 SELECT file, ord, sub, time, principal, permission, action, resource, event_id, drop_reason,
@@ -30,7 +34,11 @@ FROM (
     'project/' || project || CASE WHEN $by_service THEN '/' || service ELSE '' END AS permission
   FROM (
     SELECT file, ord, sub, raw, bad, has_payload, type_url, time_text, lapse_time(time_text) AS t, log_name,
-      action, resource, event_id, status_code, service,
+      concat_ws(' ', method, '(' || nullif(array_to_string(list_sort(list_distinct(list_filter(
+        list_transform(json_extract(authz, '$[*]'), a -> CASE WHEN json_extract(a, '$.granted')::VARCHAR = 'true'
+                                                            THEN json_extract_string(a, '$.permission') END),
+        p -> nullif(trim(p), '') IS NOT NULL))), ', '), '') || ')') AS action,
+      resource, event_id, status_code, service,
       -- authorizationInfo[].granted = false: the call was refused for at least one permission it needed.
       coalesce(list_contains(list_transform(json_extract(authz, '$[*].granted'), g -> g::VARCHAR), 'false'), false) AS denied_check,
       -- principalEmail is the caller (e-mail addresses are case-insensitive: lower-cased, as in grants);
@@ -52,7 +60,7 @@ FROM (
         coalesce(len(list_filter(j[9:], v -> v IS NOT NULL)) > 0, false) AS has_payload,
         nullif(trim(coalesce(x[9], x[17])), '') AS email,
         nullif(trim(coalesce(x[10], x[18])), '') AS subject,
-        coalesce(x[11], x[19]) AS action,
+        coalesce(x[11], x[19]) AS method,
         nullif(trim(coalesce(x[12], x[20])), '') AS service,
         coalesce(x[13], x[21]) AS resource,
         coalesce(n[14], n[22]) AS status_code,

@@ -51,7 +51,7 @@ describe.skipIf(!existsSync(SAMPLES))('gcp_audit over the vendor samples', () =>
     // `protopayload`, `logname`, `insertid` (Panther lower-cases top-level keys) and a zone-less time.
     expect(at(30)).toMatchObject({ principal: 'user@company.io', permission: 'project/gcp-project1', time: '2023-03-28T18:37:06.079Z' });
     // A GKE request wrapped in a LogEntry is access to the project.
-    expect(at(146)).toMatchObject({ principal: 'some.user@company.com', permission: 'project/some-project', action: 'io.k8s.core.v1.pods.create' });
+    expect(at(146)).toMatchObject({ principal: 'some.user@company.com', permission: 'project/some-project', action: 'io.k8s.core.v1.pods.create (io.k8s.core.v1.pods.create)' });
     expect(at(156)).toMatchObject({ drop_reason: 'service_principal' }); // system:serviceaccount:kube-system:…
     expect(at(159)).toMatchObject({ drop_reason: 'denied' }); // authorizationInfo granted: false
     expect(at(65)).toMatchObject({ drop_reason: 'not_project_scoped' }); // organizations/…/logs/…
