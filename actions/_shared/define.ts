@@ -50,6 +50,27 @@ export interface ActionReport {
 }
 
 /**
+ * One `lapse rightsize --tickets` ticket: a unit owner's recommendations on one system (docs/rightsize.md).
+ * (system, owner) is its identity across runs: an action dedupes on it.
+ */
+export interface RightsizeTicket {
+  system: string;
+  owner: string;
+  summary: string;
+  /** The description, paragraph by paragraph (a recommended policy is one paragraph of JSON). */
+  paragraphs: string[];
+  /** The units it covers. */
+  units: string[];
+}
+
+/** An action's optional rightsize hook: plan (no side effects), describe, apply; the CLI decides whether apply runs. */
+export interface RightsizeHook<S extends z.ZodObject, P> {
+  plan(ctx: ActionContext, tickets: RightsizeTicket[], options: z.infer<S>): Promise<P>;
+  describe(plan: P): ActionReport;
+  apply(ctx: ActionContext, plan: P, options: z.infer<S>): Promise<ActionReport>;
+}
+
+/**
  * An action receives the findings document and does something with it. It is split in two:
  * `plan` computes everything (pure, no side effects) and `apply` performs it. The runner alone decides
  * whether `apply` runs (`--dry-run`, report vs enforce mode); an action never reads those flags.
@@ -65,6 +86,8 @@ export interface Action<S extends z.ZodObject = z.ZodObject, P = unknown> {
   plan(ctx: ActionContext, doc: FindingsDocument, options: z.infer<S>): Promise<P>;
   describe(plan: P): ActionReport;
   apply(ctx: ActionContext, plan: P, options: z.infer<S>): Promise<ActionReport>;
+  /** Files `lapse rightsize` recommendations, one ticket per unit owner (the jira action has it). */
+  readonly rightsize?: RightsizeHook<S, unknown>;
 }
 
 /**

@@ -1,7 +1,8 @@
-import { defineAction, factsOf, type ActionContext, type ActionReport } from '../_shared/define.js';
+import { defineAction, factsOf, type ActionContext, type ActionReport, type RightsizeHook } from '../_shared/define.js';
 import type { ApiDeps } from './client.js';
 import { JiraOptions } from './options.js';
 import { describePlan, planJira, tickets, type JiraPlan } from './tickets.js';
+import { jiraRightsize } from './rightsize.js';
 
 /**
  * Jira Cloud tickets (REST v3, through jira.js): one per (person, system) group by default, with the
@@ -37,6 +38,8 @@ export const jira = defineAction({
   async apply(ctx, plan, options) {
     return applyJira(ctx, plan, options);
   },
+  // `lapse rightsize --tickets`: one ticket per unit owner (rightsize.ts).
+  rightsize: jiraRightsize as RightsizeHook<typeof JiraOptions, unknown>,
 });
 
 /** `apply`, with the environment and timers injectable for tests. */
