@@ -5,7 +5,8 @@
 -- Output: lapse_rightsize_holders: one row per (system, permission, role, principal); role is the role a
 --         binding names (via role:<name>: GCP and Kubernetes bindings, GitHub API collaborators), else NULL;
 --         since: the day the holder had it from (granted_at, else the first snapshot that showed it);
---         used: the actions the holder used under that permission, with uses, active days and last use.
+--         used: the actions the holder used under that permission, with uses, active days and last use;
+--         iam false: an event the system's authorisation model does not name (kept, never judged).
 CREATE OR REPLACE TEMP TABLE lapse_rightsize_holders AS
 WITH held AS (
   SELECT system, permission, principal,
@@ -17,7 +18,7 @@ WITH held AS (
   GROUP BY ALL
 )
 SELECT h.system, h.permission, h.role, h.principal, h.since::VARCHAR AS since, h.label,
-  coalesce(list(struct_pack(action := u.action, uses := u.uses, days := u.days, last_seen := u.last_seen::VARCHAR)
+  coalesce(list(struct_pack(action := u.action, iam := u.iam, uses := u.uses, days := u.days, last_seen := u.last_seen::VARCHAR)
     ORDER BY u.action) FILTER (WHERE u.action IS NOT NULL), []) AS used
 FROM held h
 -- Principals compare case-blind, as the action summaries keep them lower case.

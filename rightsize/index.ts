@@ -3,3 +3,4 @@
 export { rightsize, PRUNE_SHARE, type RightsizeOptions } from './rightsize.js';
 export type { RightsizeDocument, RightsizeUnit } from './model.js';
 export type { Granularity, PolicyDocument } from './aws.js';
+export { rightsizeTickets, type RightsizeTicketText } from './tickets.js';

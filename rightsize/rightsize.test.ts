@@ -92,6 +92,9 @@ describe('AWS', () => {
   test('an event that is no IAM action (ConsoleLogin) is listed, never judged', async () => {
     const doc = await run(world(['management_write'], [use('p0@corp.example', 'signin:ConsoleLogin'), use('p0@corp.example', 'iam:CreateRole')]));
     expect(doc.units[0]!.not_iam).toEqual(['signin:ConsoleLogin']);
+    // The ingest side's flag counts too (an event it kept as logged).
+    const flagged = await run(world(['management_write'], [{ ...use('p0@corp.example', 's3:GetObject'), iam: false }]));
+    expect(flagged.units[0]!.not_iam).toEqual(['s3:GetObject']);
     expect(doc.units[0]!.unused.items).not.toContain('iam');
   });
 

@@ -35,7 +35,7 @@ interface HolderRow {
   principal: string;
   since: string | null;
   label: string | null;
-  used: { action: string; uses: number; days: number; last_seen: string | null }[];
+  used: { action: string; iam: boolean | null; uses: number; days: number; last_seen: string | null }[];
 }
 
 /** What each unit's holders used in the window, against what it grants, and the smaller grant to give. */
@@ -101,7 +101,7 @@ async function base(holders: HolderRow[], kind: UnitKind, category: (a: string) 
   const perHolder: HolderUse[] = [];
   for (const h of holders) {
     for (const u of h.used) {
-      const a = byAction.get(u.action) ?? { action: u.action, category: await category(u.action), uses: 0, holders: 0 };
+      const a = byAction.get(u.action) ?? { action: u.action, category: u.iam === false ? 'not_iam' : await category(u.action), uses: 0, holders: 0 };
       a.uses += u.uses;
       a.holders += 1;
       byAction.set(u.action, a);

@@ -20,6 +20,7 @@ export interface UseRow {
   principal: string;
   permission: string;
   action: string;
+  iam?: boolean;
   uses?: number;
   days?: number;
   first_seen?: string;
@@ -31,6 +32,6 @@ export async function loadWorld(db: Db, grants: GrantRow[], uses: UseRow[], snap
     system: 'VARCHAR', principal: 'VARCHAR', permission: 'VARCHAR', granted_at: 'DATE', via: 'VARCHAR', first_seen: 'DATE', snapshot: 'DATE', label: 'VARCHAR',
   }, grants.map((g) => ({ via: 'direct', granted_at: null, first_seen: '2025-01-01', label: null, snapshot, ...g })));
   await db.tableFromRows('lapse_action_uses', {
-    system: 'VARCHAR', principal: 'VARCHAR', permission: 'VARCHAR', action: 'VARCHAR', uses: 'BIGINT', days: 'INTEGER', first_seen: 'TIMESTAMPTZ', last_seen: 'TIMESTAMPTZ',
-  }, uses.map((u) => ({ uses: 1, days: 1, first_seen: '2026-05-01T10:00:00Z', last_seen: '2026-06-01T10:00:00Z', ...u })));
+    system: 'VARCHAR', principal: 'VARCHAR', permission: 'VARCHAR', action: 'VARCHAR', iam: 'BOOLEAN', uses: 'BIGINT', days: 'INTEGER', first_seen: 'TIMESTAMPTZ', last_seen: 'TIMESTAMPTZ',
+  }, uses.map((u) => ({ iam: true, uses: 1, days: 1, first_seen: '2026-05-01T10:00:00Z', last_seen: '2026-06-01T10:00:00Z', ...u })));
 }
