@@ -11,7 +11,7 @@ export interface CompactReport {
 }
 
 /**
- * Merges each usage partition (system, day) and each system's ledger into one Parquet file.
+ * Merges each usage and action partition (system, day) and each system's ledger into one Parquet file.
  * Safe while workers write: it keeps every row it read (exact duplicates collapse), writes the merged
  * file first and then removes only the files it read, so a shard that lands meanwhile is untouched
  * and a crash in between leaves duplicates that readers already ignore.
@@ -19,7 +19,7 @@ export interface CompactReport {
 export async function compact(ctx: StageContext): Promise<CompactReport> {
   const report: CompactReport = { partitions: 0, files_before: 0, files_after: 0 };
   const groups = new Map<string, string[]>();
-  for (const prefix of [layout.usage, layout.objects]) {
+  for (const prefix of [layout.usage, layout.actions, layout.objects]) {
     for (const { key } of await ctx.lake.list(prefix)) {
       if (!key.endsWith('.parquet')) continue;
       const dir = key.slice(0, key.lastIndexOf('/') + 1);

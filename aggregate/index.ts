@@ -8,11 +8,13 @@ import { sqlFile } from '../core/db.js';
 import { StoreError } from '../core/errors.js';
 import { layout, partition } from '../core/layout.js';
 import { directory, grantsSnapshot, objects } from '../core/relations.js';
+import { loadActionUses as loadActions, type ActionCoverage, type ActionWindow } from './actions.js';
 import { lastUse } from './rollup.js';
 import { latestKeys, parquetKeys, usageView, view } from './views.js';
 
 export { compact, type CompactReport } from './compact.js';
 export { usageView } from './views.js';
+export type { ActionCoverage, ActionWindow } from './actions.js';
 
 const LOAD = sqlFile(import.meta.url, 'load.sql');
 const HISTORY = sqlFile(import.meta.url, 'history.sql');
@@ -63,6 +65,15 @@ export async function loadHistory(ctx: StageContext, asOf: Day): Promise<AsOfTab
     await ctx.db.run(HISTORY, { as_of: asOf });
     return tables;
   });
+}
+
+/**
+ * Loads `lapse_action_uses` (uses of each action per system, principal and permission in the window)
+ * and `lapse_action_coverage` (per system, the first and last day with action summaries); returns the
+ * coverage. See aggregate/actions.ts.
+ */
+export async function loadActionUses(ctx: StageContext, window: ActionWindow): Promise<ActionCoverage[]> {
+  return readAgain(ctx, () => loadActions(ctx, window));
 }
 
 /**

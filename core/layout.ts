@@ -9,6 +9,11 @@ export const layout = {
   usage: 'usage_daily/',
   usageShard: (system: string, day: Day, shard: string) =>
     `usage_daily/system=${system}/day=${day}/${shard}.parquet`,
+  /**
+   * Daily action summaries (a system with `actions: true`): one row per (day, system, principal, permission,
+   * action, source object); visible, like usage, once its object is in the ledger.
+   */
+  actions: 'actions_daily/',
   /** The ledger of ingested source objects; a summary row is visible only once its object is here. */
   objects: 'objects/',
   objectsBatch: (system: string, batch: string) => `objects/system=${system}/${batch}.parquet`,

@@ -1,9 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { loadHistory } from '../aggregate/index.js';
+import { loadActionUses, loadHistory } from '../aggregate/index.js';
 import { usageView, view } from '../aggregate/views.js';
 import { detect } from '../detect/index.js';
 import { layout } from './layout.js';
+import { appSystem } from '../test/helpers.js';
 import { AS_OF, world } from '../test/world.js';
 import { RELATIONS, columns, ddl, emptyRelation, selectList, sqlTypeOf, type Relation } from './relations.js';
 import { sqlType } from './sqltypes.js';
@@ -17,16 +18,23 @@ async function described(ctx: Awaited<ReturnType<typeof world>>, relation: strin
 const sorted = (cols: [string, string][]) => [...cols].sort(([a], [b]) => (a < b ? -1 : 1));
 
 describe('relations: every producer makes what the registry says', () => {
-  const lakeFolder: Record<string, string> = { usage: layout.usage, objects: layout.objects, grants: layout.grants, directory: layout.directory };
+  const lakeFolder: Record<string, string> = {
+    usage: layout.usage, actions: layout.actions, objects: layout.objects, grants: layout.grants, directory: layout.directory,
+  };
 
   test('each relation the stages produce has exactly its registered columns and types', async () => {
+    // The app system keeps actions too (its action: the permission's name), so actions_daily/ has files.
+    const mapping = { time: 'ts', principal: 'user', permission: 'perm', action: 'perm', outcome: { field: 'result', success: ['ok'] } };
     const ctx = await world({
       uses: [{ day: '2026-03-01', who: 'ann@corp.example', perm: 'db' }],
       grants: [{ principal: 'ann@corp.example', permission: 'db' }, { principal: 'ann@corp.example', permission: 'wiki', granted_at: '2026-06-20' }],
+      extra: { systems: { app: appSystem({ actions: true, mapping }) } },
     });
     const tables = await loadHistory(ctx, AS_OF);
     await detect(ctx, tables);
     await usageView(ctx);
+    expect(await loadActionUses(ctx, { from: '2026-01-01', to: AS_OF })).toEqual([{ system: 'app', first_day: '2026-01-01', last_day: AS_OF }]);
+    expect(await lakeKeys(ctx, layout.actions)).not.toEqual([]);
     const bad: string[] = [];
     for (const r of RELATIONS) {
       const name = r.name in lakeFolder ? `lake_${r.name}` : r.name;

@@ -22,6 +22,7 @@ export type Stage = 'ingest' | 'aggregate' | 'detect';
 
 const Timestamp = sqlType(z.string(), 'TIMESTAMPTZ');
 const Int64 = sqlType(z.number(), 'BIGINT');
+const Int32 = sqlType(z.number(), 'INTEGER');
 
 // Lake files (ingest writes them; aggregate reads them).
 
@@ -33,6 +34,19 @@ export const usage = relation({
   schema: z.object({
     system: z.string(), day: Day, principal: z.string(), permission: z.string(), source: z.string(), uses: Int64,
     first_seen: Timestamp, last_seen: Timestamp,
+  }),
+});
+
+export const actions = relation({
+  name: 'actions',
+  stage: 'ingest',
+  reads: ['events'],
+  doc:
+    "Daily action summaries of a system with `actions: true`: uses per (system, day, principal, permission, action) and source object; " +
+    "iam: the action is a name the system's authorisation model grants (false: kept as logged, never recommended away).",
+  schema: z.object({
+    system: z.string(), day: Day, principal: z.string(), permission: z.string(), action: z.string(), iam: z.boolean(), source: z.string(),
+    uses: Int64, first_seen: Timestamp, last_seen: Timestamp,
   }),
 });
 
@@ -129,6 +143,25 @@ export const activeDays = relation({
   schema: z.object({ system: z.string(), principal: z.string(), permission: z.string(), day: Day }),
 });
 
+export const actionUses = relation({
+  name: 'lapse_action_uses',
+  stage: 'aggregate',
+  reads: ['actions', 'objects'],
+  doc: 'Uses of each action per (system, principal, permission) over a window of days (loadActionUses; principals lower-cased): uses, days used, first and last use.',
+  schema: z.object({
+    system: z.string(), principal: z.string(), permission: z.string(), action: z.string(), iam: z.boolean(), uses: Int64, days: Int32,
+    first_seen: Timestamp, last_seen: Timestamp,
+  }),
+});
+
+export const actionCoverage = relation({
+  name: 'lapse_action_coverage',
+  stage: 'aggregate',
+  reads: ['actions', 'objects'],
+  doc: 'The first and last day each system has action summaries, up to the window end (loadActionUses): a system observed for less than the window starts after it.',
+  schema: z.object({ system: z.string(), first_day: Day, last_day: Day }),
+});
+
 // detect's output (stored in the lake under the as-of day; the previous run's is read back).
 
 export const findings = relation({
@@ -140,7 +173,10 @@ export const findings = relation({
 });
 
 /** Every registered relation, in the order the stages produce them. */
-export const RELATIONS: readonly Relation[] = [usage, objects, grantsSnapshot, directory, sources, grants, people, moves, directoryLeave, lastUse, activeDays, findings];
+export const RELATIONS: readonly Relation[] = [
+  usage, actions, objects, grantsSnapshot, directory, sources, grants, people, moves, directoryLeave, lastUse, activeDays, actionUses, actionCoverage,
+  findings,
+];
 
 function relation<S extends z.ZodObject>(r: Relation<S>): Relation<S> {
   return r;

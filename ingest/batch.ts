@@ -2,19 +2,27 @@ import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { SystemConfig } from '../core/config.js';
 import type { StageContext } from '../core/context.js';
-import { sqlFile, sqlString } from '../core/db.js';
+import { sqlFile, sqlString, type Params } from '../core/db.js';
 import { shortId } from '../core/hash.js';
 import { layout } from '../core/layout.js';
 import { messageOf } from '../core/errors.js';
 import type { Connector } from '../connectors/index.js';
+import { actionMapper } from '../connectors/actions.js';
 import { checkFormat } from '../connectors/_shared/formats.js';
 import { brokenGzip } from '../connectors/_shared/gzip.js';
 import type { LogsReport } from './logs.js';
 import type { SourceObject } from './sources/index.js';
 
+const SUMMARIZE = sqlFile(import.meta.url, 'summarize.sql');
+
 const SQL = {
   batch: sqlFile(import.meta.url, 'batch.sql'),
-  summarize: sqlFile(import.meta.url, 'summarize.sql'),
+  summarize: summarizeSql(false),
+  summarizeActions: summarizeSql(true),
+  actionsBatch: sqlFile(import.meta.url, 'actions_batch.sql'),
+  actionsSplit: sqlFile(import.meta.url, 'actions_split.sql'),
+  actionsDropFiles: sqlFile(import.meta.url, 'actions_drop_files.sql'),
+  actions: sqlFile(import.meta.url, 'actions.sql'),
   dropFiles: sqlFile(import.meta.url, 'batch_drop_files.sql'),
   unreadable: sqlFile(import.meta.url, 'batch_unreadable.sql'),
   objects: sqlFile(import.meta.url, 'batch_objects.sql'),
@@ -25,9 +33,22 @@ const SQL = {
   ledgerTotals: sqlFile(import.meta.url, 'ledger_totals.sql'),
 };
 
+/** summarize.sql, with its action slots filled (a system with `actions: true`) or empty. */
+function summarizeSql(actions: boolean): string {
+  const slots: Record<string, string> = actions
+    ? {
+        action_column: 'action, grouping(action) = 0 AS is_action,',
+        action_input: 'CASE WHEN drop_reason IS NULL THEN action END AS action,',
+        action_set: ', (file, day, principal, permission, action)',
+      }
+    : { action_column: '', action_input: '', action_set: '' };
+  return SUMMARIZE.replace(/\{\{(\w+)\}\}/g, (_, name: string) => slots[name]!);
+}
+
 /**
- * Ingests one batch of objects: the connector's events folded by summarize.sql into `lapse_batch`, then
- * the daily summaries, the quarantine and, last, the ledger rows (the commit point).
+ * Ingests one batch of objects: the connector's events folded by summarize.sql into `lapse_batch` (and,
+ * with `actions: true`, `lapse_batch_actions`), then the daily summaries, the quarantine and, last, the
+ * ledger rows (the commit point).
  */
 export async function ingestBatch(
   ctx: StageContext,
@@ -41,13 +62,16 @@ export async function ingestBatch(
   const { db, lake } = ctx;
   const batchId = shortId('b', ...objects.map((o) => o.object_id).sort());
   const paths = objects.map((o) => o.path);
+  const actions = sys.actions === true;
   await db.run(SQL.batch);
+  if (actions) await db.run(SQL.actionsBatch);
   // A broken .gz would be read up to its cut without a word: it is quarantined whole instead. The check
   // inflates on libuv's threads while the engine parses on its own, and drops what the engine read of it.
   const checked = brokenGzip(paths);
-  const failed = await summarize(ctx, system, connector, connector.options.parse(sys), paths);
+  const failed = await summarize(ctx, system, connector, connector.options.parse(sys), paths, actions);
   const broken = await checked;
   if (broken.size) await db.run(SQL.dropFiles, { files: [...broken.keys()] });
+  if (broken.size && actions) await db.run(SQL.actionsDropFiles, { files: [...broken.keys()] });
   const unreadable = [...broken, ...failed.filter(([file]) => !broken.has(file))];
   for (const [file, error] of unreadable) {
     ctx.log.warn({ stage: 'ingest', system, file, error }, 'unreadable file quarantined');
@@ -63,6 +87,7 @@ export async function ingestBatch(
   const parsed = performance.now();
   const scratch = await lake.scratch();
   report.summaries += await writeUsage(ctx, system, batchId, scratch);
+  if (actions) await writeActions(ctx, system, batchId, connector, scratch);
   await writeQuarantine(ctx, system, batchId, connector, report);
   await writeLedger(ctx, system, batchId, scratch, report);
   ctx.log.debug(
@@ -82,10 +107,16 @@ async function summarize(
   connector: Connector,
   options: Record<string, unknown>,
   paths: string[],
+  actions: boolean,
 ): Promise<[string, string][]> {
   const query = checkFormat(connector.id, await connector.events({ system, options, files: paths, db: ctx.db }));
   try {
-    await ctx.db.run(`INSERT INTO lapse_batch BY NAME WITH lapse_events AS (${query.sql}) ${SQL.summarize}`, query.params);
+    if (actions) {
+      await ctx.db.run(`CREATE OR REPLACE TEMP TABLE lapse_batch_summary AS WITH lapse_events AS (${query.sql}) ${SQL.summarizeActions}`, query.params);
+      await ctx.db.run(SQL.actionsSplit);
+    } else {
+      await ctx.db.run(`INSERT INTO lapse_batch BY NAME WITH lapse_events AS (${query.sql}) ${SQL.summarize}`, query.params);
+    }
     return [];
   } catch (err) {
     if (paths.length === 1) return [[paths[0]!, messageOf(err).split('\n')[0]!]];
@@ -94,22 +125,37 @@ async function summarize(
   }
   const half = Math.ceil(paths.length / 2);
   return [
-    ...(await summarize(ctx, system, connector, options, paths.slice(0, half))),
-    ...(await summarize(ctx, system, connector, options, paths.slice(half))),
+    ...(await summarize(ctx, system, connector, options, paths.slice(0, half), actions)),
+    ...(await summarize(ctx, system, connector, options, paths.slice(half), actions)),
   ];
 }
 
 /** Daily summaries, one Parquet shard per (system, day) partition, named after the batch. */
 async function writeUsage(ctx: StageContext, system: string, batchId: string, scratch: string): Promise<number> {
-  const dir = join(scratch, 'usage');
+  return writeDaily(ctx, SQL.usage, { system }, join(scratch, 'usage'), layout.usage, batchId);
+}
+
+/**
+ * Daily action summaries, sharded as usage is: the batch's distinct actions as logged, named by the
+ * connector's mapper (connectors/actions.ts) in a bound table `lapse_action_map`, then actions.sql.
+ */
+async function writeActions(ctx: StageContext, system: string, batchId: string, connector: Connector, scratch: string): Promise<number> {
+  const raw = (await ctx.db.all<{ action: string }>('SELECT DISTINCT action FROM lapse_batch_actions ORDER BY 1')).map((r) => r.action);
+  const map = await actionMapper(connector.id)(raw);
+  await ctx.db.tableFromRows('lapse_action_map', { raw: 'VARCHAR', action: 'VARCHAR', iam: 'BOOLEAN' }, map);
+  return writeDaily(ctx, SQL.actions, { system }, join(scratch, 'actions'), layout.actions, batchId);
+}
+
+/** COPYs `sql` partitioned by (system, day) to `dir`, then puts each shard under `prefix` in the lake. */
+async function writeDaily(ctx: StageContext, sql: string, params: Params, dir: string, prefix: string, batchId: string): Promise<number> {
   const rows = await ctx.db.run(
-    `COPY (${SQL.usage}) TO ${sqlString(dir)} (FORMAT parquet, PARTITION_BY (system, day), FILENAME_PATTERN ${sqlString(`${batchId}_{i}`)})`,
-    { system },
+    `COPY (${sql}) TO ${sqlString(dir)} (FORMAT parquet, PARTITION_BY (system, day), FILENAME_PATTERN ${sqlString(`${batchId}_{i}`)})`,
+    params,
   );
   if (rows === 0) return 0;
   for (const file of await readdir(dir, { recursive: true })) {
     if (!file.endsWith('.parquet')) continue;
-    await ctx.lake.putFile(`${layout.usage}${relative('', file).split(sep).join('/')}`, join(dir, file));
+    await ctx.lake.putFile(`${prefix}${relative('', file).split(sep).join('/')}`, join(dir, file));
   }
   return rows;
 }
