@@ -7,3 +7,4 @@ export { buildReport, LIMITS, type ReportData } from './data.js';
 export { renderReport } from './render.js';
 export { buildSite, type SiteData } from './site/data.js';
 export { renderSite, MANIFEST, GENERATOR } from './site/render.js';
+export { rightsizePage, type RightsizeView } from './site/rightsize.js';
