@@ -12,6 +12,7 @@ import { reportCommand } from './report.js';
 import { restoreCommand } from './restore.js';
 import { revokerCommand } from './revoker.js';
 import { backtestCommand, suggestTtlCommand } from './ttl.js';
+import { rightsizeCommand } from './rightsize.js';
 
 /** lapse's version, from its package.json: two folders up when built (dist/cli/), one up from the sources. */
 
@@ -80,6 +81,19 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(asOf())
     .option('--json', 'print the rows as JSON')
     .action((o) => done(suggestTtlCommand(io, o)));
+  program
+    .command('rightsize')
+    .description('per permission set, role, binding or repository role: what its holders used, and the smaller grant to give (docs/rightsize.md)')
+    .addOption(config())
+    .addOption(asOf())
+    .option('--system <name>', 'one system (default: every system with action summaries)')
+    .option('--days <n>', 'the window, in days up to the as-of day', '90')
+    .option('--granularity <g>', 'AWS: remove unused services, or unused actions (service | action)', 'service')
+    .option('--json', 'print the rightsize document as JSON')
+    .option('--tickets', 'file one ticket per unit owner through the configured actions that take them (jira)')
+    .option('--dry-run', 'with --tickets: show the tickets, file none')
+    .option('--html <file>', 'also write the right-sizing page (self-contained HTML)')
+    .action((o) => done(rightsizeCommand(io, o)));
   program
     .command('backtest')
     .description('replay the history under candidate TTLs: revocations and regrets (revoked, then used again)')
