@@ -28,7 +28,7 @@ function fromPermissions(p: unknown): GithubRole | undefined {
   return (['admin', 'maintain', 'push', 'triage', 'pull'] as const).map((k) => (flags[k] === true ? githubRole(k) : undefined)).find(Boolean);
 }
 
-/** Roles by `<login lower case>|repo/<owner>/<name>` from a JSON Lines (or JSON array) export; .gz is fine. */
+/** Roles by `<login lower case>|repo/<owner>/<name>` from a JSON Lines (or JSON array) grants file; .gz is fine. */
 export async function readGithubRoles(file: string): Promise<Map<string, GithubRole>> {
   let text: string;
   try {
@@ -39,8 +39,11 @@ export async function readGithubRoles(file: string): Promise<Map<string, GithubR
   }
   const roles = new Map<string, GithubRole>();
   for (const rec of records(text)) {
-    const login = typeof rec['login'] === 'string' ? rec['login'] : undefined;
-    const repo = typeof rec['repo'] === 'string' ? rec['repo'] : undefined;
+    // The collaborators API's objects ({login, repo}), or a generic grants row ({principal, permission: repo/<owner>/<name>}).
+    const str = (k: string) => (typeof rec[k] === 'string' ? (rec[k] as string) : undefined);
+    const login = str('login') ?? str('principal');
+    const perm = str('permission');
+    const repo = str('repo') ?? (perm?.startsWith('repo/') ? perm.slice(5) : undefined);
     const owner = typeof rec['org'] === 'string' ? rec['org'] : undefined;
     const role = githubRole(typeof rec['role_name'] === 'string' ? rec['role_name'] : undefined) ?? fromPermissions(rec['permissions']);
     if (!login || !repo || !role) continue;

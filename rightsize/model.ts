@@ -15,7 +15,9 @@ export type UnitStatus =
   /** What it grants is not known (no policy document, no role): only its use is shown. */
   | 'grant_unknown'
   /** Its system keeps no action-level summaries over the window. */
-  | 'no_action_log';
+  | 'no_action_log'
+  /** Emergency-only (break-glass) by its permission rule: rarely used by design. */
+  | 'not_judged';
 
 export interface ActionUse {
   action: string;

@@ -108,6 +108,13 @@ describe('AWS', () => {
     expect(late.systems[0]!.note).toContain('2026-06-01');
   });
 
+  test('an emergency-only (break-glass) unit is not judged', async () => {
+    const w = world(['management_write'], []);
+    (w.systems['aws'] as Record<string, unknown>)['permissions'] = { '111122223333/Developer': { emergency_only: true } };
+    const doc = await run(w);
+    expect(doc.units[0]).toMatchObject({ status: 'not_judged', recommendation: null, pruning: null });
+  });
+
   test('role pruning names who uses it', async () => {
     const doc = await run(world(['management_write'], [use('p3@corp.example', 'iam:CreateRole')], holders(8)));
     expect(doc.units[0]!.pruning).toMatchObject({ holders: 8, users: 1, who: ['p3@corp.example'], text: 'used by 1 of 8 holders in 90 days: p3@corp.example' });
@@ -181,6 +188,14 @@ describe('GitHub', () => {
       'ann: admin on 2 repositories, used write at most: grant write',
       'bob: write on 2 repositories, used write at most: keep',
     ]);
+  });
+
+  test('a generic grants row carries role_name too; a holder who did more than their role allows is kept', async () => {
+    const file = JSON.stringify({ principal: 'dee', permission: 'repo/corp/api', via: 'group:g', role_name: 'triage' });
+    const doc = await run({ grants: [{ system: 'github', principal: 'dee', permission: 'repo/corp/api' }], uses: [use('dee', 'write', 'repo/corp/api', 'github')], systems: { github: gh }, files: { 'grants.jsonl': file } });
+    expect(doc.units[0]!.per_holder[0]).toMatchObject({ granted_role: 'triage', used_role: 'write' });
+    expect(doc.units[0]!.status).toBe('right_sized');
+    expect(doc.github_holders[0]!.text).toBe('dee: triage on 1 repository, used write at most: keep (it did more than triage allows: another grant covers it)');
   });
 
   test('API grants carry the role as via role:<name>', async () => {

@@ -51,7 +51,11 @@ export async function rightsize(ctx: StageContext, o: RightsizeOptions): Promise
     const units = groupUnits(rows.filter((r) => r.system === system));
     const note = !cover ? 'no action-level summaries in the window: set actions: true on the system (issue 15 §1) and ingest'
       : cover.first_day > o.from ? `action-level summaries start ${cover.first_day}, inside the ${o.days}-day window: every unit is too new to judge` : null;
-    for (const holders of units) doc.units.push(await judge(holders, cover ? (cover.first_day > o.from ? cover.first_day : null) : undefined));
+    for (const holders of units) {
+      const unit = await judge(holders, cover ? (cover.first_day > o.from ? cover.first_day : null) : undefined);
+      emergencyOnly(unit, sys);
+      doc.units.push(unit);
+    }
     doc.systems.push({ system, connector: sys.connector, logged, actions_from: cover?.first_day ?? null, actions_to: cover?.last_day ?? null, units: units.length, note });
   }
   doc.github_holders = githubHolders(doc.units);
@@ -95,6 +99,16 @@ async function judgeFor(ctx: StageContext, sys: SystemConfig, logged: LogCategor
 }
 
 /** The parts every unit has: holders, their use, what was used together, pruning; status and grant left to the system. */
+/** A unit the config marks emergency-only (break-glass, an exact permission rule): rarely used by design, not judged. */
+function emergencyOnly(unit: RightsizeUnit, sys: SystemConfig): boolean {
+  if (!sys.permissions[unit.unit]?.emergency_only) return false;
+  unit.status = 'not_judged';
+  unit.reason = 'emergency-only (break-glass): rarely used by design, never right-sized';
+  unit.recommendation = null;
+  unit.pruning = null;
+  return true;
+}
+
 async function base(holders: HolderRow[], kind: UnitKind, category: (a: string) => ActionCategory | Promise<ActionCategory>, o: RightsizeOptions): Promise<RightsizeUnit> {
   const first = holders[0]!;
   const byAction = new Map<string, ActionUse>();
@@ -227,8 +241,9 @@ async function judgeGithub(holders: HolderRow[], late: string | null | undefined
   if (lower.length) {
     u.status = 'shrink';
     u.reason = `${plural(lower.length, 'holder')} of ${u.holders} used less than the role they hold`;
+    const each = lower.map((h) => `${h.principal}: ${h.granted_role}, used ${h.used_role ?? 'nothing observable'}: grant ${h.recommended_role}`);
     u.recommendation = {
-      text: lower.map((h) => `${h.principal}: ${h.granted_role}, used ${h.used_role ?? 'nothing observable'}: grant ${h.recommended_role}`).join('; '),
+      text: each.length > 3 ? `${plural(lower.length, 'holder')} to a lower role: ${each.slice(0, 2).join('; ')}; … (each: --json)` : each.join('; '),
       roles: lower.map((h) => ({ principal: h.principal, from: h.granted_role!, to: h.recommended_role! })),
     };
   } else if (unknown === u.holders) {
@@ -274,9 +289,11 @@ function githubHolders(units: RightsizeUnit[]): RightsizeDocument['github_holder
   }
   return [...groups.values()]
     .map((g) => {
-      const grant = g.used_max ? higher(g.used_max, 'read') : 'read';
-      const text = `${g.principal}: ${g.granted} on ${plural(g.repositories, 'repository', 'repositories')}, used ${g.used_max ?? 'nothing observable'}${g.used_max ? ' at most' : ''}: ${below(grant, g.granted) ? `grant ${grant}` : 'keep'}`;
-      return { ...g, grant, text };
+      const needed = g.used_max ? higher(g.used_max, 'read') : 'read';
+      const grant = below(needed, g.granted) ? needed : g.granted;
+      const used = `used ${g.used_max ?? 'nothing observable'}${g.used_max ? ' at most' : ''}`;
+      const verdict = below(needed, g.granted) ? `grant ${grant}` : below(g.granted, needed) ? `keep (it did more than ${g.granted} allows: another grant covers it)` : 'keep';
+      return { ...g, grant, text: `${g.principal}: ${g.granted} on ${plural(g.repositories, 'repository', 'repositories')}, ${used}: ${verdict}` };
     })
     .sort((a, b) => a.system.localeCompare(b.system) || a.principal.localeCompare(b.principal));
 }
