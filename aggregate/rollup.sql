@@ -1,19 +1,28 @@
 -- Folds committed batches' usage into one system's part of the last-use rollup: one row per
--- (system, principal, permission) with the first and last day it was used. min/max make folding a
--- batch twice harmless. Principals are lower-cased: lapse matches them case-insensitively, and detect
--- then joins without another pass.
+-- (system, principal, permission) with the first and last day it was used and its newest distinct use
+-- days, at most $recent_days, ascending (its use rhythm: core/rhythm.ts, judged by detect/evaluate.sql).
+-- Each column merges without regard to order or repetition (min, max, the newest N of a set of days),
+-- so folding a batch twice, or batches out of day order, gives what replay.sql gives from the whole
+-- history. Principals are lower-cased: lapse matches them case-insensitively, and detect then joins
+-- without another pass. Grants the batches do not touch are copied as they are.
 -- Inputs: lapse_fold (the system's rollup so far), lapse_usage_files (here only the day partitions the
 --         batches touch), lapse_objects_files (the ledger), lapse_fold_batches(batch): the batches to fold.
--- Output: lapse_fold, replaced.
+-- Parameter: $recent_days (INTEGER). Output: lapse_fold, replaced.
 CREATE OR REPLACE TEMP TABLE lapse_fold AS
-SELECT system, principal, permission, min(first_used) AS first_used, max(last_used) AS last_used
-FROM (
-  SELECT system, principal, permission, first_used, last_used FROM lapse_fold
-  UNION ALL
-  SELECT u.system, lower(u.principal), u.permission, min(u.day), max(u.day)
-  FROM lapse_usage_files u
-  SEMI JOIN (SELECT system, object_id FROM lapse_objects_files SEMI JOIN lapse_fold_batches USING (batch)) o
-    ON o.object_id = u.source AND o.system = u.system
+WITH batch AS (
+  SELECT system, principal, permission, min(day) AS first_used, max(day) AS last_used,
+    max(day, $recent_days) AS recent_days
+  FROM (
+    SELECT DISTINCT u.system, lower(u.principal) AS principal, u.permission, u.day
+    FROM lapse_usage_files u
+    SEMI JOIN (SELECT system, object_id FROM lapse_objects_files SEMI JOIN lapse_fold_batches USING (batch)) o
+      ON o.object_id = u.source AND o.system = u.system
+  )
   GROUP BY ALL
 )
-GROUP BY ALL;
+SELECT system, principal, permission, first_used, last_used, recent_days
+FROM lapse_fold ANTI JOIN batch USING (system, principal, permission)
+UNION ALL
+SELECT b.system, b.principal, b.permission, least(f.first_used, b.first_used), greatest(f.last_used, b.last_used),
+  list_slice(list_sort(list_distinct(coalesce(f.recent_days, []) || b.recent_days)), -$recent_days, -1)
+FROM batch b LEFT JOIN lapse_fold f USING (system, principal, permission);

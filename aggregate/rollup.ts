@@ -5,14 +5,20 @@ import type { Day } from '../core/days.js';
 import { sqlFile, sqlString } from '../core/db.js';
 import { layout, partition } from '../core/layout.js';
 import * as relations from '../core/relations.js';
+import { RHYTHM } from '../core/rhythm.js';
 import { usageView, view } from './views.js';
 
 const ROLLUP = sqlFile(import.meta.url, 'rollup.sql');
 const REPLAY = sqlFile(import.meta.url, 'replay.sql');
 
-/** Which committed batches the stored rollup holds, and the newest use day in it. */
-const RollupState = z.object({ folded: z.array(z.string()), max_day: z.string().nullable() });
+/**
+ * Which committed batches the stored rollup holds, the newest use day in it, and how many use days it
+ * keeps per grant (core/rhythm.ts; absent: a rollup written before it kept any).
+ */
+const RollupState = z.object({ folded: z.array(z.string()), max_day: z.string().nullable(), recent_days: z.number().optional() });
 type RollupState = z.infer<typeof RollupState>;
+
+const EMPTY: RollupState = { folded: [], max_day: null, recent_days: RHYTHM.recent_days };
 
 interface Pending {
   system: string;
@@ -22,7 +28,7 @@ interface Pending {
 }
 
 /**
- * Loads `lapse_last_use(system, principal, permission, first_used, last_used)` as of a day. The daily
+ * Loads `lapse_last_use(system, principal, permission, first_used, last_used, recent_days)` as of a day. The daily
  * path folds only the batches committed since the last run into the stored rollup, so detect's cost
  * does not grow with the history. A day before the newest folded use cannot come from the rollup (it
  * holds later uses): that replays the history instead, and leaves the rollup alone. On a read-only
@@ -44,10 +50,10 @@ export async function lastUse(ctx: StageContext, asOf: Day): Promise<'rollup' | 
   const newest = [state.max_day, ...pending.map((p) => p.to_day)].filter((d): d is string => !!d).sort().at(-1) ?? null;
   if (newest !== null && newest > asOf) {
     await usageView(ctx);
-    await ctx.db.run(REPLAY, { as_of: asOf });
+    await ctx.db.run(REPLAY, { as_of: asOf, recent_days: RHYTHM.recent_days });
     return 'replay';
   }
-  await loadStored(ctx);
+  await loadStored(ctx, state);
   if (pending.length === 0) {
     // Nothing new: detect reads the stored rollup as it is.
     await ctx.db.run('CREATE OR REPLACE TEMP VIEW lapse_last_use AS SELECT * FROM lapse_rollup_old');
@@ -55,7 +61,7 @@ export async function lastUse(ctx: StageContext, asOf: Day): Promise<'rollup' | 
   }
   await fold(ctx, pending);
   if (ctx.lake.readOnly) return 'rollup';
-  await store(ctx, { folded: [...state.folded, ...pending.map((p) => p.batch)].sort(), max_day: newest });
+  await store(ctx, { ...EMPTY, folded: [...state.folded, ...pending.map((p) => p.batch)].sort(), max_day: newest });
   return 'rollup';
 }
 
@@ -80,19 +86,24 @@ async function fold(ctx: StageContext, pending: Pending[]): Promise<void> {
       const step = mine.slice(i, i + FOLD_STEP);
       await usageView(ctx, touchedKeys(keys, step));
       await db.tableFromRows('lapse_fold_batches', { batch: 'VARCHAR' }, step.map((p) => ({ batch: p.batch })));
-      await db.run(ROLLUP);
+      await db.run(ROLLUP, { recent_days: RHYTHM.recent_days });
     }
-    await db.run('INSERT INTO lapse_last_use SELECT * FROM lapse_fold; DROP TABLE lapse_fold');
+    await db.run('INSERT INTO lapse_last_use BY NAME SELECT * FROM lapse_fold; DROP TABLE lapse_fold');
   }
 }
 
+/**
+ * The stored rollup's state. One that keeps another number of use days per grant (or none: written before
+ * the rhythm) cannot be merged into: it reads as empty, so every batch is folded again (a rebuild).
+ */
 async function readState(ctx: StageContext): Promise<RollupState> {
   const text = await ctx.lake.readText(layout.rollupState);
-  return text ? RollupState.parse(JSON.parse(text)) : { folded: [], max_day: null };
+  const state = text ? RollupState.parse(JSON.parse(text)) : EMPTY;
+  return state.recent_days === RHYTHM.recent_days ? state : EMPTY;
 }
 
-async function loadStored(ctx: StageContext): Promise<void> {
-  const exists = (await ctx.lake.list(layout.rollup)).length > 0;
+async function loadStored(ctx: StageContext, state: RollupState): Promise<void> {
+  const exists = state.folded.length > 0 && (await ctx.lake.list(layout.rollup)).length > 0;
   await view(ctx, 'lapse_rollup_old', exists ? [layout.rollup] : [], relations.lastUse);
 }
 
