@@ -92,10 +92,13 @@ describe('detect: guards', () => {
 
 describe('detect: lifecycle and stability', () => {
   test('new → open → resolved → reappeared, with a stable id', async () => {
-    const ctx = await world({ uses: [{ day: '2026-01-10', who: 'ann@corp.example', perm: 'db' }, { day: '2026-07-05', who: 'ann@corp.example', perm: 'db' }], grants: [{ principal: 'ann@corp.example', permission: 'db' }], lastLogDay: '2026-10-10', snapshotDay: '2026-06-01' });
+    // Used again for a week: eight use days push the long silence out of its rhythm (a single use after
+    // it would be a rhythm of its own, detect/rhythm.test.ts).
+    const week = ['01', '02', '03', '04', '05', '06', '07', '08'].map((d) => ({ day: `2026-07-${d}`, who: 'ann@corp.example', perm: 'db' }));
+    const ctx = await world({ uses: [{ day: '2026-01-10', who: 'ann@corp.example', perm: 'db' }, ...week], grants: [{ principal: 'ann@corp.example', permission: 'db' }], lastLogDay: '2026-10-10', snapshotDay: '2026-06-01' });
     const first = await run(ctx, '2026-06-01');
     const second = await run(ctx, '2026-06-02');
-    const third = await run(ctx, '2026-07-06');
+    const third = await run(ctx, '2026-07-09');
     const fourth = await run(ctx, '2026-10-10');
     const f = (d: FindingsDocument) => one(d, 'ann@corp.example', 'db');
     expect([f(first)?.status, f(second)?.status, f(third)?.status, f(fourth)?.status]).toEqual(['new', 'open', 'resolved', 'reappeared']);

@@ -14,6 +14,8 @@ import { loadRuleRegistry } from './rules/registry.js';
 import { grantRules } from './rules/match.js';
 import { REVOCABLE_SQL } from '../core/findings.js';
 import { ddl, emptyRelation, findings, selectList } from '../core/relations.js';
+import { RHYTHM } from '../core/rhythm.js';
+import { SUGGEST_RULES } from './suggest.js';
 
 const EVALUATE = sqlFile(import.meta.url, 'evaluate.sql');
 const LIFECYCLE = sqlFile(import.meta.url, 'lifecycle.sql');
@@ -109,6 +111,12 @@ export async function evaluate(ctx: StageContext, asOf: Day): Promise<void> {
     old_team_share: config.team_moves.old_team_share,
     new_team_share: config.team_moves.new_team_share,
     min_holders: config.guards.unobserved_permission.min_holders,
+    // A grant's own rhythm (README "Use rhythm"): suggest-ttl's episode gap, margin and ceiling.
+    recent_days: RHYTHM.recent_days,
+    regular_days: RHYTHM.regular_days,
+    episode_gap: SUGGEST_RULES.episode_gap_days,
+    margin: SUGGEST_RULES.margin,
+    max_ttl: SUGGEST_RULES.max_ttl_days,
   });
 }
 

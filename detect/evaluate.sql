@@ -1,7 +1,8 @@
 -- Judges every grant as of a day: flagged (stale, never_used, terminated, team_move, cold_start_anomaly) or not,
 -- and which rule or guard excludes it from action. Tables are kept narrow (ids, days, flags): with
 -- ten million grants, every extra column is memory; descriptive columns are joined for findings only.
--- Inputs: lapse_grants, lapse_people, lapse_last_use, lapse_sources (aggregate/load.sql); lapse_resolve
+-- Inputs: lapse_grants, lapse_people, lapse_sources (aggregate/load.sql), lapse_last_use (aggregate/rollup.ts:
+--         last use and newest use days per grant); lapse_resolve
 --         (detect/resolve.sql); lapse_person_context (detect/people.sql: leave, on-call shifts, team moves);
 --         lapse_grant_rules(system, principal, permission, rule, ttl_days, emergency_only, periodic, on_call,
 --         description) (detect/rules/grants.sql: the winning permission rule per grant);
@@ -10,24 +11,54 @@
 --         the as-of day, team rows expanded to members by detect/rules/grants.sql — (detect/rules/config.ts);
 --         the macros lapse_finding_id, lapse_excluded_by and lapse_exemption_covers (detect/rules/registry.ts).
 -- Parameters: $as_of (DATE), $default_ttl, $default_lag, $min_team_size (INTEGER), $anomaly_threshold
---             (DOUBLE), $move_grace (INTEGER), $old_team_share, $new_team_share (DOUBLE), $min_holders (INTEGER).
+--             (DOUBLE), $move_grace (INTEGER), $old_team_share, $new_team_share (DOUBLE), $min_holders (INTEGER);
+--             the rhythm's (core/rhythm.ts, detect/suggest.ts): $recent_days, $episode_gap, $regular_days,
+--             $max_ttl (INTEGER), $margin (DOUBLE).
 -- Output: lapse_eval, a view with one row per grant, over lapse_judged, lapse_baseline, lapse_team_moves and
 --         lapse_unobserved.
 
--- Last use per (system, person or unresolved principal, permission): one human's several ids count as one.
--- lapse_last_use principals are lower-case already (aggregate/rollup.sql).
+-- Leave days from the day after `since` to each period's end (the TTL clock pauses for them).
+CREATE OR REPLACE TEMP MACRO lapse_leave_days(leave, since) AS
+  coalesce(list_sum(list_transform(leave,
+    l -> greatest(date_diff('day', greatest(l.from_day, since + 1), l.to_day) + 1, 0))), 0)::BIGINT;
+
+-- Last use per (system, person or unresolved principal, permission): one human's several ids count as one
+-- (their newest use days merged as the rollup merges them). lapse_last_use principals are lower-case
+-- already (aggregate/rollup.sql). From the newest use days, the grant's rhythm:
+-- - a stray: the last use is a lone one (more than an episode gap after the one before) after regular use
+--   (at least $regular_days use days, none more than an episode gap apart), and the silence before it is
+--   longer than any other among its newest use days. regular_until, the regular use's last day, is where
+--   its TTL clock may start instead (evaluate below);
+-- - longest_gap: the longest silence it came back from (a stray's silence apart): its own rhythm.
 CREATE OR REPLACE TEMP TABLE lapse_use AS
-SELECT u.system, coalesce(r.person, chr(1) || u.principal) AS subject, u.permission, max(u.last_used) AS last_used
-FROM lapse_last_use u LEFT JOIN lapse_resolve r ON r.system = u.system AND r.native = u.principal
-GROUP BY ALL;
+SELECT system, subject, permission, last_used,
+  CASE WHEN stray THEN used[n - 1] END AS regular_until,
+  CASE WHEN stray THEN list_max(gaps[1:n - 2]) ELSE list_max(gaps) END::INTEGER AS longest_gap
+FROM (
+  SELECT *,
+    n > $regular_days AND gaps[n - 1] > $episode_gap
+      -- use days in the run ending just before the lone use: after the last gap longer than an episode's
+      AND n - 1 - coalesce(list_max(list_filter(range(1, n - 1), i -> gaps[i] > $episode_gap)), 0) >= $regular_days
+      AND gaps[n - 1] > coalesce(list_max(gaps[1:n - 2]), 0) AS stray
+  FROM (
+    SELECT *, list_transform(range(2, n + 1), i -> date_diff('day', used[i - 1], used[i])) AS gaps
+    FROM (SELECT *, len(used) AS n FROM (
+      SELECT u.system, coalesce(r.person, chr(1) || u.principal) AS subject, u.permission, max(u.last_used) AS last_used,
+        CASE WHEN count(*) = 1 THEN any_value(u.recent_days)
+             ELSE list_slice(list_sort(list_distinct(flatten(list(u.recent_days)))), -$recent_days, -1) END AS used
+      FROM lapse_last_use u LEFT JOIN lapse_resolve r ON r.system = u.system AND r.native = u.principal
+      GROUP BY ALL
+    ))
+  )
+);
 
 CREATE OR REPLACE TEMP TABLE lapse_judged AS
-SELECT system, principal, permission, granted_at, grant_day, via, person, team, last_used, ttl_days, emergency_only,
-  protected, silent, observed_days, on_leave, leave_days, in_rotation, from_team, moved_on, days_unused,
-  unobserved_via_match,
+SELECT system, principal, permission, granted_at, grant_day, via, person, team, last_used, ttl_days, rule_ttl_days,
+  emergency_only, protected, silent, observed_days, on_leave, leave_days, in_rotation, from_team, moved_on, days_unused,
+  unobserved_via_match, regular_until, longest_gap, stray,
   -- Young enough to be judged by its peers (cold start): granted within its TTL, or of unknown age on a
   -- system observed for less (a grant known to be old is judged by its use, even on a young system).
-  CASE WHEN grant_day IS NULL THEN observed_days <= ttl_days ELSE grant_day > $as_of::DATE - ttl_days END AS young,
+  CASE WHEN grant_day IS NULL THEN observed_days <= rule_ttl_days ELSE grant_day > $as_of::DATE - rule_ttl_days END AS young,
   CASE
     WHEN status = 'terminated' THEN 'terminated'
     -- An on-call permission is kept while its holder is in the rotation.
@@ -39,56 +70,72 @@ SELECT system, principal, permission, granted_at, grant_day, via, person, team, 
          AND (granted_at IS NULL OR date_diff('day', granted_at, $as_of) > ttl_days) THEN 'never_used'
   END AS ttl_kind
 FROM (
-  SELECT *,
-    -- The TTL clock pauses for the days of leave since it started.
-    date_diff('day', unused_since, $as_of) - leave_days AS days_unused
+  SELECT * EXCLUDE (plain_leave, plain_unused, stray_since),
+    -- A lone stray use does not restart the clock: when only the stray keeps the grant within its TTL,
+    -- the clock runs from its regular use's end (a grant stale even counting the stray is plainly stale).
+    CASE WHEN stray THEN lapse_leave_days(leave, stray_since) ELSE plain_leave END AS leave_days,
+    CASE WHEN stray THEN date_diff('day', stray_since, $as_of) - lapse_leave_days(leave, stray_since)
+         ELSE plain_unused END AS days_unused
   FROM (
-    SELECT *,
-      coalesce(list_sum(list_transform(leave,
-        l -> greatest(date_diff('day', greatest(l.from_day, unused_since + 1), l.to_day) + 1, 0))), 0)::BIGINT AS leave_days
+    -- (A leaver's grant is flagged whatever its use: its days are counted plainly.)
+    SELECT *, coalesce(stray_since IS NOT NULL AND plain_unused <= ttl_days AND status <> 'terminated', false) AS stray
     FROM (
       SELECT *,
-        -- Unused since the last use (or an on-call holder's last shift, if later); a never-used grant since
-        -- it was granted, but never before the logs began: lapse cannot claim non-use it did not observe.
-        CASE WHEN last_used IS NOT NULL THEN greatest(last_used, shift_end)
-             ELSE greatest(coalesce(granted_at, first_day), first_day, shift_end) END AS unused_since,
-        newest_day IS NULL OR date_diff('day', newest_day, $as_of) > max_lag_days AS silent,
-        coalesce(date_diff('day', first_day, $as_of), 0) AS observed_days,
-        -- The grant's day: granted_at, else the first snapshot showing it; null when it was in the system's
-        -- first snapshot (it predates lapse: its age is unknown).
-        coalesce(granted_at, nullif(first_seen, first_snapshot)) AS grant_day
+        -- The TTL clock pauses for the days of leave since it started.
+        date_diff('day', unused_since, $as_of) - plain_leave AS plain_unused
       FROM (
-        SELECT
-          g.system, g.principal, g.permission, g.granted_at, g.first_seen, fs.first_snapshot, g.via, r.person, p.team,
-          p.status, u.last_used, s.first_day, s.newest_day,
-          coalesce(pr.ttl_days, sr.ttl_days, $default_ttl) AS ttl_days,
-          coalesce(pr.emergency_only, false) AS emergency_only,
-          coalesce(sr.max_lag_days, $default_lag) AS max_lag_days,
-          -- A grant the system's logs cannot show in use (an Azure Reader role: the activity log has no reads).
-          -- CASE, so that only such systems' grants pay for the (per-row) pattern.
-          CASE WHEN sr.unobserved_via IS NOT NULL AND g.via IS NOT NULL THEN regexp_full_match(g.via, sr.unobserved_via)
-               ELSE false END AS unobserved_via_match,
-          x.value IS NOT NULL OR lower(p.email) IN (SELECT value FROM lapse_protected)
-            OR lower(p.id) IN (SELECT value FROM lapse_protected) AS protected,
-          c.leave, coalesce(c.on_leave, false) AS on_leave, c.from_team, c.moved_on,
-          CASE WHEN pr.on_call THEN c.last_shift_end END AS shift_end,
-          coalesce(pr.on_call AND c.in_rotation, false) AS in_rotation
-        FROM (SELECT *, lower(principal) AS native FROM lapse_grants) g
-        LEFT JOIN lapse_resolve r ON r.system = g.system AND r.native = g.native
-        LEFT JOIN lapse_people p ON p.id = r.person
-        LEFT JOIN lapse_use u ON u.system = g.system AND u.permission = g.permission
-          AND u.subject = coalesce(r.person, chr(1) || g.native)
-        LEFT JOIN (SELECT DISTINCT value FROM lapse_protected) x ON x.value = g.native
-        LEFT JOIN lapse_sources s ON s.system = g.system
-        LEFT JOIN lapse_system_rules sr ON sr.system = g.system
-        LEFT JOIN lapse_grant_rules pr ON pr.system = g.system AND pr.principal = g.principal AND pr.permission = g.permission
-        LEFT JOIN lapse_person_context c ON c.person = r.person
-        LEFT JOIN (SELECT system, min(first_seen) AS first_snapshot FROM lapse_grants GROUP BY system) fs ON fs.system = g.system
+        SELECT *, lapse_leave_days(leave, unused_since) AS plain_leave,
+          CASE WHEN regular_until IS NOT NULL THEN greatest(regular_until, shift_end) END AS stray_since,
+          -- The TTL, or longer for a grant whose own rhythm is longer: it came back from a silence of
+          -- longest_gap days before, so it is stale only after more than $margin times that (at most
+          -- $max_ttl days). Not for on-call access: the rotation, not the use, sets its rhythm.
+          CASE WHEN longest_gap IS NOT NULL AND NOT on_call
+               THEN greatest(rule_ttl_days, least(ceil($margin * longest_gap)::INTEGER, $max_ttl))
+               ELSE rule_ttl_days END AS ttl_days
+        FROM (
+          SELECT *,
+            -- Unused since the last use (or an on-call holder's last shift, if later); a never-used grant since
+            -- it was granted, but never before the logs began: lapse cannot claim non-use it did not observe.
+            CASE WHEN last_used IS NOT NULL THEN greatest(last_used, shift_end)
+                 ELSE greatest(coalesce(granted_at, first_day), first_day, shift_end) END AS unused_since,
+            newest_day IS NULL OR date_diff('day', newest_day, $as_of) > max_lag_days AS silent,
+            coalesce(date_diff('day', first_day, $as_of), 0) AS observed_days,
+            -- The grant's day: granted_at, else the first snapshot showing it; null when it was in the system's
+            -- first snapshot (it predates lapse: its age is unknown).
+            coalesce(granted_at, nullif(first_seen, first_snapshot)) AS grant_day
+          FROM (
+            SELECT
+              g.system, g.principal, g.permission, g.granted_at, g.first_seen, fs.first_snapshot, g.via, r.person, p.team,
+              p.status, u.last_used, u.regular_until, u.longest_gap, s.first_day, s.newest_day,
+              coalesce(pr.ttl_days, sr.ttl_days, $default_ttl) AS rule_ttl_days, coalesce(pr.on_call, false) AS on_call,
+              coalesce(pr.emergency_only, false) AS emergency_only,
+              coalesce(sr.max_lag_days, $default_lag) AS max_lag_days,
+              -- A grant the system's logs cannot show in use (an Azure Reader role: the activity log has no reads).
+              -- CASE, so that only such systems' grants pay for the (per-row) pattern.
+              CASE WHEN sr.unobserved_via IS NOT NULL AND g.via IS NOT NULL THEN regexp_full_match(g.via, sr.unobserved_via)
+                   ELSE false END AS unobserved_via_match,
+              x.value IS NOT NULL OR lower(p.email) IN (SELECT value FROM lapse_protected)
+                OR lower(p.id) IN (SELECT value FROM lapse_protected) AS protected,
+              c.leave, coalesce(c.on_leave, false) AS on_leave, c.from_team, c.moved_on,
+              CASE WHEN pr.on_call THEN c.last_shift_end END AS shift_end,
+              coalesce(pr.on_call AND c.in_rotation, false) AS in_rotation
+            FROM (SELECT *, lower(principal) AS native FROM lapse_grants) g
+            LEFT JOIN lapse_resolve r ON r.system = g.system AND r.native = g.native
+            LEFT JOIN lapse_people p ON p.id = r.person
+            LEFT JOIN lapse_use u ON u.system = g.system AND u.permission = g.permission
+              AND u.subject = coalesce(r.person, chr(1) || g.native)
+            LEFT JOIN (SELECT DISTINCT value FROM lapse_protected) x ON x.value = g.native
+            LEFT JOIN lapse_sources s ON s.system = g.system
+            LEFT JOIN lapse_system_rules sr ON sr.system = g.system
+            LEFT JOIN lapse_grant_rules pr ON pr.system = g.system AND pr.principal = g.principal AND pr.permission = g.permission
+            LEFT JOIN lapse_person_context c ON c.person = r.person
+            LEFT JOIN (SELECT system, min(first_seen) AS first_snapshot FROM lapse_grants GROUP BY system) fs ON fs.system = g.system
+          )
+        )
       )
     )
   )
 );
-
 -- Cold start: a grant too new to judge by TTL (younger than its TTL, or its system observed for less), used
 -- or not, is judged by how unusual it is: who else on the team and in the company holds it.
 CREATE OR REPLACE TEMP TABLE lapse_baseline AS
@@ -136,7 +183,9 @@ LEFT JOIN org_stats o ON o.system = c.system AND o.permission = c.permission
 CREATE OR REPLACE TEMP TABLE lapse_team_moves AS
 WITH movers AS (
   SELECT system, principal, permission, person, team, from_team, moved_on FROM lapse_judged
-  WHERE moved_on IS NOT NULL AND ttl_kind IS NULL AND date_diff('day', moved_on, $as_of) >= $move_grace
+  -- A grant stale only by a lone stray use is judged as a move too: the move explains the silence better.
+  WHERE moved_on IS NOT NULL AND (ttl_kind IS NULL OR (ttl_kind = 'stale' AND stray))
+    AND date_diff('day', moved_on, $as_of) >= $move_grace
     AND (grant_day IS NULL OR grant_day < moved_on)
 ),
 held AS (
@@ -175,7 +224,9 @@ WITH flagged AS (
   SELECT j.* EXCLUDE (ttl_kind), b.team_size, b.team_holders, b.team_users, b.org_holders, b.cold_score,
     t.old_team_share, t.new_team_share, coalesce(uo.guarded, false) AS unobserved, coalesce(uo.suspect, false) AS unobserved_suspect,
     uo.holders AS unobserved_holders,
-    coalesce(j.ttl_kind, CASE WHEN t.from_team IS NOT NULL THEN 'team_move' END,
+    -- A team move outranks staleness that rests on a stray (both await a person's decision).
+    coalesce(CASE WHEN j.ttl_kind = 'stale' AND j.stray AND t.from_team IS NOT NULL THEN 'team_move' END, j.ttl_kind,
+             CASE WHEN t.from_team IS NOT NULL THEN 'team_move' END,
              CASE WHEN b.anomalous THEN 'cold_start_anomaly' END) AS kind
   FROM lapse_judged j
   LEFT JOIN lapse_baseline b USING (system, principal, permission)

@@ -1,6 +1,6 @@
 import type { Config } from '../core/config.js';
 import type { AsOfTables, StageContext } from '../core/context.js';
-import type { Day } from '../core/days.js';
+import { daysBetween, type Day } from '../core/days.js';
 import { inactiveReason, listExemptions, type ExemptionState } from '../core/exemptions.js';
 import { evaluate } from './detect.js';
 import type { ExcludedBy } from '../core/model.js';
@@ -17,8 +17,11 @@ export interface Explanation {
   excluded_by: ExcludedBy | null;
   last_used: string | null;
   days_unused: number | null;
+  /** The TTL it is judged by: its rule's (or system's, or the default), or longer for a grant whose own rhythm is. */
   ttl_days: number;
   granted_at: string | null;
+  /** Its newest use days (the rollup's, up to core/rhythm.ts `recent_days`), shown when its rhythm changed the verdict. */
+  recent_use_days: string[] | null;
   /** For a grant too new to judge by TTL: 1 − the smoothed share of the team holding it (≥ threshold: anomaly). */
   cold_start_score: number | null;
   /** The key of the permission rule that governs this grant (an exact name or a glob; the most specific match), if any. */
@@ -37,7 +40,8 @@ export interface Explanation {
 interface EvalRow {
   system: string; principal: string; permission: string; person: string | null; email: string | null;
   kind: string | null; excluded_by: ExcludedBy | null; last_used: string | null; days_unused: number | null;
-  ttl_days: number; granted_at: string | null; first_day: string | null; newest_day: string | null;
+  ttl_days: number; rule_ttl_days: number; granted_at: string | null; first_day: string | null; newest_day: string | null;
+  regular_until: string | null; longest_gap: number | null; stray: boolean; recent_days: string[] | null;
   permission_ttl: boolean; observed_days: number; cold_score: number | null; periodic: boolean;
   team_size: number; team_holders: number; team_users: number; org_holders: number; team: string | null;
   exemption_id: string | null; exemption_text: string | null;
@@ -55,7 +59,8 @@ export async function explain(ctx: StageContext, tables: AsOfTables, who: string
   await evaluate(ctx, asOf);
   const rows = await ctx.db.all<EvalRow>(
     `SELECT e.system, e.principal, e.permission, e.person, p.email, e.kind, e.excluded_by, e.last_used::VARCHAR AS last_used,
-            e.days_unused, e.ttl_days, e.granted_at::VARCHAR AS granted_at, s.first_day::VARCHAR AS first_day,
+            e.days_unused, e.ttl_days, e.rule_ttl_days, e.granted_at::VARCHAR AS granted_at, s.first_day::VARCHAR AS first_day,
+            e.regular_until::VARCHAR AS regular_until, e.longest_gap, e.stray, u.recent_days::VARCHAR[] AS recent_days,
             s.newest_day::VARCHAR AS newest_day, coalesce(pr.ttl_days IS NOT NULL, false) AS permission_ttl,
             e.observed_days, e.cold_score, coalesce(pr.periodic, false) AS periodic,
             e.team_size, e.team_holders, e.team_users, e.org_holders, e.team, e.exemption_id, e.exemption_text,
@@ -66,6 +71,7 @@ export async function explain(ctx: StageContext, tables: AsOfTables, who: string
      LEFT JOIN lapse_people p ON p.id = e.person
      LEFT JOIN lapse_sources s ON s.system = e.system
      LEFT JOIN lapse_grant_rules pr ON pr.system = e.system AND pr.principal = e.principal AND pr.permission = e.permission
+     LEFT JOIN lapse_last_use u ON u.system = e.system AND u.principal = lower(e.principal) AND u.permission = e.permission
      WHERE lower($who) IN (lower(e.person), lower(p.email), lower(e.principal))
      ORDER BY e.system, e.permission, e.principal`,
     { who },
@@ -99,6 +105,7 @@ function explained(r: EvalRow, asOf: Day, covering: ExemptionState[], owner: str
     days_unused: r.days_unused,
     ttl_days: r.ttl_days,
     granted_at: r.granted_at,
+    recent_use_days: rhythmic(r) ? r.recent_days : null,
     cold_start_score: r.cold_score === null ? null : Math.round(r.cold_score * 1000) / 1000,
     rule: r.rule,
     description: r.description,
@@ -157,13 +164,31 @@ function baseline(r: EvalRow): string {
 /** The days of leave the TTL clock did not count, if any. */
 const paused = (r: EvalRow) => (r.leave_days > 0 ? ` (${plural(r.leave_days, 'day')} of leave not counted)` : '');
 
+/** Whether the grant's own rhythm changed its verdict: a stray use not counted, or a TTL made longer. */
+const rhythmic = (r: EvalRow) => r.stray || r.ttl_days > r.rule_ttl_days;
+
+/** The TTL, and why this grant's is longer (its own rhythm), if it is. */
+function ttlText(r: EvalRow): string {
+  const ttl = `TTL ${plural(r.rule_ttl_days, 'day')}${r.periodic ? ' (a periodic permission)' : r.permission_ttl ? ' (set by its permission rule)' : ''}`;
+  if (r.ttl_days <= r.rule_ttl_days) return ttl;
+  return `${ttl}, ${r.ttl_days} for this grant: it came back after ${plural(r.longest_gap ?? 0, 'day')} without use before (its own rhythm)`;
+}
+
+/** When and how long ago it was last used; a lone stray use is named, and the days are counted from before it. */
+function lastUse(r: EvalRow): string {
+  const days = `${plural(r.days_unused ?? 0, 'day')}${paused(r)}`;
+  if (!r.stray || !r.regular_until) return `last used ${r.last_used}, ${days} ago`;
+  return `last used ${r.last_used}, a lone use ${plural(daysBetween(r.regular_until, r.last_used!), 'day')} after its regular use ended on ${r.regular_until}, which does not restart the TTL: ${days} since then`;
+}
+
 function reason(r: EvalRow): string {
-  const ttl = `TTL ${plural(r.ttl_days, 'day')}${r.periodic ? ' (a periodic permission)' : r.permission_ttl ? ' (set by its permission rule)' : ''}`;
+  const ttl = ttlText(r);
+  const rhythm = rhythmic(r) && r.recent_days ? `; its newest use days: ${r.recent_days.join(', ')}` : '';
   const evidence =
     r.kind === 'terminated'
       ? 'the person is terminated in the directory'
       : r.last_used
-        ? `last used ${r.last_used}, ${plural(r.days_unused ?? 0, 'day')} ago${paused(r)}; ${ttl}`
+        ? `${lastUse(r)}; ${ttl}${rhythm}`
         : r.first_day === null
           ? `no log events for this system; ${ttl}`
           : `no use since ${r.granted_at && r.granted_at > r.first_day ? `it was granted on ${r.granted_at}` : `the logs began on ${r.first_day}`} (${plural(r.days_unused ?? 0, 'day')}${paused(r)}); ${ttl}`;

@@ -38,6 +38,8 @@ cur AS (
       WHEN d.decision = 'revoke' THEN 'high'
       WHEN e.kind = 'never_used' AND e.unobserved THEN 'low'
       WHEN e.kind IN ('cold_start_anomaly', 'team_move') THEN 'medium'
+      -- Stale only because a lone stray use does not count: a person confirms before it is revoked.
+      WHEN e.kind = 'stale' AND e.stray THEN 'medium'
       -- At least half as many holders as the guard needs share the silence: the logs may miss it.
       WHEN e.kind = 'never_used' AND e.unobserved_suspect THEN 'medium'
       ELSE 'high'
@@ -61,6 +63,12 @@ cur AS (
         e.unobserved_holders, e.observed_days)
       WHEN e.kind = 'never_used' AND e.unobserved_holders IS NOT NULL THEN 'never used, and too few hold it to suspect the logs'
       WHEN e.kind = 'never_used' THEN 'never used, while others'' use of this permission is in the logs'
+      WHEN e.kind = 'stale' AND e.stray THEN format(
+        'a lone use on {}, {} days after its regular use ended on {}, does not restart the TTL; a person confirms before it is revoked',
+        e.last_used, date_diff('day', e.regular_until, e.last_used), e.regular_until)
+      WHEN e.kind = 'stale' AND e.ttl_days > e.rule_ttl_days THEN format(
+        'unused for longer than its own rhythm allows: it came back after {} days without use before, so its TTL of {} days is {} for it',
+        e.longest_gap, e.rule_ttl_days, e.ttl_days)
       ELSE 'not used since a use the logs recorded'
     END AS confidence_reason,
     CASE WHEN e.kind = 'team_move' THEN {
