@@ -1,4 +1,4 @@
-import { isActionable } from '../core/findings.js';
+import { decidedByManager, isActionable } from '../core/findings.js';
 import type { Finding, GuardEntry } from '../core/model.js';
 import { GROUPS, KINDS, type Company, type Group, type TruthGrant, type TruthKind } from './company.js';
 
@@ -9,7 +9,7 @@ import { GROUPS, KINDS, type Company, type Group, type TruthGrant, type TruthKin
  */
 
 /** What the quality measure reads of a finding. */
-export type Reported = Pick<Finding, 'system' | 'principal' | 'permission' | 'kind' | 'excluded_by' | 'status'>;
+export type Reported = Pick<Finding, 'system' | 'principal' | 'permission' | 'kind' | 'excluded_by' | 'status' | 'confidence'>;
 
 export interface Score {
   kind: TruthKind;
@@ -18,6 +18,12 @@ export interface Score {
   right: number;
   precision: number;
   recall: number;
+  /**
+   * Of those found, the ones lapse would revoke on its own (confidence high, not a kind a manager decides),
+   * and how many of them are right: the rest wait for a person's decision (review).
+   */
+  automatic: number;
+  automatic_right: number;
 }
 
 const key = (g: { system: string; principal: string; permission: string }) => `${g.system}\u0000${g.principal}\u0000${g.permission}`;
@@ -30,7 +36,11 @@ export function score(grants: TruthGrant[], findings: Reported[]): Score[] {
     const found = acted.filter((f) => f.kind === kind);
     const right = found.filter((f) => truth.get(key(f)) === kind).length;
     const expected = grants.filter((g) => g.truth === kind).length;
-    return { kind, truth: expected, found: found.length, right, precision: found.length ? right / found.length : 1, recall: expected ? right / expected : 1 };
+    const automatic = found.filter((f) => f.confidence === 'high' && !decidedByManager(f));
+    return {
+      kind, truth: expected, found: found.length, right, precision: found.length ? right / found.length : 1, recall: expected ? right / expected : 1,
+      automatic: automatic.length, automatic_right: automatic.filter((f) => truth.get(key(f)) === kind).length,
+    };
   });
 }
 

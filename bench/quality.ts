@@ -65,10 +65,15 @@ export function detectRun(dir: string): { findings: Reported[]; guards: Findings
   throw new Error('unreachable');
 }
 
+/** Per kind: precision and recall of what lapse reports; then what it would revoke without review, and how much of that is right. */
 export function table(scores: Score[]): string {
   const rows = scores.map((s) =>
-    `| ${s.kind} | ${s.truth} | ${s.found} | ${s.right} | ${s.precision.toFixed(3)} | ${s.recall.toFixed(3)} |`);
-  return ['| kind | truly | reported | right | precision | recall |', '|---|---|---|---|---|---|', ...rows].join('\n');
+    `| ${s.kind} | ${s.truth} | ${s.found} | ${s.right} | ${s.precision.toFixed(3)} | ${s.recall.toFixed(3)} | ${s.found - s.automatic} | ${s.automatic ? `${(s.automatic_right / s.automatic).toFixed(3)} of ${s.automatic}` : '–'} |`);
+  return [
+    '| kind | truly | reported | right | precision | recall | for review | revoked unreviewed: precision |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 export function wrongTable(wrong: Wrong[]): string {
