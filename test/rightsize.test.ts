@@ -1,7 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadPolicy, validateIdentityPolicy } from '@cloud-copilot/iam-policy';
+import { spawn } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
+import { JiraStub } from '../actions/jira/testing/jira-stub.js';
+import { startJiraServer } from '../actions/jira/testing/server.js';
 import { jsonl, lapse, tempDir, writeFiles } from './helpers.js';
 
 /**
@@ -132,4 +135,59 @@ describe('lapse rightsize', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/policies .*policies\.jsonl line 2: a permission set record .*PermissionSetName/);
   }, 120_000);
+
+  test('the demo: every AWS recommendation is valid IAM, break-glass is not judged, GitHub admins who only push get write', async () => {
+    const dir = await tempDir();
+    await cp(new URL('../fixtures/demo', import.meta.url).pathname, join(dir, 'fixtures/demo'), { recursive: true });
+    expect(lapse(['ingest', '--config', 'fixtures/demo/lapse.yaml', '--as-of', '2026-06-30'], dir).code).toBe(0);
+    const r = lapse(['rightsize', '--config', 'fixtures/demo/lapse.yaml', '--as-of', '2026-06-30', '--json'], dir);
+    expect(r.code, r.err).toBe(0);
+    const doc = JSON.parse(r.out) as { units: { system: string; unit: string; status: string; recommendation: { policy?: object } | null }[]; github_holders: { text: string }[] };
+    const aws = doc.units.filter((u) => u.system === 'aws');
+    expect(aws.length).toBe(10);
+    for (const u of aws.filter((x) => x.recommendation?.policy)) expect(validateIdentityPolicy(u.recommendation!.policy), u.unit).toEqual([]);
+    expect(aws.filter((u) => u.unit.endsWith('/BreakGlassAdmin')).map((u) => u.status)).toEqual(['not_judged', 'not_judged']);
+    expect(doc.github_holders.map((h) => h.text)).toContain('dreyes-ce: admin on 3 repositories, used write at most: grant write');
+  }, 180_000);
+
+  test('--tickets files one Jira ticket per unit owner, once; --dry-run files none', async () => {
+    const stub = new JiraStub();
+    const server = await startJiraServer(stub, { email: 'lapse@corp.example', token: 'tok' });
+    try {
+      const dir = await world();
+      const yaml = (await readFile(join(dir, 'lapse.yaml'), 'utf8')).replace('actions: []', `actions: [{ type: jira, url: "${server.url}", project: SEC, timeout_secs: 10 }]`);
+      await writeFiles(dir, { 'lapse.yaml': yaml });
+      const run = (...more: string[]) => lapseAsync(['rightsize', '--config', 'lapse.yaml', '--as-of', '2026-06-30', '--tickets', ...more], dir);
+      const dry = await run('--dry-run');
+      expect(dry.code, dry.err).toBe(0);
+      expect(dry.out).toContain('jira (dry run): 2 tickets in SEC (rightsize)');
+      expect(stub.issues).toHaveLength(0);
+      const real = await run();
+      expect(real.out).toContain('jira: 2 tickets in SEC (rightsize): 2 opened, 0 updated, 0 unchanged');
+      expect(stub.issues.map((i) => i.fields.summary).sort()).toEqual([
+        'lapse rightsize: 1 unit on aws owned by platform@corp.example can be smaller',
+        'lapse rightsize: 2 units on github owned by unowned can be smaller',
+      ]);
+      stub.indexAll();
+      expect((await run()).out).toContain('2 tickets in SEC (rightsize): 0 opened, 0 updated, 2 unchanged');
+      expect(stub.issues).toHaveLength(2);
+      expect(server.violations).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  }, 180_000);
 });
+
+/** The built CLI without blocking this process (the Jira stub answers from it). */
+function lapseAsync(args: string[], cwd: string): Promise<{ code: number | null; out: string; err: string }> {
+  const bin = new URL('../bin/lapse.js', import.meta.url).pathname;
+  const env = { ...process.env, LAPSE_LOG_LEVEL: 'warn', JIRA_EMAIL: 'lapse@corp.example', JIRA_API_TOKEN: 'tok' };
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.on('close', (code) => done({ code, out, err }));
+  });
+}
