@@ -87,6 +87,16 @@ describe("detect: a grant's own rhythm longer than the TTL", () => {
     else expect(f).toMatchObject(row.expect);
   });
 
+  test('not for on-call access: the rotation sets its rhythm, and the clock runs from the last shift', async () => {
+    // Came back after 77 days (93 for an ordinary grant); the last shift ended 2026-03-31, 91 days ago.
+    const uses = ['2026-01-02', '2026-03-20'].map((day) => ({ day, who: 'ann@corp.example', perm: 'pager' }));
+    const ctx = await world({
+      uses, grants: [{ principal: 'ann@corp.example', permission: 'pager' }], permissions: { pager: { on_call: true } },
+      files: { 'oncall.csv': 'person,from,to\nann,2026-03-20,2026-03-31\n' }, extra: { directory: { path: 'people.csv', on_call: ['oncall.csv'] } },
+    });
+    expect(one(await run(ctx), 'ann@corp.example', 'pager')).toMatchObject({ kind: 'stale', ttl_days: 90, days_unused: 91 });
+  });
+
   test('explain gives the longer TTL and why', async () => {
     const ctx = await world({ uses: ann('2026-01-01', '2026-03-24'), grants: [grant] });
     const [row] = await explain(ctx, await loadAsOf(ctx, AS_OF), 'ann');
