@@ -75,8 +75,8 @@ export async function awsGrant(policies: HeldPolicy[]): Promise<AwsGrant> {
  * `service` granularity a pattern stays whole when any action of its service stays; with `action`, a
  * pattern stays whole when all its actions stay, else it becomes the list of those that stay.
  */
-export async function narrowPolicy(policies: HeldPolicy[], keep: (action: string) => boolean, granularity: Granularity): Promise<PolicyDocument> {
-  const grant = await awsGrant(policies);
+export async function narrowPolicy(policies: HeldPolicy[], keep: (action: string) => boolean, granularity: Granularity, granted?: AwsGrant): Promise<PolicyDocument> {
+  const grant = granted ?? (await awsGrant(policies));
   const keptServices = new Set([...grant.actions.keys()].filter(keep).map(serviceOf));
   const out: Statement[] = [];
   for (const p of policies) {

@@ -29,13 +29,17 @@ const AWS_DATA_EVENTS: Record<string, string[]> = {
 const S3_OBJECT_RESOURCES = new Set(['object', 'accesspointobject']);
 
 const awsCache = new Map<string, Promise<ActionCategory>>();
+/** The same answers once known: a unit's thousands of granted actions are judged without a promise each. */
+const awsKnown = new Map<string, ActionCategory>();
 
 /** An AWS action's category from IAM's data: its access level, and whether CloudTrail logs it as a data event. */
-export function awsCategory(action: string): Promise<ActionCategory> {
+export function awsCategory(action: string): Promise<ActionCategory> | ActionCategory {
   const key = action.toLowerCase();
+  const known = awsKnown.get(key);
+  if (known) return known;
   let found = awsCache.get(key);
   if (!found) {
-    found = awsLookup(key);
+    found = awsLookup(key).then((c) => (awsKnown.set(key, c), c));
     awsCache.set(key, found);
   }
   return found;

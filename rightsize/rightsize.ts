@@ -178,7 +178,8 @@ async function judgeAws(holders: HolderRow[], late: string | null | undefined, l
   const keepCache = new Map<string, boolean>();
   const hiddenServices = new Set<string>();
   for (const a of grant.actions.keys()) {
-    const cat = await awsCategory(a);
+    const found = awsCategory(a);
+    const cat = typeof found === 'string' ? found : await found;
     const unobservable = !observable(cat, logged);
     if (unobservable) {
       const c = cat as LogCategory;
@@ -198,7 +199,7 @@ async function judgeAws(holders: HolderRow[], late: string | null | undefined, l
     ...(grant.notAction ? [`${plural(grant.notAction, 'Allow statement')} with NotAction kept whole: it grants everything it does not name`] : []),
   ];
   unit.notes.push(...notes);
-  const policy = await narrowPolicy(policies, keep, o.granularity);
+  const policy = await narrowPolicy(policies, keep, o.granularity, grant);
   const problems = policyProblems(policy);
   if (problems.length) throw new Error(`rightsize ${unit.system} ${unit.unit}: the recommended policy is not valid IAM: ${problems.join('; ')}`);
   const removable = removed(grant.actions, keep, o.granularity);
