@@ -37,11 +37,11 @@ const SQL = {
 function summarizeSql(actions: boolean): string {
   const slots: Record<string, string> = actions
     ? {
-        action_column: 'action, grouping(action) = 0 AS is_action,',
-        action_input: 'CASE WHEN drop_reason IS NULL THEN action END AS action,',
-        action_set: ', (file, day, principal, permission, action)',
+        action_column: 'action, ',
+        action_input: 'CASE WHEN drop_reason IS NULL THEN action END AS action, ',
+        action_key: 'action, ',
       }
-    : { action_column: '', action_input: '', action_set: '' };
+    : { action_column: '', action_input: '', action_key: '' };
   return SUMMARIZE.replace(/\{\{(\w+)\}\}/g, (_, name: string) => slots[name]!);
 }
 
