@@ -7,6 +7,8 @@ import { config, stageContext, tempDir } from '../test/helpers.js';
 import { rightsize, type RightsizeOptions } from './rightsize.js';
 import { loadWorld, type GrantRow, type UseRow } from './testing.js';
 import { policyProblems } from './aws.js';
+import { iamActions } from '../connectors/aws_cloudtrail/actions.js';
+import { repositoryRoles } from '../connectors/github_audit/roles.js';
 import type { RightsizeDocument } from './model.js';
 
 const SAMPLES = new URL('../../shared/samples/', import.meta.url).pathname;
@@ -139,10 +141,12 @@ describe('AWS', () => {
   });
 
   test('real CloudTrail shapes: every action the sample used stays; data events are unobservable by default', async () => {
-    const actions = cloudTrailActions('aws-cloudtrail/otrf-ec2_proxy_s3_exfiltration_2020-09-14011940.jsonl');
+    const mapped = await iamActions(cloudTrailEvents('aws-cloudtrail/otrf-ec2_proxy_s3_exfiltration_2020-09-14011940.jsonl'));
+    const actions = mapped.map((m) => m.action);
     expect(actions).toContain('s3:GetObject');
+    expect(actions).toContain('s3:ListBucket'); // ListObjects, as IAM names it
     const broad = { PermissionSetName: 'Developer', AwsManagedPolicies: [{ Name: 'PowerUserAccess', Document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', NotAction: ['iam:*', 'organizations:*'], Resource: '*' }, { Effect: 'Allow', Action: ['ec2:*', 's3:*', 'sts:*', 'iam:*', 'kms:*'], Resource: '*' }] } }] };
-    const w: World = { grants: holders(1), uses: actions.map((a) => use('p0@corp.example', a)), systems: { aws: awsSystem(['management_write', 'management_read']) }, files: { 'policies.jsonl': policies(broad) } };
+    const w: World = { grants: holders(1), uses: mapped.map((m) => ({ ...use('p0@corp.example', m.action), iam: m.iam })), systems: { aws: awsSystem(['management_write', 'management_read']) }, files: { 'policies.jsonl': policies(broad) } };
     const doc = await run(w, { granularity: 'action' });
     const u = doc.units[0]!;
     const kept = new Set(u.recommendation!.policy!.Statement.flatMap((s) => [s.Action ?? []].flat() as string[]).map((a) => a.toLowerCase()));
@@ -155,12 +159,12 @@ describe('AWS', () => {
   });
 });
 
-/** `<service>:<eventName>` from CloudTrail records (a test stand-in for the ingest mapping). */
-function cloudTrailActions(file: string): string[] {
+/** `<eventSource less .amazonaws.com>:<eventName>` of the successful CloudTrail records, as events.sql hands them to the connector's mapper. */
+function cloudTrailEvents(file: string): string[] {
   const out = new Set<string>();
   for (const line of readFileSync(join(SAMPLES, file), 'utf8').split('\n').filter(Boolean)) {
     const rec = JSON.parse(line) as { eventSource?: string; eventName?: string; errorCode?: string };
-    if (rec.eventSource && rec.eventName && !rec.errorCode) out.add(`${rec.eventSource.split('.')[0]}:${rec.eventName}`);
+    if (rec.eventSource && rec.eventName && !rec.errorCode) out.add(`${rec.eventSource.replace('.amazonaws.com', '')}:${rec.eventName}`);
   }
   return [...out].sort();
 }
@@ -196,6 +200,25 @@ describe('GitHub', () => {
     expect(doc.units[0]!.per_holder[0]).toMatchObject({ granted_role: 'triage', used_role: 'write' });
     expect(doc.units[0]!.status).toBe('right_sized');
     expect(doc.github_holders[0]!.text).toBe('dee: triage on 1 repository, used write at most: keep (it did more than triage allows: another grant covers it)');
+  });
+
+  test('real GitHub audit shapes: each holder gets the highest role their sample actions needed', async () => {
+    const byActor = new Map<string, Set<string>>();
+    for (const line of readFileSync(join(SAMPLES, 'github-audit/panther-github-audit-tests.jsonl'), 'utf8').split('\n').filter(Boolean)) {
+      const r = JSON.parse(line) as { actor?: string; action?: string; repo?: string };
+      if (r.actor && r.action && r.repo) byActor.set(r.actor, (byActor.get(r.actor) ?? new Set()).add(r.action));
+    }
+    const uses: UseRow[] = [];
+    for (const [actor, acts] of byActor) for (const m of await repositoryRoles([...acts])) uses.push({ ...use(actor, m.action, 'repo/corp/api', 'github'), iam: m.iam });
+    const actors = [...byActor.keys()];
+    expect(uses.some((u) => u.iam)).toBe(true);
+    const grants = actors.map((a) => ({ system: 'github', principal: a, permission: 'repo/corp/api', via: 'role:admin' }));
+    const doc = await run({ grants, uses, systems: { github: gh }, files: { 'grants.jsonl': '' } });
+    const rank = ['read', 'triage', 'write', 'maintain', 'admin'];
+    for (const h of doc.units[0]!.per_holder) {
+      const needed = uses.filter((u) => u.principal === h.principal && u.iam).map((u) => rank.indexOf(u.action));
+      expect(rank.indexOf(h.recommended_role!), h.principal).toBe(Math.max(0, ...needed));
+    }
   });
 
   test('API grants carry the role as via role:<name>', async () => {
