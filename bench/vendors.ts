@@ -1,16 +1,20 @@
+import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { random } from './random.js';
+import { cloudTrailRecord, githubAuditEntry, oktaSsoEvent, ssoSessionArn } from './wide-records.js';
 
 /**
- * Generated logs of the Entra, Workspace and Azure activity connectors, as each is delivered (gzip
- * `{"records":[…]}` Event Hub captures; Reports API activities as gzip JSON Lines), and the bare-DuckDB
- * query each is measured against: its own JSON reader with typed columns, the success filter and the
- * GROUP BY, no mapping or quarantine. Deterministic for a given size.
+ * Generated logs of the vendor connectors, as each is delivered: Okta /api/v1/logs NDJSON, GitHub's
+ * audit-log stream (gzip JSON Lines), CloudTrail S3 log files (gzip `{"Records":[…]}`), Entra and Azure
+ * Event Hub captures (gzip `{"records":[…]}`), Reports API activities (gzip JSON Lines); Okta, GitHub and
+ * CloudTrail records as wide as the real samples (wide-records.ts). And the bare-DuckDB query each is
+ * measured against: DuckDB's own JSON reader with typed columns, the success filter and the GROUP BY, no
+ * mapping or quarantine. Deterministic for a given size.
  */
 
-export const VENDORS = ['entra_signin', 'google_workspace', 'azure_activity'] as const;
+export const VENDORS = ['okta_system_log', 'github_audit', 'aws_cloudtrail', 'entra_signin', 'google_workspace', 'azure_activity'] as const;
 export type Vendor = (typeof VENDORS)[number];
 
 const APPS = Array.from({ length: 40 }, (_, i) => `${(0x4f5a1c2e + i).toString(16)}-1111-4222-8333-0123456789ab`);
@@ -60,16 +64,67 @@ function azure(r: () => number, time: string, person: string, k: number): object
   };
 }
 
+const OKTA_APPS = Array.from({ length: 30 }, (_, i) => ({ id: `0oa${(0x1a2b3c + i * 7919).toString(36).padStart(17, 'x')}`, label: `App ${i}` }));
+
+/** Mostly SSO successes; some failures and other event types, as a System Log export has. */
+function okta(r: () => number, time: string, person: string, k: number): object {
+  const app = pick(r, OKTA_APPS);
+  const e = oktaSsoEvent(person, app.id, app.label, time, k) as Record<string, unknown>;
+  const roll = r();
+  if (roll < 0.05) e['outcome'] = { result: 'FAILURE', reason: 'INVALID_CREDENTIALS' };
+  else if (roll < 0.25) Object.assign(e, { eventType: 'user.session.start', displayMessage: 'User login to Okta', legacyEventType: 'core.user_auth.login_success' });
+  return e;
+}
+
+const GH_ACTIONS = ['git.clone', 'git.clone', 'git.fetch', 'git.fetch', 'git.push', 'pull_request.merge', 'pull_request.create', 'repo.create', 'org.update_member', 'team.add_member', 'protected_branch.update'];
+
+function github(r: () => number, time: string, person: string, k: number): object {
+  const actor = r() < 0.05 ? 'dependabot[bot]' : person.split('@')[0]!;
+  return githubAuditEntry(actor, 'corp-example', `repo-${Math.floor(r() * 60)}`, pick(r, GH_ACTIONS), time, k);
+}
+
+const CT_ACCOUNTS = ['123456789012', '210987654321', '345678901234'];
+const CT_SETS = ['ReadOnly', 'Developer', 'DataEngineer', 'PowerUser', 'BillingQuarterlyClose'];
+const CT_CALLS = [['s3.amazonaws.com', 'GetObject'], ['s3.amazonaws.com', 'PutObject'], ['ec2.amazonaws.com', 'DescribeInstances'],
+  ['iam.amazonaws.com', 'GetRole'], ['lambda.amazonaws.com', 'Invoke'], ['dynamodb.amazonaws.com', 'Query'], ['kms.amazonaws.com', 'Decrypt']] as const;
+
+function cloudtrail(r: () => number, time: string, person: string, k: number): object {
+  const account = pick(r, CT_ACCOUNTS);
+  const [source, name] = pick(r, CT_CALLS);
+  const rec = cloudTrailRecord(ssoSessionArn(account, pick(r, CT_SETS), person), account, source, name, time, k) as Record<string, unknown>;
+  if (r() < 0.05) Object.assign(rec, { errorCode: 'AccessDenied', errorMessage: 'User is not authorized to perform this operation' });
+  return rec;
+}
+
 const MAKE: Record<Vendor, (r: () => number, time: string, person: string, k: number) => object> = {
-  entra_signin: entra, google_workspace: workspace, azure_activity: azure,
+  okta_system_log: okta, github_audit: github, aws_cloudtrail: cloudtrail, entra_signin: entra, google_workspace: workspace, azure_activity: azure,
 };
 
-/** Writes `events` records of one vendor in gzip files of ~`perFile`; reuses an existing set. */
-export async function generateVendor(root: string, vendor: Vendor, events: number, perFile = 5000): Promise<string> {
+/** How each vendor's files are delivered: line files or one wrapper document per file, the name's suffix, records per file. */
+const DELIVERY: Record<Vendor, { lines: boolean; wrapper?: string; suffix: string; perFile: number }> = {
+  okta_system_log: { lines: true, suffix: 'jsonl', perFile: 20_000 },
+  github_audit: { lines: true, suffix: 'jsonl.gz', perFile: 5000 },
+  aws_cloudtrail: { lines: false, wrapper: 'Records', suffix: 'json.gz', perFile: 2000 },
+  entra_signin: { lines: false, wrapper: 'records', suffix: 'json.gz', perFile: 5000 },
+  google_workspace: { lines: true, suffix: 'jsonl.gz', perFile: 5000 },
+  azure_activity: { lines: false, wrapper: 'records', suffix: 'json.gz', perFile: 5000 },
+};
+
+/** The generated files of a vendor's directory, sorted. */
+export async function vendorFiles(dir: string, vendor: Vendor): Promise<string[]> {
+  const suffix = `.${DELIVERY[vendor].suffix}`;
+  return (await readdir(dir)).filter((f) => f.endsWith(suffix)).sort().map((f) => join(dir, f));
+}
+
+/** The glob of a vendor's generated files, for the bare query. */
+export const vendorGlob = (dir: string, vendor: Vendor): string => join(dir, `*.${DELIVERY[vendor].suffix}`);
+
+/** Writes `events` records of one vendor in files as it delivers them (DELIVERY); reuses an existing set. */
+export async function generateVendor(root: string, vendor: Vendor, events: number): Promise<string> {
+  const { lines, wrapper, suffix, perFile } = DELIVERY[vendor];
   const dir = join(root, `${vendor}-${events}`);
   const files = Math.ceil(events / perFile);
-  const have = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.gz')).length;
-  if (have === files) return dir;
+  if ((await vendorFiles(dir, vendor).catch(() => [])).length === files) return dir;
   await mkdir(dir, { recursive: true });
   const r = random(7);
   const people = Math.max(50, Math.floor(events / 2000));
@@ -80,14 +135,35 @@ export async function generateVendor(root: string, vendor: Vendor, events: numbe
       const time = new Date(start + Math.floor(((i * perFile + k) / events) * 90 * 86_400_000)).toISOString();
       return MAKE[vendor](r, time, `user${Math.floor(r() * people)}@corp.example`, i * perFile + k);
     });
-    const text = vendor === 'google_workspace' ? recs.map((x) => JSON.stringify(x)).join('\n') + '\n' : JSON.stringify({ records: recs });
-    await writeFile(join(dir, `part-${String(i).padStart(5, '0')}.${vendor === 'google_workspace' ? 'jsonl' : 'json'}.gz`), gzipSync(text));
+    const text = lines ? recs.map((x) => JSON.stringify(x)).join('\n') + '\n' : JSON.stringify({ [wrapper!]: recs });
+    await writeFile(join(dir, `part-${String(i).padStart(5, '0')}.${suffix}`), suffix.endsWith('.gz') ? gzipSync(text) : text);
   }
   return dir;
 }
 
 /** The bare-DuckDB contender's query per vendor: typed read, success filter, GROUP BY; `$glob` the files. */
 export const BARE_SQL: Record<Vendor, string> = {
+  okta_system_log: `SELECT count(*) AS groups FROM (
+    SELECT published::TIMESTAMPTZ::DATE AS day, lower(actor.alternateId) AS login,
+      list_filter(target, x -> x.type = 'AppInstance')[1].id AS app, count(*) AS uses
+    FROM read_json($glob, format = 'newline_delimited', columns = {published: 'VARCHAR', eventType: 'VARCHAR',
+      actor: 'STRUCT(alternateId VARCHAR, type VARCHAR)', outcome: 'STRUCT(result VARCHAR)',
+      target: 'STRUCT(id VARCHAR, type VARCHAR, displayName VARCHAR)[]'})
+    WHERE eventType = 'user.authentication.sso' AND outcome.result = 'SUCCESS' AND actor.type = 'User'
+    GROUP BY ALL)`,
+  github_audit: `SELECT count(*) AS groups FROM (
+    SELECT to_timestamp("@timestamp" / 1000)::DATE AS day, actor, 'repo/' || lower(repo) AS permission, count(*) AS uses
+    FROM read_json($glob, format = 'newline_delimited', columns = {"@timestamp": 'BIGINT', action: 'VARCHAR',
+      actor: 'VARCHAR', org: 'VARCHAR', repo: 'VARCHAR'})
+    WHERE actor NOT LIKE '%[bot]'
+    GROUP BY ALL)`,
+  aws_cloudtrail: `SELECT count(*) AS groups FROM (
+    SELECT r.eventTime::TIMESTAMPTZ::DATE AS day, lower(split_part(r.userIdentity.arn, '/', 3)) AS principal,
+      split_part(r.userIdentity.arn, ':', 5) || '/' || split_part(r.userIdentity.arn, '/', 2) AS permission, count(*) AS uses
+    FROM (SELECT unnest(Records) AS r FROM read_json($glob, format = 'auto', columns = {Records:
+      'STRUCT(eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, errorCode VARCHAR, userIdentity STRUCT(type VARCHAR, arn VARCHAR))[]'}))
+    WHERE r.errorCode IS NULL AND r.userIdentity.type = 'AssumedRole'
+    GROUP BY ALL)`,
   entra_signin: `SELECT count(*) AS groups FROM (
     SELECT r.time::TIMESTAMPTZ::DATE AS day, lower(r.properties.userPrincipalName) AS upn, r.properties.appId AS app, count(*) AS uses
     FROM (SELECT unnest(records) AS r FROM read_json($glob, format = 'auto', columns = {records:
@@ -108,3 +184,48 @@ export const BARE_SQL: Record<Vendor, string> = {
     WHERE r.resultType = 'Success' AND r.category = 'Administrative'
     GROUP BY ALL)`,
 };
+
+interface Measured {
+  seconds: number;
+  cpu_s: number;
+  max_rss_mb: number;
+  groups: number;
+}
+
+/** One contender in its own process (vendor-child.ts), so its time and peak RSS are its own. */
+function measure(mode: 'sql' | 'bare' | 'plain', vendor: Vendor, dir: string): Measured {
+  const script = new URL('./vendor-child.js', import.meta.url).pathname;
+  const r = spawnSync(process.execPath, [script, mode, vendor, dir], { encoding: 'utf8', env: { ...process.env, LAPSE_LOG_LEVEL: 'warn' } });
+  if (r.status !== 0) throw new Error(`vendor-child ${mode} ${vendor} failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Measured;
+}
+
+/** Whether bench/plain.ts (the plain Node script per connector) is there to be a third contender. */
+async function hasPlain(): Promise<boolean> {
+  const mod = (await import(new URL('./plain.js', import.meta.url).href).catch(() => undefined)) as { plainScan?: unknown } | undefined;
+  return typeof mod?.plainScan === 'function';
+}
+
+/**
+ * Each vendor connector's SQL + summarize.sql vs bare DuckDB (and the plain Node script when bench/plain.ts
+ * exists) on its own generated files, each in its own process; prints a row per connector with the ratio
+ * (target ≥ 0.8× bare DuckDB). `only`: a subset of VENDORS.
+ */
+export async function benchVendors(root: string, events: number, only: readonly Vendor[] = VENDORS): Promise<void> {
+  const plain = await hasPlain();
+  const rate = (s: number) => `${Math.round(events / s).toLocaleString('en-US').padStart(9)}/s`;
+  for (const id of only) {
+    const dir = await generateVendor(root, id, events);
+    const sql = measure('sql', id, dir);
+    const bare = measure('bare', id, dir);
+    const third = plain ? measure('plain', id, dir) : undefined;
+    process.stdout.write(
+      `  ${id.padEnd(17)} ${events.toLocaleString('en-US')} records: connector SQL + summarize ${sql.seconds.toFixed(2)} s (${rate(sql.seconds)}, ` +
+        `${sql.max_rss_mb} MB), bare DuckDB ${bare.seconds.toFixed(2)} s (${rate(bare.seconds)})` +
+        (third ? `, plain Node ${third.seconds.toFixed(2)} s` : '') +
+        `: ${(bare.seconds / sql.seconds).toFixed(2)}× bare DuckDB (target ≥ 0.8; CPU time ${(bare.cpu_s / sql.cpu_s).toFixed(2)}×)` +
+        (third ? `, ${(third.seconds / sql.seconds).toFixed(2)}× plain Node` : '') +
+        `  [groups ${sql.groups} / ${bare.groups}]\n`,
+    );
+  }
+}

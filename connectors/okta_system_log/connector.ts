@@ -3,10 +3,19 @@ import { sqlFile } from '../../core/db.js';
 import { SOURCE_PERMISSIONS } from '../_shared/checks.js';
 import { defineConnector } from '../_shared/define.js';
 import { readJsonLines } from '../_shared/read-back.js';
-import { jsonRecords } from '../_shared/json-records.js';
+import { jsonRecords, typedLines } from '../_shared/json-records.js';
 import { OKTA_PERMISSIONS, oktaChecks } from './checks.js';
 
 const EVENTS_SQL = sqlFile(import.meta.url, 'events.sql');
+const FIELDS_SQL = sqlFile(import.meta.url, 'fields.sql');
+const TYPED_SQL = sqlFile(import.meta.url, 'typed.sql');
+
+/** What typed.sql reads of each line; JSON where a value of another type must show, VARCHAR where any is text. */
+const COLUMNS = {
+  published: 'JSON', eventType: 'JSON', uuid: 'VARCHAR', 'detail-type': 'JSON',
+  actor: 'STRUCT(alternateId JSON, type JSON)', outcome: 'STRUCT(result JSON)',
+  target: 'STRUCT(id JSON, type JSON, displayName VARCHAR)[]',
+};
 const GRANTS_SQL = sqlFile(import.meta.url, 'grants.sql');
 
 /**
@@ -37,12 +46,22 @@ export const oktaSystemLog = defineConnector({
       ),
   }),
   async events({ options, files, db }) {
-    const records = await jsonRecords(db, files, { prefix: 'okta_system_log' });
-    return {
-      sql: `WITH okta_records AS (${records.sql}) SELECT * FROM (${EVENTS_SQL})`,
-      params: { ...records.params, use_events: options.use_event_types },
-      cleanup: records.cleanup,
-    };
+    const params = { use_events: options.use_event_types };
+    // Lines of events are read by DuckDB's typed reader, each parsed once; the rest as text (json-records.ts).
+    return typedLines(db, files, {
+      prefix: 'okta_system_log',
+      columns: COLUMNS,
+      sql: `WITH okta_fields AS (${TYPED_SQL}) SELECT * FROM (${EVENTS_SQL})`,
+      params,
+      async text(some) {
+        const records = await jsonRecords(db, some, { prefix: 'okta_system_log' });
+        return {
+          sql: `WITH okta_records AS (${records.sql}), okta_fields AS (${FIELDS_SQL}) SELECT * EXCLUDE (suspect) FROM (${EVENTS_SQL})`,
+          params: { ...records.params, ...params },
+          cleanup: records.cleanup,
+        };
+      },
+    });
   },
   grants: {
     describe:

@@ -1,0 +1,86 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Db } from '../../core/db.js';
+import { tempDir } from '../../test/helpers.js';
+import { connectors } from '../index.js';
+import { parseFiles, type ParsedRecord } from './parse.js';
+import { casesDir } from './testkit.js';
+
+/**
+ * typedLines (json-records.ts) reads JSON Lines with DuckDB's typed reader and sends a file with a line it
+ * may not show exactly to the connector's text path. Both paths must judge every record alike: the same
+ * lines are parsed once as they are (typed path) and once after a malformed first line (which sends the
+ * file to the text path), and every record but that line must come out the same.
+ */
+const TYPED = ['okta_system_log'];
+
+let db: Db;
+let dir: string;
+beforeAll(async () => {
+  db = await Db.open({ threads: 2 });
+  dir = await tempDir('lapse-typed-');
+});
+afterAll(() => db.close());
+
+function seeds(id: string): string[] {
+  const lines: string[] = [];
+  for (const c of readdirSync(casesDir(id)).sort()) {
+    for (const f of readdirSync(join(casesDir(id), c))) {
+      if (!f.startsWith('input') || f.endsWith('.gz')) continue;
+      for (const l of readFileSync(join(casesDir(id), c, f), 'utf8').split('\n')) {
+        if (isObject(l)) lines.push(l.trim());
+      }
+    }
+  }
+  return lines;
+}
+
+function isObject(line: string): boolean {
+  try {
+    const v: unknown = JSON.parse(line);
+    return v !== null && typeof v === 'object' && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+/** A value somewhere in a JSON object replaced with another (of any type), or a key dropped. */
+function confuse(value: unknown, pick: number, replacement: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return replacement;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return replacement;
+  const [k, v] = entries[pick % entries.length]!;
+  if (pick % 7 === 6) return Object.fromEntries(entries.filter(([key]) => key !== k));
+  return { ...(value as object), [k]: pick % 3 === 0 ? replacement : confuse(v, Math.floor(pick / 3), replacement) };
+}
+
+const comparable = (r: ParsedRecord) => ({ ...r, file: undefined, record: undefined, raw: undefined });
+
+describe.each(TYPED)('connector %s', (id) => {
+  test('the typed and the text path judge every line alike', async () => {
+    const connector = connectors.get(id)!;
+    const seed = fc.constantFrom(...seeds(id));
+    const line = fc.oneof(
+      seed,
+      fc.tuple(seed, fc.nat(), fc.jsonValue()).map(([l, n, r]) => JSON.stringify(confuse(JSON.parse(l), n, r))),
+      fc.tuple(seed, fc.nat(), fc.jsonValue()).map(([l, n, r]) => JSON.stringify(confuse(confuse(JSON.parse(l), n, r), n >> 3, null))),
+    );
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 10 }), async (lines) => {
+        const typed = join(dir, `${id}-${run}-typed.jsonl`);
+        const text = join(dir, `${id}-${run++}-text.jsonl`);
+        await writeFile(typed, `${lines.join('\n')}\n`);
+        await writeFile(text, `{"not json\n${lines.join('\n')}\n`);
+        const a = await parseFiles(db, connector, 'typed', {}, [typed]);
+        const b = await parseFiles(db, connector, 'typed', {}, [text]);
+        expect(b[0]!.drop_reason).toBe('malformed_json');
+        expect(a.map(comparable)).toEqual(b.slice(1).map(comparable));
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
