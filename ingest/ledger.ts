@@ -1,15 +1,25 @@
 import type { StageContext } from '../core/context.js';
-import { sqlFile } from '../core/db.js';
+import { join } from 'node:path';
+import { sqlFile, sqlString } from '../core/db.js';
 import { shortId } from '../core/hash.js';
 import { layout } from '../core/layout.js';
 
 const READ_LEDGER = sqlFile(import.meta.url, 'ledger_read.sql');
+const SEEN_LEDGER = sqlFile(import.meta.url, 'ledger_seen.sql');
 
 /** What the lake already holds for a system: ingested object ids, and a stat index to skip re-hashing. */
 export interface Ledger {
   ids: Set<string>;
   /** `uri|size|mtime_ms` → object id, so unchanged files are recognised without reading them. */
   byStat: Map<string, string>;
+}
+
+/** A local file and the id it was given. */
+export interface LocalObject {
+  path: string;
+  size: number;
+  mtime_ms: number;
+  object_id: string;
 }
 
 export const statKey = (uri: string, size: number, mtime_ms: number) => `${uri}|${size}|${mtime_ms}`;
@@ -34,12 +44,12 @@ export async function loadLedger(ctx: Pick<StageContext, 'lake' | 'db'>, system:
 async function readLedger({ lake, db }: Pick<StageContext, 'lake' | 'db'>, keys: string[]): Promise<Ledger> {
   const ledger: Ledger = { ids: new Set(), byStat: new Map() };
   if (keys.length === 0) return ledger;
-  const rows = await db.all<{ object_id: string; uri: string; size: number; mtime_ms: number }>(READ_LEDGER, {
-    files: await lake.localPaths(keys),
-  });
-  for (const r of rows) {
-    ledger.ids.add(r.object_id);
-    ledger.byStat.set(statKey(r.uri, r.size, r.mtime_ms), r.object_id);
+  const row = await db.one<{ packed: string | null }>(READ_LEDGER, { files: await lake.localPaths(keys) });
+  const entries = JSON.parse(row?.packed ?? '[]') as [string, string | null, string | null, string | null][];
+  for (const [id, uri, size, mtime] of entries) {
+    ledger.ids.add(id);
+    // Objects without a local stat (S3 downloads, API pages) are known by their id alone.
+    if (uri && size && mtime) ledger.byStat.set(statKey(uri, Number(size), Number(mtime)), id);
   }
   return ledger;
 }
@@ -68,6 +78,26 @@ export class Known {
   fresh<T extends { object_id: string }>(objects: T[]): T[] {
     const seen = new Set<string>();
     return objects.filter((o) => !this.has(o.object_id) && !seen.has(o.object_id) && seen.add(o.object_id));
+  }
+
+  /**
+   * Local files whose content the ledger holds but not under this path, size and mtime (a copy under
+   * a new name, a touched file): written to the ledger's stat index, so the next run does not read
+   * them again. Returns how many were recorded.
+   */
+  async recordSeen(ctx: Pick<StageContext, 'lake' | 'db'>, system: string, files: LocalObject[]): Promise<number> {
+    const seen = files.filter((f) => this.has(f.object_id) && this.idByStat(f.path, f.size, f.mtime_ms) === undefined);
+    if (!seen.length) return 0;
+    const rows = seen.map((f) => ({ object_id: f.object_id, uri: f.path, size: f.size, mtime_ms: f.mtime_ms }));
+    for (const r of rows) this.ledger.byStat.set(statKey(r.uri, r.size, r.mtime_ms), r.object_id);
+    if (ctx.lake.readOnly) return rows.length;
+    await ctx.db.tableFromRows('lapse_seen', { object_id: 'VARCHAR', uri: 'VARCHAR', size: 'BIGINT', mtime_ms: 'BIGINT' }, rows);
+    const file = join(await ctx.lake.scratch(), 'seen.parquet');
+    await ctx.db.run(`COPY (${SEEN_LEDGER}) TO ${sqlString(file)} (FORMAT parquet)`);
+    await ctx.db.run('DROP TABLE lapse_seen');
+    const id = shortId('seen', ...rows.map((r) => statKey(r.uri, r.size, r.mtime_ms)));
+    await ctx.lake.putFile(layout.objectsBatch(system, id), file);
+    return rows.length;
   }
 
   /** Remembers objects just committed. */

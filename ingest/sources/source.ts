@@ -50,6 +50,9 @@ export interface Batch {
 export const MAX_BATCH_FILES = 1000;
 export const MAX_BATCH_BYTES = 128 * 2 ** 20;
 
+/** Local files are hashed this many at a time (core/hash.ts: up to 64 MiB each in memory, so ≤ 256 MiB). */
+export const PARALLEL_HASHES = 4;
+
 /** Downloads run this many at a time. */
 export const PARALLEL_DOWNLOADS = 8;
 
