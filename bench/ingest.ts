@@ -1,96 +1,137 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { generateCloudTrail } from './cloudtrail.js';
-import { generateVendor, VENDORS } from './vendors.js';
+import { link, mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { addDays } from '../core/days.js';
+import { configText, generateCompany, LAST_DAY, LOGS } from './ingest-company.js';
+import { filesUnder } from './ingest-company-plain.js';
+import { benchVendors } from './vendors.js';
 
 /**
- * Ingest benchmark: the same generated CloudTrail files (gzip `{"Records":[…]}` as delivered) read by
- * `lapse ingest` (end to end, as the CLI runs it), by lapse's engine part alone (connector SQL +
- * summarize.sql), by bare DuckDB (`read_json` with typed columns + GROUP BY), and by a naive Node
- * `JSON.parse` loop, each in its own process. Prints events/s, the ratios, and peak RSS.
+ * Ingest benchmark (issue 14), each measurement in its own process:
+ * - per connector: lapse's connector SQL vs bare DuckDB vs the plain script on each vendor's files
+ *   (bench/vendors.ts);
+ * - on a generated company (bench/ingest-company.ts; 2,000 people, 180 days, CloudTrail, Okta, GitHub):
+ *   the backfill (`lapse run` on an empty lake vs the plain script doing the whole job, bench/plain.ts),
+ *   the daily run (one new day on a lake holding the days before: `lapse run` vs the plain script, which
+ *   must read everything again), lapse's own time beyond process start, and peak RSS;
+ * - `--scale`: the backfill of a 20,000-person company too (~13M records, ~15 GB; generated once, cached
+ *   in .bench/), and the slope from 2,000 to 20,000 people.
  *
- * Then each other vendor connector (bench/vendors.ts) against bare DuckDB on its own generated files.
- *
- *   npm run bench -- ingest [--events 1000000] [--vendor-events 300000] [--vendors]
- *
- * `--vendors`: the vendor connectors only (no CloudTrail part).
+ *   npm run bench -- ingest [--people 2000] [--scale] [--scale-people 20000] [--vendor-events 300000]
+ *                           [--no-vendors] [--vendors] [--jobs 2]
  */
 
 interface Result {
   seconds: number;
+  lapse_seconds: number;
   max_rss_mb: number;
+  records?: number;
+  findings?: number;
 }
 
-function child(which: string, arg: string): Result {
-  const script = new URL('./child.js', import.meta.url).pathname;
-  const r = spawnSync(process.execPath, [script, which, arg], { encoding: 'utf8', env: { ...process.env, LAPSE_LOG_LEVEL: 'warn' } });
+const arg = (args: string[], name: string, fallback: number) => Number(args[args.indexOf(name) + 1] ?? 0) || fallback;
+const out = (s: string) => process.stdout.write(s);
+const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+/** Runs one contender of bench/ingest-company-child.ts in its own process; lapse's records are read from its report. */
+function child(which: 'lapse' | 'plain', a: string, asOf: string): Result {
+  const script = new URL('./ingest-company-child.js', import.meta.url).pathname;
+  const r = spawnSync(process.execPath, [script, which, a, asOf], {
+    encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: { ...process.env, LAPSE_LOG_LEVEL: process.env['LAPSE_LOG_LEVEL'] ?? 'warn' },
+  });
   if (r.status !== 0) throw new Error(`${which} failed (${r.status}): ${r.stderr}`);
-  const last = r.stdout.trim().split('\n').at(-1)!;
-  return JSON.parse(last) as Result;
+  const lines = r.stdout.trim().split('\n');
+  const result = JSON.parse(lines.at(-1)!) as Result;
+  const records = [...r.stdout.matchAll(/([\d,]+) records →/g)].reduce((n, m) => n + Number(m[1]!.replaceAll(',', '')), 0);
+  return records ? { ...result, records } : result;
 }
 
-async function lapseConfig(root: string, dir: string): Promise<string> {
-  const run = join(root, 'ingest-run');
-  await rm(run, { recursive: true, force: true });
-  await mkdir(run, { recursive: true });
-  await writeFile(join(run, 'people.csv'), 'id,email,team,manager,status\nu0,user0@corp.example,eng,,active\n');
-  await writeFile(join(run, 'grants.jsonl'), '{"principal":"user0@corp.example","permission":"123456789012/ReadOnly"}\n');
-  const config = join(run, 'lapse.yaml');
-  await writeFile(
-    config,
-    [
-      'store: ./lake',
-      'directory: { path: people.csv }',
-      'systems:',
-      '  aws:',
-      '    connector: aws_cloudtrail',
-      `    logs: [{ path: ${JSON.stringify(dir)} }]`,
-      '    grants: { path: grants.jsonl }',
-      '',
-    ].join('\n'),
+/** A folder whose logs are the company's up to `lastDay` (hard links: same files, sizes and mtimes). */
+async function linkLogs(company: string, logs: string, lastDay: string): Promise<void> {
+  for (const folder of Object.values(LOGS)) {
+    for (const file of await filesUnder(join(company, folder))) {
+      const day = /(\d{4})[-/](\d{2})[-/](\d{2})/.exec(relative(company, file));
+      if (day && `${day[1]}-${day[2]}-${day[3]}` > lastDay) continue;
+      const target = join(logs, relative(company, file));
+      await mkdir(dirname(target), { recursive: true });
+      await link(file, target).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+    }
+  }
+}
+
+/** A run folder with its lapse config over `logs`; an empty lake. */
+async function runDir(root: string, name: string, company: string, logs = company): Promise<string> {
+  const dir = join(root, name);
+  await rm(join(dir, 'lake'), { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'lapse.yaml'), configText(company, logs));
+  return join(dir, 'lapse.yaml');
+}
+
+const secs = (r: Result) => `${r.seconds.toFixed(2).padStart(7)} s`;
+const rss = (r: Result) => `peak RSS ${r.max_rss_mb} MB`;
+
+/** Backfill and daily run on the company of `people`; returns lapse's backfill. */
+async function benchCompany(root: string, people: number, jobs: number): Promise<Result> {
+  const company = await generateCompany(root, people, jobs, out);
+  const before = addDays(LAST_DAY, -1);
+  out(`\n${people.toLocaleString('en-US')}-person company, 180 days (${company})\n`);
+
+  // The daily run's lake holds 179 days: its backfill is the backfill row (both contenders on those days).
+  const logs = join(root, `ingest-daily-${people}`, 'logs');
+  await rm(logs, { recursive: true, force: true });
+  await linkLogs(company, logs, before);
+  const config = await runDir(root, `ingest-daily-${people}`, company, join(root, `ingest-daily-${people}`, 'logs'));
+  const backfill = child('lapse', config, before);
+  const plainBackfill = child('plain', logs, before);
+  const ratio = plainBackfill.seconds / backfill.seconds;
+  out(
+    `  backfill, 179 days, ${(backfill.records ?? 0).toLocaleString('en-US')} records:\n` +
+      `    lapse run (empty lake)  ${secs(backfill)}  ${Math.round((backfill.records ?? 0) / backfill.seconds).toLocaleString('en-US')} records/s  ${rss(backfill)}\n` +
+      `    plain script            ${secs(plainBackfill)}  ${rss(plainBackfill)}  (${plainBackfill.findings} stale grants)\n` +
+      `    lapse = ${ratio.toFixed(2)}× the plain script (target ≥ 2: ${met(ratio >= 2)})\n`,
   );
-  return config;
+
+  await linkLogs(company, logs, LAST_DAY);
+  const daily = child('lapse', config, LAST_DAY);
+  const plainDaily = child('plain', logs, LAST_DAY);
+  const dailyRatio = plainDaily.seconds / daily.seconds;
+  out(
+    `  daily run, day 180 on a lake holding 179 (${(daily.records ?? 0).toLocaleString('en-US')} new records):\n` +
+      `    lapse run               ${secs(daily)}  (${daily.lapse_seconds.toFixed(2)} s beyond process start; target ≤ 1: ${met(daily.lapse_seconds <= 1)})  ${rss(daily)}\n` +
+      `    plain script            ${secs(plainDaily)}  (reads all 180 days again; ${plainDaily.findings} stale grants)\n` +
+      `    lapse = ${dailyRatio.toFixed(1)}× the plain script (target ≥ 10: ${met(dailyRatio >= 10)})\n`,
+  );
+  return backfill;
+}
+
+/** The backfill of the large company (180 days, empty lake): time, records/s, peak RSS. */
+async function benchScale(root: string, people: number, jobs: number, small: { people: number; result: Result }): Promise<void> {
+  const company = await generateCompany(root, people, jobs, out);
+  const config = await runDir(root, `ingest-scale-${people}`, company);
+  const r = child('lapse', config, LAST_DAY);
+  const perSmall = small.result.seconds / small.people;
+  const slope = r.seconds / people / perSmall;
+  out(
+    `\nscale: ${people.toLocaleString('en-US')}-person company, 180 days, ${(r.records ?? 0).toLocaleString('en-US')} records\n` +
+      `    lapse run (empty lake)  ${secs(r)}  ${Math.round((r.records ?? 0) / r.seconds).toLocaleString('en-US')} records/s  ${rss(r)}\n` +
+      `    target ≤ 120 s: ${met(r.seconds <= 120)}; peak RSS ≤ 1,536 MB: ${met(r.max_rss_mb <= 1536)}\n` +
+      `    slope ${small.people.toLocaleString('en-US')} → ${people.toLocaleString('en-US')} people: ${(r.seconds / small.result.seconds).toFixed(1)}× the time for ` +
+      `${(people / small.people).toFixed(0)}× the people (${slope.toFixed(2)}× linear)\n`,
+  );
 }
 
 export async function benchIngest(args: string[]): Promise<void> {
-  const events = Number(args[args.indexOf('--events') + 1] ?? 0) || 1_000_000;
   const root = resolve('.bench');
-  const vendorEvents = Number(args[args.indexOf('--vendor-events') + 1] ?? 0) || 300_000;
-  if (args.includes('--vendors')) return benchVendors(root, vendorEvents);
-  process.stdout.write(`generating ${events.toLocaleString('en-US')} CloudTrail events (cached in .bench/)…\n`);
-  const { dir, files } = await generateCloudTrail(root, events);
-  const config = await lapseConfig(root, dir);
-  const results: Record<string, Result> = {};
-  for (const which of ['duckdb', 'lapse', 'lapse-sql', 'naive']) {
-    results[which] = child(which, which === 'lapse' ? config : dir);
-    const r = results[which]!;
-    process.stdout.write(
-      `  ${which.padEnd(10)} ${r.seconds.toFixed(2).padStart(7)} s  ${Math.round(events / r.seconds).toLocaleString('en-US').padStart(11)} events/s  peak RSS ${r.max_rss_mb} MB\n`,
-    );
+  const people = arg(args, '--people', 2000);
+  const jobs = arg(args, '--jobs', 2);
+  if (!args.includes('--no-vendors')) {
+    out('per connector (connector SQL vs bare DuckDB vs the plain script, bench/vendors.ts)\n');
+    await benchVendors(root, arg(args, '--vendor-events', 300_000));
   }
-  const { lapse, duckdb, naive } = results as Record<'lapse' | 'duckdb' | 'naive', Result>;
-  const sql = results['lapse-sql']!;
-  process.stdout.write(
-    `ingest of ${events.toLocaleString('en-US')} events in ${files} gzip files: ` +
-      `lapse = ${(duckdb.seconds / lapse.seconds).toFixed(2)}× bare DuckDB (target ≥ 0.8), ` +
-      `${(naive.seconds / lapse.seconds).toFixed(2)}× the naive loop (target ≥ 4)\n` +
-      `  of lapse's ${lapse.seconds.toFixed(2)} s, ${sql.seconds.toFixed(2)} s is the connector SQL + summarize ` +
-      `(${(duckdb.seconds / sql.seconds).toFixed(2)}× bare DuckDB); the rest is process start, hashing files, ` +
-      `writing Parquet shards, ledger and snapshots\n`,
-  );
-  await benchVendors(root, vendorEvents);
-}
-
-/** Each vendor connector's SQL + summarize vs bare DuckDB on its own files (target ≥ 0.8×). */
-async function benchVendors(root: string, events: number): Promise<void> {
-  for (const id of VENDORS) {
-    const dir = await generateVendor(root, id, events);
-    const sql = child('vendor-sql', `${id}:${dir}`);
-    const bare = child('vendor-duckdb', `${id}:${dir}`);
-    process.stdout.write(
-      `  ${id.padEnd(17)} ${events.toLocaleString('en-US')} events: connector SQL + summarize ${sql.seconds.toFixed(2)} s, ` +
-        `bare DuckDB ${bare.seconds.toFixed(2)} s: ${(bare.seconds / sql.seconds).toFixed(2)}× bare DuckDB (target ≥ 0.8)\n`,
-    );
-  }
+  if (args.includes('--vendors')) return;
+  const backfill = await benchCompany(root, people, jobs);
+  if (args.includes('--scale')) await benchScale(root, arg(args, '--scale-people', 20_000), jobs, { people, result: backfill });
 }
