@@ -23,6 +23,7 @@ const SQL = {
   actionsSplit: sqlFile(import.meta.url, 'actions_split.sql'),
   actionsDropFiles: sqlFile(import.meta.url, 'actions_drop_files.sql'),
   actions: sqlFile(import.meta.url, 'actions.sql'),
+  actionsUnique: sqlFile(import.meta.url, 'actions_unique.sql'),
   dropFiles: sqlFile(import.meta.url, 'batch_drop_files.sql'),
   unreadable: sqlFile(import.meta.url, 'batch_unreadable.sql'),
   objects: sqlFile(import.meta.url, 'batch_objects.sql'),
@@ -143,7 +144,9 @@ async function writeActions(ctx: StageContext, system: string, batchId: string, 
   const raw = (await ctx.db.all<{ action: string }>('SELECT DISTINCT action FROM lapse_batch_actions ORDER BY 1')).map((r) => r.action);
   const map = await actionMapper(connector.id)(raw);
   await ctx.db.tableFromRows('lapse_action_map', { raw: 'VARCHAR', action: 'VARCHAR', iam: 'BOOLEAN' }, map);
-  return writeDaily(ctx, SQL.actions, { system }, join(scratch, 'actions'), layout.actions, batchId);
+  // When no two actions as logged share a name (nor one names several), the use groups need no second fold.
+  const unique = new Set(map.map((m) => m.action)).size === map.length && map.length === raw.length;
+  return writeDaily(ctx, unique ? SQL.actionsUnique : SQL.actions, { system }, join(scratch, 'actions'), layout.actions, batchId);
 }
 
 /** COPYs `sql` partitioned by (system, day) to `dir`, then puts each shard under `prefix` in the lake. */

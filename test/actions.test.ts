@@ -57,8 +57,10 @@ const DAY1 = [
   ['ben@corp.example', 'monitoring', 'DescribeAlarms', '2026-06-01T11:00:00Z'],
   ['ben@corp.example', 'signin', 'ConsoleLogin', '2026-06-01T08:00:00Z'],
 ] as [string, string, string, string][];
+// HeadObject is authorised by s3:GetObject: two calls as logged with one IAM action (summed again at ingest).
 const DAY2 = [
   ['ann@corp.example', 's3', 'GetObject', '2026-06-02T09:00:00Z'],
+  ['ann@corp.example', 's3', 'HeadObject', '2026-06-02T09:10:00Z'],
   ['ann@corp.example', 'lambda', 'UpdateFunctionCode20150331v2', '2026-06-02T09:30:00Z'],
 ] as [string, string, string, string][];
 
@@ -80,10 +82,16 @@ async function company(actions = { aws: true, app: false }): Promise<string> {
 const opened: { close(): void }[] = [];
 afterEach(() => opened.splice(0).forEach((c) => c.close()));
 
-/** lapse_action_uses over June, as rows, and the coverage. */
-async function actionUses(dir: string, lake = 'lake') {
+/** A stage context on the company's lake (`lake` under `dir`), closed after the test. */
+async function open(dir: string, lake = 'lake') {
   const ctx = await stageContext(await loadConfig(join(dir, 'lapse.yaml'), buildConfigSchema()), join(dir, lake));
   opened.push(ctx);
+  return ctx;
+}
+
+/** lapse_action_uses over June, as rows, and the coverage. */
+async function actionUses(dir: string, lake = 'lake') {
+  const ctx = await open(dir, lake);
   const coverage = await loadActionUses(ctx, { from: '2026-06-01', to: '2026-06-30' });
   const rows = await ctx.db.all(
     `SELECT system, principal, permission, action, iam, uses, days, first_seen::VARCHAR AS first_seen, last_seen::VARCHAR AS last_seen
@@ -103,8 +111,8 @@ const PERM = `${ACCOUNT}/Dev`;
 const EXPECTED = [
   { system: 'aws', principal: 'ann@corp.example', permission: PERM, action: 'lambda:UpdateFunctionCode', iam: true, uses: 1, days: 1,
     first_seen: '2026-06-02 09:30:00+00', last_seen: '2026-06-02 09:30:00+00' },
-  { system: 'aws', principal: 'ann@corp.example', permission: PERM, action: 's3:GetObject', iam: true, uses: 3, days: 2,
-    first_seen: '2026-06-01 09:05:00+00', last_seen: '2026-06-02 09:00:00+00' },
+  { system: 'aws', principal: 'ann@corp.example', permission: PERM, action: 's3:GetObject', iam: true, uses: 4, days: 2,
+    first_seen: '2026-06-01 09:05:00+00', last_seen: '2026-06-02 09:10:00+00' },
   { system: 'aws', principal: 'ann@corp.example', permission: PERM, action: 's3:ListBucket', iam: true, uses: 1, days: 1,
     first_seen: '2026-06-01 09:00:00+00', last_seen: '2026-06-01 09:00:00+00' },
   { system: 'aws', principal: 'ben@corp.example', permission: PERM, action: 'cloudwatch:DescribeAlarms', iam: true, uses: 1, days: 1,
@@ -123,6 +131,13 @@ describe('actions: true, through lapse ingest', () => {
     const { coverage, rows } = await actionUses(dir);
     expect(rows).toEqual(EXPECTED);
     expect(coverage).toEqual([{ system: 'aws', first_day: '2026-06-01', last_day: '2026-06-02' }]);
+    // One row per (day, principal, permission, action, source object), though GetObject and HeadObject are both s3:GetObject.
+    const keys = await (await open(dir)).db.one<{ rows: number; keys: number }>(
+      `SELECT count(*) AS rows, count(DISTINCT (day, principal, permission, action, source)) AS keys
+       FROM read_parquet($glob, hive_partitioning = true)`,
+      { glob: join(dir, 'lake/actions_daily/**/*.parquet') },
+    );
+    expect(keys!.rows).toBe(keys!.keys);
   });
 
   test('the usage summaries and the ledger are the same with actions on or off; off writes no actions_daily/', async () => {
@@ -130,8 +145,7 @@ describe('actions: true, through lapse ingest', () => {
     for (const file of ['lapse-on.yaml', 'lapse-off.yaml']) expect(ingest(dir, file).code).toBe(0);
     expect(existsSync(join(dir, 'lake-off/actions_daily'))).toBe(false);
     expect(await parquetFiles(join(dir, 'lake-on/actions_daily'))).not.toEqual([]);
-    const ctx = await stageContext(await loadConfig(join(dir, 'lapse.yaml'), buildConfigSchema()));
-    opened.push(ctx);
+    const ctx = await open(dir);
     const read = (lake: string, kind: string) =>
       ctx.db.all(`SELECT * FROM read_parquet($glob, hive_partitioning = true) ORDER BY ALL`, { glob: join(dir, lake, kind, '**/*.parquet') });
     for (const kind of ['usage_daily', 'objects']) {
@@ -158,7 +172,7 @@ describe('actions: true, through lapse ingest', () => {
     expect(files.filter((f) => f.includes('day=2026-06-01'))).toHaveLength(1);
     const { rows } = await actionUses(dir);
     const get = rows.find((x) => x['action'] === 's3:GetObject');
-    expect(get).toMatchObject({ uses: 4, days: 2, first_seen: '2026-06-01 09:05:00+00', last_seen: '2026-06-02 09:00:00+00' });
+    expect(get).toMatchObject({ uses: 5, days: 2, first_seen: '2026-06-01 09:05:00+00', last_seen: '2026-06-02 09:10:00+00' });
     expect(rows.filter((x) => x['action'] !== 's3:GetObject')).toEqual(EXPECTED.filter((x) => x.action !== 's3:GetObject'));
   });
 
