@@ -13,10 +13,11 @@ export async function filesUnder(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
 }
 
-export async function plainCompany(dir: string, asOf: string): Promise<PlainFinding[]> {
+/** `logs`: the folder holding the log folders (default: the company's own). */
+export async function plainCompany(dir: string, asOf: string, logs = dir): Promise<PlainFinding[]> {
   const systems = await Promise.all(
     (Object.keys(VENDOR) as System[]).map(async (id) => ({
-      id, vendor: VENDOR[id], files: await filesUnder(join(dir, LOGS[id])), grants: join(dir, `grants/${id}.jsonl`),
+      id, vendor: VENDOR[id], files: await filesUnder(join(logs, LOGS[id])), grants: join(dir, `grants/${id}.jsonl`),
     })),
   );
   return plainJob(systems, asOf, TTL_DAYS);

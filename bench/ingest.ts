@@ -34,16 +34,18 @@ const out = (s: string) => process.stdout.write(s);
 const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 /** Runs one contender of bench/ingest-company-child.ts in its own process; lapse's records are read from its report. */
-function child(which: 'lapse' | 'plain', a: string, asOf: string): Result {
+function child(which: 'lapse' | 'plain', a: string, asOf: string, logs?: string): Result {
   const script = new URL('./ingest-company-child.js', import.meta.url).pathname;
-  const r = spawnSync(process.execPath, [script, which, a, asOf], {
+  const r = spawnSync(process.execPath, [script, which, a, asOf, ...(logs ? [logs] : [])], {
     encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: { ...process.env, LAPSE_LOG_LEVEL: process.env['LAPSE_LOG_LEVEL'] ?? 'warn' },
   });
   if (r.status !== 0) throw new Error(`${which} failed (${r.status}): ${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
   const result = JSON.parse(lines.at(-1)!) as Result;
   const records = [...r.stdout.matchAll(/([\d,]+) records →/g)].reduce((n, m) => n + Number(m[1]!.replaceAll(',', '')), 0);
-  return records ? { ...result, records } : result;
+  const done = records ? { ...result, records } : result;
+  out(`    (${which} ${asOf}: ${JSON.stringify(done)})\n`);
+  return done;
 }
 
 /** A folder whose logs are the company's up to `lastDay` (hard links: same files, sizes and mtimes). */
@@ -85,7 +87,7 @@ async function benchCompany(root: string, people: number, jobs: number): Promise
   await linkLogs(company, logs, before);
   const config = await runDir(root, `ingest-daily-${people}`, company, join(root, `ingest-daily-${people}`, 'logs'));
   const backfill = child('lapse', config, before);
-  const plainBackfill = child('plain', logs, before);
+  const plainBackfill = child('plain', company, before, logs);
   const ratio = plainBackfill.seconds / backfill.seconds;
   out(
     `  backfill, 179 days, ${(backfill.records ?? 0).toLocaleString('en-US')} records:\n` +
@@ -96,7 +98,7 @@ async function benchCompany(root: string, people: number, jobs: number): Promise
 
   await linkLogs(company, logs, LAST_DAY);
   const daily = child('lapse', config, LAST_DAY);
-  const plainDaily = child('plain', logs, LAST_DAY);
+  const plainDaily = child('plain', company, LAST_DAY, logs);
   const dailyRatio = plainDaily.seconds / daily.seconds;
   out(
     `  daily run, day 180 on a lake holding 179 (${(daily.records ?? 0).toLocaleString('en-US')} new records):\n` +
