@@ -15,7 +15,7 @@ import { casesDir } from './testkit.js';
  * lines are parsed once as they are (typed path) and once after a malformed first line (which sends the
  * file to the text path), and every record but that line must come out the same.
  */
-const TYPED = ['okta_system_log'];
+const TYPED = ['okta_system_log', 'github_audit'];
 
 let db: Db;
 let dir: string;

@@ -3,10 +3,18 @@ import { sqlFile } from '../../core/db.js';
 import { SOURCE_PERMISSIONS } from '../_shared/checks.js';
 import { defineConnector } from '../_shared/define.js';
 import { readJsonLines } from '../_shared/read-back.js';
-import { jsonRecords } from '../_shared/json-records.js';
+import { jsonRecords, typedLines } from '../_shared/json-records.js';
 import { GITHUB_PERMISSIONS, githubChecks } from './checks.js';
 
 const EVENTS_SQL = sqlFile(import.meta.url, 'events.sql');
+const FIELDS_SQL = sqlFile(import.meta.url, 'fields.sql');
+const TYPED_SQL = sqlFile(import.meta.url, 'typed.sql');
+
+/** What typed.sql reads of each line: JSON where a value of another type must show, VARCHAR where any is text. */
+const COLUMNS = {
+  '@timestamp': 'VARCHAR', at_sign_timestamp: 'VARCHAR', created_at: 'VARCHAR', _document_id: 'VARCHAR', actor_is_bot: 'VARCHAR',
+  action: 'JSON', actor: 'JSON', org: 'JSON', repo: 'JSON', repository: 'JSON', user: 'JSON',
+};
 const GRANTS_SQL = sqlFile(import.meta.url, 'grants.sql');
 
 /** Automatic or authentication entries that do not show someone exercising their access. */
@@ -61,18 +69,23 @@ export const githubAudit = defineConnector({
       .describe('Actions (GLOB patterns) that record a refused attempt; replaces the default list.'),
   }),
   async events({ options, files, db }) {
-    const records = await jsonRecords(db, files, { prefix: 'github_audit' });
-    return {
-      sql: `WITH github_records AS (${records.sql}) SELECT * FROM (${EVENTS_SQL})`,
-      // Lists travel as JSON text: the client cannot bind an empty list (it has no element type).
-      params: {
-        ...records.params,
-        unit: options.unit,
-        ignore: JSON.stringify(options.ignore_actions),
-        denied: JSON.stringify(options.denied_actions),
+    // Lists travel as JSON text: the client cannot bind an empty list (it has no element type).
+    const params = { unit: options.unit, ignore: JSON.stringify(options.ignore_actions), denied: JSON.stringify(options.denied_actions) };
+    // Lines of entries are read by DuckDB's typed reader, each parsed once; the rest as text (json-records.ts).
+    return typedLines(db, files, {
+      prefix: 'github_audit',
+      columns: COLUMNS,
+      sql: `WITH github_fields AS (${TYPED_SQL}) SELECT * FROM (${EVENTS_SQL})`,
+      params,
+      async text(some) {
+        const records = await jsonRecords(db, some, { prefix: 'github_audit' });
+        return {
+          sql: `WITH github_records AS (${records.sql}), github_fields AS (${FIELDS_SQL}) SELECT * EXCLUDE (suspect) FROM (${EVENTS_SQL})`,
+          params: { ...records.params, ...params },
+          cleanup: records.cleanup,
+        };
       },
-      cleanup: records.cleanup,
-    };
+    });
   },
   grants: {
     describe:

@@ -1,8 +1,12 @@
 -- GitHub audit log entries → permission uses: an action an actor took in an organization or repository
 -- is a use of their access to it.
--- Input:  github_records (file, ord, sub, rec JSON, raw, bad): one row per audit-log entry
---         (okta_system_log/json-records.ts).
--- Output: EVENT_COLUMNS (connectors/_shared/define.ts), one row per input record.
+-- Input:  github_fields (file, ord, sub, raw, bad, at_timestamp, at_sign_timestamp, created_at, action, actor,
+--         org, repo, repository, document_id, actor_is_bot, affected_user: text as json_extract_string gives
+--         it; wrong_type, typed_suspect, own_shape): one row per audit-log entry, from its text (fields.sql)
+--         or from DuckDB's typed reader (typed.sql).
+-- Output: EVENT_COLUMNS (connectors/_shared/define.ts), one row per input record, and `suspect` (typedLines,
+--         json-records.ts): a typed line to read as text, because the typed read may not show it as it is or
+--         because it is dropped without looking like a GitHub entry (checkFormat needs its text).
 -- Parameters: $unit ('repo' | 'org'): the permission unit; $ignore (JSON text, a list of GLOB patterns):
 --         actions that are not uses; $denied (JSON text, GLOB patterns): actions that record a refused attempt.
 -- Times are epoch milliseconds in `@timestamp` (streaming, API) or `created_at` (older exports); Panther
@@ -11,28 +15,18 @@
 WITH
 fields AS (
   SELECT file, ord, sub, raw, bad,
-    coalesce(v[1], v[2], v[3]) AS time_text,
-    nullif(v[4], '') AS action,
-    CASE WHEN trim(v[5]) NOT IN ('', '-') THEN v[5] END AS principal,
+    coalesce(at_timestamp, at_sign_timestamp, created_at) AS time_text,
+    nullif(action, '') AS action,
+    CASE WHEN trim(actor) NOT IN ('', '-') THEN actor END AS principal,
     -- `repo` (or `repository`) is `owner/name`; a bare name is completed with the org.
-    CASE WHEN contains(coalesce(v[7], v[8]), '/') THEN coalesce(v[7], v[8])
-         WHEN nullif(coalesce(v[7], v[8]), '') IS NOT NULL AND nullif(v[6], '') IS NOT NULL
-           THEN v[6] || '/' || coalesce(v[7], v[8]) END AS repo,
-    nullif(v[6], '') AS org_field,
-    v[9] AS event_id,
-    coalesce(v[10] = 'true', false) AS is_bot,
-    v[11] AS affected_user,
-    -- A field present with another JSON type than a string makes the record malformed.
-    list_bool_or(list_transform(ty, x -> x NOT IN ('VARCHAR', 'NULL'))) AS wrong_type
-  FROM (
-    SELECT *,
-      CASE WHEN bad IS NULL THEN json_extract_string(rec, [
-        '$."@timestamp"', '$."at_sign_timestamp"', '$."created_at"', '$."action"', '$."actor"', '$."org"',
-        '$."repo"', '$."repository"', '$."_document_id"', '$."actor_is_bot"', '$."user"']) END AS v,
-      CASE WHEN bad IS NULL THEN json_type(rec, [
-        '$."action"', '$."actor"', '$."org"', '$."repo"', '$."repository"', '$."user"']) END AS ty
-    FROM github_records
-  )
+    CASE WHEN contains(coalesce(repo, repository), '/') THEN coalesce(repo, repository)
+         WHEN nullif(coalesce(repo, repository), '') IS NOT NULL AND nullif(org, '') IS NOT NULL
+           THEN org || '/' || coalesce(repo, repository) END AS repo,
+    nullif(org, '') AS org_field,
+    document_id AS event_id,
+    coalesce(actor_is_bot = 'true', false) AS is_bot,
+    affected_user, wrong_type, typed_suspect, own_shape
+  FROM github_fields
 ),
 scoped AS (
   SELECT *,
@@ -57,8 +51,8 @@ judged AS (
       WHEN principal IS NULL THEN 'no_principal'
       -- Apps act as `<name>[bot]`; `github` is GitHub itself (e.g. secret scanning alerts).
       WHEN principal LIKE '%[bot]' OR is_bot OR lower(principal) = 'github' THEN 'service_principal'
-      WHEN len(list_filter(from_json($denied, '["VARCHAR"]'), p -> action GLOB p)) > 0 THEN 'denied'
-      WHEN len(list_filter(from_json($ignore, '["VARCHAR"]'), p -> action GLOB p)) > 0 THEN 'not_a_use'
+      WHEN list_bool_or(list_transform(denied_globs, p -> action GLOB p)) THEN 'denied'
+      WHEN list_bool_or(list_transform(ignored_globs, p -> action GLOB p)) THEN 'not_a_use'
       -- Joining (accepting an invitation) or leaving is not exercising the access.
       WHEN action IN ('org.add_member', 'org.remove_member', 'repo.add_member', 'repo.remove_member',
                       'team.add_member', 'team.remove_member')
@@ -66,7 +60,8 @@ judged AS (
       WHEN org IS NULL OR enterprise_event THEN 'no_org_or_repo'
     END AS drop_reason,
     coalesce(org_event, false) OR $unit = 'org' AS org_unit
-  FROM scoped
+  -- The option lists, parsed once rather than per entry.
+  FROM scoped, (SELECT from_json($denied, '["VARCHAR"]') AS denied_globs, from_json($ignore, '["VARCHAR"]') AS ignored_globs)
 )
 SELECT file, ord, sub, t AS time, principal,
   CASE WHEN org_unit OR repo IS NULL THEN 'org/' || lower(org) ELSE 'repo/' || lower(repo) END AS permission,
@@ -76,5 +71,6 @@ SELECT file, ord, sub, t AS time, principal,
   drop_reason,
   coalesce(drop_reason IN ('malformed_json', 'not_an_object', 'missing_time', 'bad_time', 'missing_action', 'wrong_type'),
            false) AS quarantine,
-  raw
+  raw,
+  coalesce(typed_suspect OR (drop_reason IS NOT NULL AND NOT own_shape), false) AS suspect
 FROM judged
