@@ -22,6 +22,7 @@ const SQL = {
   actionsBatch: sqlFile(import.meta.url, 'actions_batch.sql'),
   actionsSplit: sqlFile(import.meta.url, 'actions_split.sql'),
   actionsDropFiles: sqlFile(import.meta.url, 'actions_drop_files.sql'),
+  actionsDistinct: sqlFile(import.meta.url, 'actions_distinct.sql'),
   actions: sqlFile(import.meta.url, 'actions.sql'),
   actionsUnique: sqlFile(import.meta.url, 'actions_unique.sql'),
   dropFiles: sqlFile(import.meta.url, 'batch_drop_files.sql'),
@@ -141,7 +142,7 @@ async function writeUsage(ctx: StageContext, system: string, batchId: string, sc
  * connector's mapper (connectors/actions.ts) in a bound table `lapse_action_map`, then actions.sql.
  */
 async function writeActions(ctx: StageContext, system: string, batchId: string, connector: Connector, scratch: string): Promise<number> {
-  const raw = (await ctx.db.all<{ action: string }>('SELECT DISTINCT action FROM lapse_batch_actions ORDER BY 1')).map((r) => r.action);
+  const raw = (await ctx.db.all<{ action: string }>(SQL.actionsDistinct)).map((r) => r.action);
   const map = await actionMapper(connector.id)(raw);
   await ctx.db.tableFromRows('lapse_action_map', { raw: 'VARCHAR', action: 'VARCHAR', iam: 'BOOLEAN' }, map);
   // When no two actions as logged share a name (nor one names several), the use groups need no second fold.
