@@ -11,8 +11,6 @@ import { LocalLake } from '../core/store.js';
 import { BENCH_AS_OF } from './detect-data.js';
 import { awsCloudtrail } from '../connectors/aws_cloudtrail/connector.js';
 import { SETUP_SQL } from '../connectors/_shared/sql.js';
-import { connectorById } from '../connectors/index.js';
-import { BARE_SQL, type Vendor } from './vendors.js';
 
 /**
  * One measured contender, run in its own process so peak RSS is its own:
@@ -66,31 +64,6 @@ async function detectRun(dir: string): Promise<number> {
 
 let phases: Record<string, unknown> = {};
 
-/** `vendor-sql <id>:<dir>`: a vendor connector's SQL folded by summarize.sql, as lapseSql does for CloudTrail. */
-async function vendorSql(arg: string): Promise<number> {
-  const [id, dir] = [arg.slice(0, arg.indexOf(':')), arg.slice(arg.indexOf(':') + 1)];
-  const connector = connectorById(id);
-  const all = readdirSync(dir).filter((f) => f.endsWith('.gz')).sort().map((f) => join(dir, f));
-  const db = await Db.open();
-  await db.run(SETUP_SQL);
-  const query = await connector.events({ system: id, options: connector.options.parse({}), files: all, db });
-  const summarize = readFileSync(new URL('../ingest/summarize.sql', import.meta.url), 'utf8');
-  await db.run(`CREATE TEMP TABLE b AS WITH lapse_events AS (${query.sql}) ${summarize}`, query.params);
-  const row = await db.one<{ groups: number }>('SELECT count(*) AS groups FROM b WHERE NOT g AND drop_reason IS NULL');
-  await query.cleanup?.();
-  db.close();
-  return row?.groups ?? 0;
-}
-
-/** `vendor-duckdb <id>:<dir>`: bare DuckDB on the same files (vendors.ts BARE_SQL). */
-async function vendorDuckdb(arg: string): Promise<number> {
-  const [id, dir] = [arg.slice(0, arg.indexOf(':')), arg.slice(arg.indexOf(':') + 1)];
-  const db = await Db.open();
-  const row = await db.one<{ groups: number }>(BARE_SQL[id as Vendor], { glob: join(dir, '*.gz') });
-  db.close();
-  return row?.groups ?? 0;
-}
-
 /** Bare DuckDB: its own JSON reader, typed columns, unnest, GROUP BY — no mapping, no quarantine. */
 async function duckdb(dir: string): Promise<number> {
   const db = await Db.open();
@@ -125,7 +98,7 @@ function naive(dir: string): number {
 const [, , which, arg] = process.argv;
 const start = process.hrtime.bigint();
 const run: Record<string, (arg: string) => Promise<number> | number> = {
-  lapse: lapseIngest, 'lapse-sql': lapseSql, duckdb, naive, detect: detectRun, 'vendor-sql': vendorSql, 'vendor-duckdb': vendorDuckdb,
+  lapse: lapseIngest, 'lapse-sql': lapseSql, duckdb, naive, detect: detectRun,
 };
 const groups = await run[which!]!(arg!);
 const seconds = Number(process.hrtime.bigint() - start) / 1e9;
