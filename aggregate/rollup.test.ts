@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { sqlString } from '../core/db.js';
-import { addDays } from '../core/days.js';
+import { addDays, daysBetween } from '../core/days.js';
 import { layout } from '../core/layout.js';
 import { RHYTHM } from '../core/rhythm.js';
 import { ingest } from '../ingest/index.js';
@@ -45,9 +45,21 @@ function expected(all: Use[], asOf: string) {
     .map(([k, set]) => {
       const [principal, permission] = k.split('\u0000') as [string, string];
       const days = [...set].sort();
-      return { principal, permission, first_used: days[0]!, last_used: days.at(-1)!, recent_days: days.slice(-RHYTHM.recent_days) };
+      const recent = days.slice(-RHYTHM.recent_days);
+      return { principal, permission, first_used: days[0]!, last_used: days.at(-1)!, recent_days: recent, ...rhythm(recent) };
     })
     .sort((a, b) => (a.principal + a.permission < b.principal + b.permission ? -1 : 1));
+}
+
+/** The rhythm of newest use days by its definition (core/rhythm.ts): a lone stray after regular use, and the longest gap. */
+function rhythm(used: string[]) {
+  const n = used.length;
+  const gaps = used.slice(1).map((d, i) => daysBetween(used[i]!, d));
+  const before = gaps.slice(0, -1);
+  const lastLong = before.map((g, i) => (g > RHYTHM.episode_gap_days ? i + 1 : 0)).reduce((a, b) => Math.max(a, b), 0);
+  const stray = n > RHYTHM.regular_days && gaps[n - 2]! > RHYTHM.episode_gap_days && n - 1 - lastLong >= RHYTHM.regular_days && gaps[n - 2]! > Math.max(0, ...before);
+  const longest = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
+  return { regular_until: stray ? used[n - 2]! : null, longest_gap: stray ? longest(before) : longest(gaps) };
 }
 
 async function setup() {
@@ -70,7 +82,8 @@ describe('the rhythm fold', () => {
       await loadAsOf(ctx, asOf);
       return ctx.db.all(
         `SELECT principal, permission, first_used::VARCHAR AS first_used, last_used::VARCHAR AS last_used,
-                recent_days::VARCHAR[] AS recent_days FROM lapse_last_use ORDER BY principal, permission`,
+                recent_days::VARCHAR[] AS recent_days, regular_until::VARCHAR AS regular_until, longest_gap
+         FROM lapse_last_use ORDER BY principal, permission`,
       );
     };
     await mkdir(join(dir, 'logs'));
@@ -95,7 +108,7 @@ describe('the rhythm fold', () => {
     const legacy = join(dir, 'legacy.parquet');
     await ctx.db.run(`COPY (SELECT system, principal, permission, first_used, last_used FROM lapse_last_use) TO ${sqlString(legacy)} (FORMAT parquet)`);
     await ctx.lake.putFile(layout.rollup, legacy);
-    const { recent_days: _, ...old } = JSON.parse((await ctx.lake.readText(layout.rollupState))!) as Record<string, unknown>;
+    const { rhythm: _, ...old } = JSON.parse((await ctx.lake.readText(layout.rollupState))!) as Record<string, unknown>;
     await ctx.lake.writeText(layout.rollupState, `${JSON.stringify(old)}\n`);
     expect(await read()).toEqual(incremental);
 

@@ -5,20 +5,23 @@ import type { Day } from '../core/days.js';
 import { sqlFile, sqlString } from '../core/db.js';
 import { layout, partition } from '../core/layout.js';
 import * as relations from '../core/relations.js';
-import { RHYTHM } from '../core/rhythm.js';
+import { RHYTHM, RHYTHM_MACROS, RHYTHM_VERSION } from '../core/rhythm.js';
 import { usageView, view } from './views.js';
 
 const ROLLUP = sqlFile(import.meta.url, 'rollup.sql');
 const REPLAY = sqlFile(import.meta.url, 'replay.sql');
 
 /**
- * Which committed batches the stored rollup holds, the newest use day in it, and how many use days it
- * keeps per grant (core/rhythm.ts; absent: a rollup written before it kept any).
+ * Which committed batches the stored rollup holds, the newest use day in it, and the rhythm it was folded
+ * with (core/rhythm.ts RHYTHM_VERSION; absent: a rollup written before it kept any).
  */
-const RollupState = z.object({ folded: z.array(z.string()), max_day: z.string().nullable(), recent_days: z.number().optional() });
+const RollupState = z.object({ folded: z.array(z.string()), max_day: z.string().nullable(), rhythm: z.string().optional() });
 type RollupState = z.infer<typeof RollupState>;
 
-const EMPTY: RollupState = { folded: [], max_day: null, recent_days: RHYTHM.recent_days };
+const EMPTY: RollupState = { folded: [], max_day: null, rhythm: RHYTHM_VERSION };
+
+/** The rhythm's parameters (core/rhythm.ts), bound in rollup.sql and replay.sql. */
+const RHYTHM_PARAMS = { recent_days: RHYTHM.recent_days, episode_gap: RHYTHM.episode_gap_days, regular_days: RHYTHM.regular_days };
 
 interface Pending {
   system: string;
@@ -37,6 +40,7 @@ interface Pending {
 export async function lastUse(ctx: StageContext, asOf: Day): Promise<'rollup' | 'replay'> {
   await ctx.db.drop('lapse_last_use');
   const state = await readState(ctx);
+  await ctx.db.run(RHYTHM_MACROS);
   // Joins, not list_contains: a year of SQS batches is a hundred thousand ids.
   await ctx.db.tableFromRows('lapse_folded', { batch: 'VARCHAR' }, state.folded.map((batch) => ({ batch })));
   const pending = (
@@ -50,7 +54,7 @@ export async function lastUse(ctx: StageContext, asOf: Day): Promise<'rollup' | 
   const newest = [state.max_day, ...pending.map((p) => p.to_day)].filter((d): d is string => !!d).sort().at(-1) ?? null;
   if (newest !== null && newest > asOf) {
     await usageView(ctx);
-    await ctx.db.run(REPLAY, { as_of: asOf, recent_days: RHYTHM.recent_days });
+    await ctx.db.run(REPLAY, { as_of: asOf, ...RHYTHM_PARAMS });
     return 'replay';
   }
   await loadStored(ctx, state);
@@ -86,20 +90,20 @@ async function fold(ctx: StageContext, pending: Pending[]): Promise<void> {
       const step = mine.slice(i, i + FOLD_STEP);
       await usageView(ctx, touchedKeys(keys, step));
       await db.tableFromRows('lapse_fold_batches', { batch: 'VARCHAR' }, step.map((p) => ({ batch: p.batch })));
-      await db.run(ROLLUP, { recent_days: RHYTHM.recent_days });
+      await db.run(ROLLUP, RHYTHM_PARAMS);
     }
     await db.run('INSERT INTO lapse_last_use BY NAME SELECT * FROM lapse_fold; DROP TABLE lapse_fold');
   }
 }
 
 /**
- * The stored rollup's state. One that keeps another number of use days per grant (or none: written before
- * the rhythm) cannot be merged into: it reads as empty, so every batch is folded again (a rebuild).
+ * The stored rollup's state. One folded with another rhythm (or none: written before it) cannot be merged
+ * into: it reads as empty, so every batch is folded again (a rebuild).
  */
 async function readState(ctx: StageContext): Promise<RollupState> {
   const text = await ctx.lake.readText(layout.rollupState);
   const state = text ? RollupState.parse(JSON.parse(text)) : EMPTY;
-  return state.recent_days === RHYTHM.recent_days ? state : EMPTY;
+  return state.rhythm === RHYTHM_VERSION ? state : EMPTY;
 }
 
 async function loadStored(ctx: StageContext, state: RollupState): Promise<void> {

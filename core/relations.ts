@@ -131,11 +131,13 @@ export const lastUse = relation({
   name: 'lapse_last_use',
   stage: 'aggregate',
   reads: ['usage', 'objects'],
-  doc: 'First and last use of each (system, principal, permission) up to the as-of day, and its newest use days (its rhythm): the rollup, or a replay.',
+  doc: 'First and last use of each (system, principal, permission) up to the as-of day, its newest use days and their rhythm: the rollup, or a replay.',
   schema: z.object({
     system: z.string(), principal: z.string(), permission: z.string(), first_used: Day, last_used: Day,
     /** The newest distinct use days, ascending, at most core/rhythm.ts `recent_days` (a rollup written before them reads null). */
     recent_days: z.array(Day).nullable(),
+    /** Their rhythm (core/rhythm.ts): the regular use's last day when the last use is a lone stray, and the longest gap. */
+    regular_until: Day.nullable(), longest_gap: Int32.nullable(),
   }),
 });
 

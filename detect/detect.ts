@@ -14,7 +14,7 @@ import { loadRuleRegistry } from './rules/registry.js';
 import { grantRules } from './rules/match.js';
 import { REVOCABLE_SQL } from '../core/findings.js';
 import { ddl, emptyRelation, findings, selectList } from '../core/relations.js';
-import { RHYTHM } from '../core/rhythm.js';
+import { RHYTHM, RHYTHM_MACROS } from '../core/rhythm.js';
 import { SUGGEST_RULES } from './suggest.js';
 
 const EVALUATE = sqlFile(import.meta.url, 'evaluate.sql');
@@ -101,6 +101,7 @@ export async function evaluate(ctx: StageContext, asOf: Day): Promise<void> {
   await resolveIdentities(ctx);
   await loadPeopleContext(ctx, asOf);
   await grantRules(db);
+  await db.run(RHYTHM_MACROS);
   await db.run(EVALUATE, {
     as_of: asOf,
     default_ttl: config.defaults.ttl_days,
@@ -111,10 +112,10 @@ export async function evaluate(ctx: StageContext, asOf: Day): Promise<void> {
     old_team_share: config.team_moves.old_team_share,
     new_team_share: config.team_moves.new_team_share,
     min_holders: config.guards.unobserved_permission.min_holders,
-    // A grant's own rhythm (README "Use rhythm"): suggest-ttl's episode gap, margin and ceiling.
+    // A grant's own rhythm (docs/rhythm.md), with suggest-ttl's margin and ceiling.
     recent_days: RHYTHM.recent_days,
     regular_days: RHYTHM.regular_days,
-    episode_gap: SUGGEST_RULES.episode_gap_days,
+    episode_gap: RHYTHM.episode_gap_days,
     margin: SUGGEST_RULES.margin,
     max_ttl: SUGGEST_RULES.max_ttl_days,
   });

@@ -17,40 +17,40 @@
 -- Output: lapse_eval, a view with one row per grant, over lapse_judged, lapse_baseline, lapse_team_moves and
 --         lapse_unobserved.
 
--- Leave days from the day after `since` to each period's end (the TTL clock pauses for them).
+-- Leave days from the day after `since` to each period's end (the TTL clock pauses for them). The rhythm's
+-- macros (lapse_gaps, lapse_regular_until, lapse_longest_gap) are core/rhythm.ts RHYTHM_MACROS.
 CREATE OR REPLACE TEMP MACRO lapse_leave_days(leave, since) AS
   coalesce(list_sum(list_transform(leave,
     l -> greatest(date_diff('day', greatest(l.from_day, since + 1), l.to_day) + 1, 0))), 0)::BIGINT;
 
--- Last use per (system, person or unresolved principal, permission): one human's several ids count as one
--- (their newest use days merged as the rollup merges them). lapse_last_use principals are lower-case
--- already (aggregate/rollup.sql). From the newest use days, the grant's rhythm:
--- - a stray: the last use is a lone one (more than an episode gap after the one before) after regular use
---   (at least $regular_days use days, none more than an episode gap apart), and the silence before it is
---   longer than any other among its newest use days. regular_until, the regular use's last day, is where
---   its TTL clock may start instead (evaluate below);
--- - longest_gap: the longest silence it came back from (a stray's silence apart): its own rhythm.
+-- Last use per (system, person or unresolved principal, permission): one human's several ids count as one.
+-- lapse_last_use principals are lower-case already, and each row carries its rhythm (aggregate/rollup.sql:
+-- regular_until when its last use is a lone stray after regular use, where its TTL clock may start instead;
+-- longest_gap, the longest silence it came back from).
 CREATE OR REPLACE TEMP TABLE lapse_use AS
-SELECT system, subject, permission, last_used,
-  CASE WHEN stray THEN used[n - 1] END AS regular_until,
-  CASE WHEN stray THEN list_max(gaps[1:n - 2]) ELSE list_max(gaps) END::INTEGER AS longest_gap
+SELECT u.system, coalesce(r.person, chr(1) || u.principal) AS subject, u.permission, max(u.last_used) AS last_used,
+  any_value(u.regular_until) AS regular_until, any_value(u.longest_gap) AS longest_gap, count(*) AS ids
+FROM lapse_last_use u LEFT JOIN lapse_resolve r ON r.system = u.system AND r.native = u.principal
+GROUP BY ALL;
+
+-- A person's several ids: their newest use days merged (as the rollup merges them), the rhythm recomputed.
+UPDATE lapse_use SET regular_until = m.regular_until, longest_gap = m.longest_gap
 FROM (
-  SELECT *,
-    n > $regular_days AND gaps[n - 1] > $episode_gap
-      -- use days in the run ending just before the lone use: after the last gap longer than an episode's
-      AND n - 1 - coalesce(list_max(list_filter(range(1, n - 1), i -> gaps[i] > $episode_gap)), 0) >= $regular_days
-      AND gaps[n - 1] > coalesce(list_max(gaps[1:n - 2]), 0) AS stray
+  SELECT system, subject, permission,
+    lapse_regular_until(used, gaps, $episode_gap, $regular_days) AS regular_until,
+    lapse_longest_gap(used, gaps, $episode_gap, $regular_days) AS longest_gap
   FROM (
-    SELECT *, list_transform(range(2, n + 1), i -> date_diff('day', used[i - 1], used[i])) AS gaps
-    FROM (SELECT *, len(used) AS n FROM (
-      SELECT u.system, coalesce(r.person, chr(1) || u.principal) AS subject, u.permission, max(u.last_used) AS last_used,
-        CASE WHEN count(*) = 1 THEN any_value(u.recent_days)
-             ELSE list_slice(list_sort(list_distinct(flatten(list(u.recent_days)))), -$recent_days, -1) END AS used
-      FROM lapse_last_use u LEFT JOIN lapse_resolve r ON r.system = u.system AND r.native = u.principal
+    SELECT *, lapse_gaps(used) AS gaps FROM (
+      SELECT u.system, r.person AS subject, u.permission,
+        list_slice(list_sort(list_distinct(flatten(list(u.recent_days)))), -$recent_days, -1) AS used
+      FROM lapse_last_use u JOIN lapse_resolve r ON r.system = u.system AND r.native = u.principal
+      SEMI JOIN (SELECT system, subject, permission FROM lapse_use WHERE ids > 1) s
+        ON s.system = u.system AND s.subject = r.person AND s.permission = u.permission
       GROUP BY ALL
-    ))
+    )
   )
-);
+) m
+WHERE lapse_use.ids > 1 AND lapse_use.system = m.system AND lapse_use.subject = m.subject AND lapse_use.permission = m.permission;
 
 CREATE OR REPLACE TEMP TABLE lapse_judged AS
 SELECT system, principal, permission, granted_at, grant_day, via, person, team, last_used, ttl_days, rule_ttl_days,

@@ -6,6 +6,7 @@ import { stageGaps } from './gaps.js';
 import { loadRules } from './rules/config.js';
 import { matchRules } from './rules/match.js';
 import { plural } from '../core/text.js';
+import { RHYTHM } from '../core/rhythm.js';
 
 const SUGGEST = sqlFile(import.meta.url, 'suggest.sql');
 
@@ -25,8 +26,8 @@ export const SUGGEST_RULES = {
   min_repeat_users: 3,
   /** The logs must cover this many times the suggested TTL: a silence cannot be seen in a shorter window. */
   history_factor: 2,
-  /** Active days at most this far apart form one episode (a burst of use, e.g. a quarter close). */
-  episode_gap_days: 7,
+  /** Active days at most this far apart form one episode (a burst of use, e.g. a quarter close): the rhythm's (core/rhythm.ts). */
+  episode_gap_days: RHYTHM.episode_gap_days,
   /** Periodic: at least this many cycles (episode start to next episode start) in the group… */
   min_cycles: 2,
   /** …a median cycle of at least this many days… */
