@@ -229,6 +229,13 @@ async function gunzipHead(file: string): Promise<string> {
 }
 
 
+/**
+ * Top-level keys by which lapse_looks_like (sql.ts) tells a CloudTrail record, a GCP LogEntry or a Kubernetes
+ * audit event before any other format: typedLines reads them too, as `foreign_keys` (any present), so a
+ * connector can tell a drop that may be another vendor's record (checkFormat then needs its text).
+ */
+const FOREIGN_KEYS = { eventSource: 'VARCHAR', protoPayload: 'VARCHAR', logName: 'VARCHAR', kind: 'VARCHAR', properties: 'VARCHAR' };
+
 /** A connector's fast path over JSON Lines files of objects (typedLines). */
 export interface TypedLines {
   /** Prefix of the temp table holding the fast path's events (connector id). */
@@ -239,7 +246,7 @@ export interface TypedLines {
    */
   columns: Record<string, string>;
   /**
-   * A SELECT over `typed_lines (file, ord, <columns>)` returning EVENT_COLUMNS (raw NULL: lines are read back
+   * A SELECT over `typed_lines (file, ord, <columns>, foreign_keys)` returning EVENT_COLUMNS (raw NULL: lines are read back
    * by number) and `suspect`: true for a line the typed read may not show as it is (not an object, not JSON,
    * a container of another type, a key spelled otherwise…). A file with a suspect line takes the text path.
    */
@@ -265,11 +272,13 @@ export async function typedLines(db: Db, files: string[], t: TypedLines): Promis
   if (!typed.length) return t.text(files);
   const table = `${t.prefix}_typed`;
   const params: Params = { ...t.params };
+  const all = { ...FOREIGN_KEYS, ...t.columns };
   const keys = Object.keys(t.columns).map((k) => `"${k.replaceAll('"', '""')}"`);
-  const columns = `{${Object.entries(t.columns).map(([k, v]) => `'${k.replaceAll("'", "''")}': '${v}'`).join(', ')}}`;
+  const columns = `{${Object.entries(all).map(([k, v]) => `'${k.replaceAll("'", "''")}': '${v}'`).join(', ')}}`;
+  const foreign = Object.keys(FOREIGN_KEYS).map((k) => `"${k}" IS NOT NULL`).join(' OR ');
   const scans = dealFiles(typed, await db.threads()).map((list, i) => {
     params[`typed${i}`] = list.map(literalPath);
-    return `SELECT filename AS file, ordinality AS ord, ${keys.join(', ')}
+    return `SELECT filename AS file, ordinality AS ord, ${keys.join(', ')}, ${foreign} AS foreign_keys
       FROM read_json($typed${i}, format = 'newline_delimited', ignore_errors = true, filename = true,
                      maximum_object_size = ${MAX_OBJECT}, columns = ${columns}) WITH ORDINALITY`;
   });

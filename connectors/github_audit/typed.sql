@@ -2,7 +2,7 @@
 -- typedLines in connectors/_shared/json-records.ts, columns in connector.ts).
 -- Input:  typed_lines (file, ord, "@timestamp", at_sign_timestamp, created_at, _document_id, actor_is_bot
 --         VARCHAR: read as json_extract_string does; action, actor, org, repo, repository, "user" JSON: their
---         type is checked).
+--         type is checked; foreign_keys: a key by which lapse_looks_like tells another format first).
 -- Output: github_fields (see events.sql); typed_suspect marks a line the typed read may not show as it is
 --         (none of the fields: not an object, not JSON, a list…), own_shape whether lapse_looks_like
 --         (sql.ts) would see a GitHub entry (else a drop needs its text).
@@ -16,5 +16,6 @@ SELECT file, ord, NULL::BIGINT AS sub, NULL::VARCHAR AS raw, NULL::VARCHAR AS ba
   "@timestamp" IS NULL AND at_sign_timestamp IS NULL AND created_at IS NULL AND action IS NULL AND actor IS NULL
     AND org IS NULL AND repo IS NULL AND repository IS NULL AND _document_id IS NULL AND actor_is_bot IS NULL
     AND "user" IS NULL AS typed_suspect,
-  starts_with(action, '"') AND starts_with(actor, '"') AND ("@timestamp" IS NOT NULL OR created_at IS NOT NULL) AS own_shape
+  starts_with(action, '"') AND starts_with(actor, '"') AND ("@timestamp" IS NOT NULL OR created_at IS NOT NULL)
+    AND NOT foreign_keys AS own_shape
 FROM typed_lines

@@ -1,7 +1,8 @@
 -- Okta System Log lines read by DuckDB's typed reader → the fields events.sql judges (the fast path:
 -- typedLines in connectors/_shared/json-records.ts, columns in connector.ts).
 -- Input:  typed_lines (file, ord, published, eventType JSON, uuid VARCHAR, actor STRUCT(alternateId, type JSON),
---         outcome STRUCT(result JSON), target STRUCT(id, type JSON, displayName VARCHAR)[], "detail-type" JSON).
+--         outcome STRUCT(result JSON), target STRUCT(id, type JSON, displayName VARCHAR)[], "detail-type" JSON,
+--         foreign_keys: a key by which lapse_looks_like tells another format first).
 --         A VARCHAR is read as json_extract_string does (what fields.sql does with those fields).
 -- Output: okta_fields (see events.sql); typed_suspect marks a line the typed read may not show as it is,
 --         own_shape whether lapse_looks_like (sql.ts) would see an Okta event (else a drop needs its text).
@@ -25,7 +26,7 @@ SELECT file, ord, NULL::BIGINT AS sub, NULL::VARCHAR AS raw, NULL::VARCHAR AS ba
     OR (actor IS NOT NULL AND actor.alternateId IS NULL AND actor.type IS NULL)
     OR (outcome IS NOT NULL AND outcome.result IS NULL)
     OR (target IS NULL AND list_contains($use_events, lapse_json_text(eventType))) AS typed_suspect,
-  starts_with(eventType, '"') AND starts_with(published, '"') AND actor IS NOT NULL AS own_shape
+  starts_with(eventType, '"') AND starts_with(published, '"') AND actor IS NOT NULL AND NOT foreign_keys AS own_shape
 FROM (
   SELECT *,
     -- The first target is the app in Okta's own events: the lambda runs only when it is not.
