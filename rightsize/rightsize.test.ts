@@ -110,6 +110,12 @@ describe('AWS', () => {
     expect(late.systems[0]!.note).toContain('2026-06-01');
   });
 
+  test('a system without action summaries judges nothing, and prunes nobody: no use is not the same as no log', async () => {
+    const w = { ...world(['management_write'], [], holders(8)), coverage: {} };
+    const doc = await run(w, { coverage: new Map() });
+    expect(doc.units[0]).toMatchObject({ status: 'no_action_log', recommendation: null, pruning: null });
+  });
+
   test('an emergency-only (break-glass) unit is not judged', async () => {
     const w = world(['management_write'], []);
     (w.systems['aws'] as Record<string, unknown>)['permissions'] = { '111122223333/Developer': { emergency_only: true } };

@@ -153,6 +153,7 @@ function tooNew(unit: RightsizeUnit, holders: HolderRow[], lateStart: string | n
   if (lateStart === undefined) {
     unit.status = 'no_action_log';
     unit.reason = 'its system keeps no action-level summaries over the window';
+    unit.pruning = null;
     return true;
   }
   const since = holders.map((h) => h.since).filter((d): d is string => d !== null).sort()[0];
