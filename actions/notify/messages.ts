@@ -146,10 +146,21 @@ function grantLine(f: Finding, withHolder: boolean): Line {
     : f.kind === 'cold_start_anomaly'
     ? `granted ${f.granted_at ?? 'on an unknown day'}${b ? `; ${b.team_holders} of ${b.team_size} on the team hold it, ${b.team_users} used it` : ''}`
     : f.last_used
-      ? `last used ${f.last_used} (${plural(f.days_unused ?? 0, 'day')} ago); time-to-live ${plural(f.ttl_days, 'day')}`
+      ? lastUsed(f)
       : `never used${f.granted_at ? ` since it was granted on ${f.granted_at}` : ''}; time-to-live ${plural(f.ttl_days, 'day')}`;
   const what = f.label ? `${plain(f.label)} (\`${plain(f.permission)}\`)` : `\`${plain(f.permission)}\``;
   return { text: `${who}${plain(f.system)} ${what}${account}: ${evidence}` };
+}
+
+/**
+ * When a grant was last used, and how that counts. Days on leave and a lone stray use do not count against the
+ * TTL, so then "N days ago" would be wrong: the line says what was counted, and why (leave, or the finding's reason).
+ */
+function lastUsed(f: Finding): string {
+  const ttl = plural(f.ttl_days, 'day');
+  if (f.confidence === 'high' && !f.leave_days) return `last used ${f.last_used} (${plural(f.days_unused ?? 0, 'day')} ago); time-to-live ${ttl}`;
+  const why = f.confidence === 'high' ? `${plural(f.leave_days ?? 0, 'day')} of leave not counted` : plain(f.confidence_reason);
+  return `last used ${f.last_used}; ${plural(f.days_unused ?? 0, 'day')} counted against its time-to-live of ${ttl}: ${why}`;
 }
 
 /** How a revoked grant comes back: who to ask, and the exact command they run (core/restore.ts). */

@@ -23,6 +23,17 @@ const dms = (x: Harness, user: string) => x.slack.posted.filter((p) => p.user ==
 const mailsTo = (x: Harness, to: string) => x.smtp.received.filter((r) => r.to.includes(to));
 
 describe('notify: who hears what', () => {
+  test('a stray use that does not restart the clock is told as counted, with its reason, not as "N days ago"', async () => {
+    h = await harness({});
+    const reason = 'a lone use on 2026-05-20, 41 days after its regular use ended on 2026-04-09, does not restart the TTL; a person confirms before it is revoked';
+    const stray = finding({ system: 'aws', principal: 'ann@corp.example', permission: '123456789012/Admin', last_used: '2026-05-20', days_unused: 82, ttl_days: 60, confidence: 'medium', confidence_reason: reason });
+    const lines = await h.run(doc([stray]));
+    expect(lines[0]).toContain('1 Slack');
+    const [ann] = dms(h, 'U0ANN00001');
+    expect(ann!.text).toContain(`last used 2026-05-20; 82 days counted against its time-to-live of 60 days: ${reason}`);
+    expect(ann!.text).not.toContain('82 days ago');
+  });
+
   test('a digest per holder (Slack DM, or email when Slack does not know them), the manager, and the run summary', async () => {
     h = await harness({}, undefined, ', "actions": [{"type": "jira", "url": "https://corp.atlassian.net/", "project": "SEC"}]');
     await h.ctx.lake.writeText(`${RECORDS_PREFIX}x.json`, jiraRecord(WORLD.carlLake.finding_id));
