@@ -211,7 +211,8 @@ function row(f: Finding): TicketRow {
     system: f.system,
     permission: labelled(f.permission, f.label),
     principal: f.principal,
-    finding: KIND_TEXT[f.kind],
+    // Below high, why: a person decides before it is revoked (a lone stray use, a permission nobody is seen using).
+    finding: f.confidence === 'high' ? KIND_TEXT[f.kind] : `${KIND_TEXT[f.kind]} (${f.confidence} confidence: ${f.confidence_reason})`,
     last_used: f.last_used ?? 'never',
     days_unused: f.days_unused === null ? '—' : String(f.days_unused),
     ttl_days: String(f.ttl_days),

@@ -20,6 +20,18 @@ const odd = finding({
 });
 const TICKETS: Ticket[] = [...buildTickets(doc([...Object.values(WORLD), ...many, odd]), 'person_system', REPORT_RUN)];
 
+describe('ticket rows', () => {
+  test('a finding below high confidence says why in its row, so the reviewer sees it where they decide', () => {
+    const reason = 'a lone use on 2026-05-20, 41 days after its regular use ended, does not restart the TTL; a person confirms before it is revoked';
+    const stray = finding({ system: 'aws', principal: 'zoe@corp.example', permission: '1/Dev', confidence: 'medium', confidence_reason: reason });
+    const plainOne = finding({ system: 'aws', principal: 'zoe@corp.example', permission: '1/Ops' });
+    const [t] = buildTickets(doc([stray, plainOne]), 'person_system', REPORT_RUN);
+    const rows = new Map(t!.rows.map((r) => [r.permission, r.finding]));
+    expect(rows.get('1/Dev')).toContain(`(medium confidence: ${reason})`);
+    expect(rows.get('1/Ops')).not.toContain('confidence');
+  });
+});
+
 describe('ADF rendering', () => {
   test.each(TICKETS.map((t) => [t.summary, t] as const))('valid against the ADF JSON schema: %s', (_name, t) => {
     expect(adfErrors(ticketAdf(t))).toEqual([]);
