@@ -1,5 +1,5 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsConfig } from './config.js';
 import type { Logger } from './log.js';
 
@@ -52,10 +52,24 @@ function safeJson(value: unknown): string {
   }
 }
 
+export type S3Sdk = typeof import('@aws-sdk/client-s3');
+export type SqsSdk = typeof import('@aws-sdk/client-sqs');
+
+let s3Module: Promise<S3Sdk> | undefined;
+let sqsModule: Promise<SqsSdk> | undefined;
+
+/**
+ * The AWS SDK's modules, loaded on first use: importing them takes about half a second, which a run
+ * that touches no S3 or SQS (a local lake and local logs) should not pay at every start.
+ */
+export const s3Sdk = (): Promise<S3Sdk> => (s3Module ??= import('@aws-sdk/client-s3'));
+export const sqsSdk = (): Promise<SqsSdk> => (sqsModule ??= import('@aws-sdk/client-sqs'));
+
 const s3Clients = new WeakMap<AwsSettings, S3Client>();
 
 /** One S3 client per settings object (clients pool their connections). */
-export function s3Client(aws: AwsSettings, log?: Logger): S3Client {
+export async function s3Client(aws: AwsSettings, log?: Logger): Promise<S3Client> {
+  const { S3Client } = await s3Sdk();
   const cached = s3Clients.get(aws);
   if (cached) return cached;
   const endpoint = endpointFor('s3', aws);
@@ -80,7 +94,8 @@ const sqsClients = new WeakMap<AwsSettings, Map<string, SQSClient>>();
  * and requests must be signed for that region, so the region comes from the URL when it has one.
  * Without an endpoint override the SDK sends each request to the queue URL's host.
  */
-export function sqsClient(aws: AwsSettings, queueUrl: string, log?: Logger): SQSClient {
+export async function sqsClient(aws: AwsSettings, queueUrl: string, log?: Logger): Promise<SQSClient> {
+  const { SQSClient } = await sqsSdk();
   const region = regionOfQueue(queueUrl) ?? aws.region;
   const byRegion = sqsClients.get(aws) ?? new Map<string, SQSClient>();
   sqsClients.set(aws, byRegion);

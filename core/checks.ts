@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { access, constants, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { awsErrorCode, awsMessage, credentialProblem, isAccessDenied, parseS3Uri, queueArn, s3Client, sqsClient } from './aws.js';
+import { awsErrorCode, awsMessage, credentialProblem, isAccessDenied, parseS3Uri, queueArn, s3Client, s3Sdk, sqsClient, sqsSdk } from './aws.js';
 import { resolvePath, type Config, type Sse } from './config.js';
 import { messageOf } from './errors.js';
 import { createLogger } from './log.js';
@@ -112,7 +110,8 @@ export class Probes {
       }
     }
     const { bucket, prefix } = parseS3Uri(full.replace(/\/?$/, '/'));
-    const s3 = s3Client(this.config.aws, this.log);
+    const s3 = await s3Client(this.config.aws, this.log);
+    const { DeleteObjectCommand, GetObjectCommand, ListObjectsCommand, PutObjectCommand } = await s3Sdk();
     const key = `${prefix}_doctor/${randomUUID()}.txt`;
     const steps: [string, string, () => Promise<unknown>][] = [
       ['ListObjects', `arn:aws:s3:::${bucket} (prefix ${prefix || '/'})`, () => s3.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }))],
@@ -138,7 +137,8 @@ export class Probes {
   /** An S3 log prefix: list, and read permission on an object when there is one (HEAD: nothing downloaded). */
   async s3Source(what: string, uri: string): Promise<void> {
     const { bucket, prefix } = parseS3Uri(uri);
-    const s3 = s3Client(this.config.aws, this.log);
+    const s3 = await s3Client(this.config.aws, this.log);
+    const { HeadObjectCommand, ListObjectsCommand } = await s3Sdk();
     let first: string | undefined;
     try {
       first = (await s3.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }))).Contents?.[0]?.Key;
@@ -160,7 +160,8 @@ export class Probes {
    * toward maxReceiveCount), DeleteMessage with a receipt handle no message has.
    */
   async queue(what: string, url: string, use: 'consume' | 'send'): Promise<void> {
-    const sqs = sqsClient(this.config.aws, url, this.log);
+    const sqs = await sqsClient(this.config.aws, url, this.log);
+    const { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand } = await sqsSdk();
     const arn = queueArn(url, this.config.aws.region);
     let attributes: Record<string, string>;
     try {

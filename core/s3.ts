@@ -5,15 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsCommand,
-  PutObjectCommand,
-  type PutObjectCommandInput,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { awsErrorCode, awsMessage, parseS3Uri, s3Client, type AwsSettings } from './aws.js';
+import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
+import { awsErrorCode, awsMessage, parseS3Uri, s3Client, s3Sdk, type AwsSettings, type S3Sdk } from './aws.js';
 import type { Sse } from './config.js';
 import { StoreError } from './errors.js';
 import type { Logger } from './log.js';
@@ -46,7 +39,6 @@ interface Cached {
 export class S3Lake implements Lake {
   private readonly bucket: string;
   private readonly prefix: string;
-  private readonly client: S3Client;
   private root: Promise<string> | undefined;
   private release: () => void = () => undefined;
   private readonly cache = new Map<string, Cached>();
@@ -60,7 +52,11 @@ export class S3Lake implements Lake {
     const { bucket, prefix } = parseS3Uri(uri);
     this.bucket = bucket;
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
-    this.client = s3Client(options.aws, options.log);
+  }
+
+  /** The client and the SDK's commands, loaded on the lake's first use (core/aws.ts). */
+  private async s3(): Promise<{ client: S3Client; sdk: S3Sdk }> {
+    return { client: await s3Client(this.options.aws, this.options.log), sdk: await s3Sdk() };
   }
 
   private key(key: string): string {
@@ -75,7 +71,7 @@ export class S3Lake implements Lake {
   async list(prefix: string): Promise<LakeObject[]> {
     const out: LakeObject[] = [];
     try {
-      for await (const o of listObjects(this.client, this.bucket, this.key(prefix))) {
+      for await (const o of listObjects((await this.s3()).client, this.bucket, this.key(prefix))) {
         const key = o.key.slice(this.prefix.length);
         out.push({ key, size: o.size });
         this.listed.set(key, o.etag);
@@ -88,7 +84,8 @@ export class S3Lake implements Lake {
 
   async readText(key: string): Promise<string | undefined> {
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+      const { client, sdk } = await this.s3();
+      const res = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
       return await res.Body!.transformToString('utf8');
     } catch (err) {
       if (awsErrorCode(err) === 'NoSuchKey') return undefined;
@@ -122,7 +119,8 @@ export class S3Lake implements Lake {
       ...(sse?.kms_key_id && { SSEKMSKeyId: sse.kms_key_id }),
     };
     try {
-      const res = await this.client.send(new PutObjectCommand(input));
+      const { client, sdk } = await this.s3();
+      const res = await client.send(new sdk.PutObjectCommand(input));
       this.cache.delete(key);
       if (res.ETag) this.listed.set(key, res.ETag);
       return res.ETag;
@@ -136,8 +134,9 @@ export class S3Lake implements Lake {
       const chunk = keys.slice(i, i + DELETE_BATCH);
       let res;
       try {
-        res = await this.client.send(
-          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: chunk.map((k) => ({ Key: this.key(k) })), Quiet: true } }),
+        const { client, sdk } = await this.s3();
+        res = await client.send(
+          new sdk.DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: chunk.map((k) => ({ Key: this.key(k) })), Quiet: true } }),
         );
       } catch (err) {
         throw this.fail('DeleteObjects', chunk[0]!, err);
@@ -175,8 +174,9 @@ export class S3Lake implements Lake {
     if (cached && this.listed.get(key) === cached.etag) return cached.path;
     let res;
     try {
-      res = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key), ...(cached && { IfNoneMatch: cached.etag }) }),
+      const { client, sdk } = await this.s3();
+      res = await client.send(
+        new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.key(key), ...(cached && { IfNoneMatch: cached.etag }) }),
       );
     } catch (err) {
       // 304: our copy is still the object's current content.
@@ -243,6 +243,7 @@ export class S3Lake implements Lake {
  * make ListObjectsV2 continuation tokens); the permission is the same s3:ListBucket.
  */
 export async function* listObjects(client: S3Client, bucket: string, prefix: string): AsyncGenerator<{ key: string; size: number; etag: string }> {
+  const { ListObjectsCommand } = await s3Sdk();
   let marker: string | undefined;
   for (;;) {
     const page = await client.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, ...(marker !== undefined && { Marker: marker }) }));

@@ -1,5 +1,4 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { awsMessage, sqsClient } from '../../core/aws.js';
+import { awsMessage, sqsClient, sqsSdk } from '../../core/aws.js';
 import { ActionError } from '../../core/errors.js';
 import { sha256 } from '../../core/hash.js';
 import type { Lake } from '../../core/store.js';
@@ -37,7 +36,8 @@ export async function notifyRevoker(
   };
   const fifo = queue.endsWith('.fifo');
   try {
-    await sqsClient(ctx.config.aws, queue, ctx.log).send(
+    const { SendMessageCommand } = await sqsSdk();
+    await (await sqsClient(ctx.config.aws, queue, ctx.log)).send(
       new SendMessageCommand({
         QueueUrl: queue,
         MessageBody: JSON.stringify(message),

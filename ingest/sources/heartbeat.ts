@@ -1,5 +1,5 @@
-import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { awsMessage } from '../../core/aws.js';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { awsMessage, sqsSdk } from '../../core/aws.js';
 import type { Logger } from '../../core/log.js';
 
 /**
@@ -41,6 +41,7 @@ export class Heartbeat {
   }
 
   private async beat(): Promise<void> {
+    const { ChangeMessageVisibilityBatchCommand } = await sqsSdk();
     const entries = [...this.held.entries()];
     for (let i = 0; i < entries.length; i += 10) {
       const chunk = entries.slice(i, i + 10);

@@ -21,7 +21,7 @@ export class PrefixSource implements LogSource {
 
   async *batches(known: Known): AsyncGenerator<Batch> {
     const { ctx, system, uri } = this;
-    const client = s3Client(ctx.config.aws, ctx.log);
+    const client = await s3Client(ctx.config.aws, ctx.log);
     const listed = await listPrefix(client, uri);
     const fresh = known.fresh(listed);
     this.counts.files = listed.length;

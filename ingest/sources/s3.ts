@@ -3,8 +3,8 @@ import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { awsMessage, parseS3Uri, s3Uri } from '../../core/aws.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { awsMessage, parseS3Uri, s3Sdk, s3Uri } from '../../core/aws.js';
 import { SourceError } from '../../core/errors.js';
 import { listObjects } from '../../core/s3.js';
 import { s3ObjectId } from './notifications.js';
@@ -50,6 +50,7 @@ export async function download(client: S3Client, bucket: string, key: string, di
   const uri = s3Uri(bucket, key);
   const path = join(dir, `${n}-${basename(key).replace(/[^A-Za-z0-9._-]/g, '_').slice(-120)}`);
   try {
+    const { GetObjectCommand } = await s3Sdk();
     const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     await pipeline(res.Body as Readable, createWriteStream(path));
     const size = res.ContentLength ?? 0;

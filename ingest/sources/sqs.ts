@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type QueueAttributeName, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Message, QueueAttributeName, SQSClient } from '@aws-sdk/client-sqs';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { awsMessage, s3Client, s3Uri, sqsClient } from '../../core/aws.js';
+import { awsMessage, s3Client, s3Uri, sqsClient, sqsSdk } from '../../core/aws.js';
 import type { LogSource as LogConfig } from '../../core/config.js';
 import type { StageContext } from '../../core/context.js';
 import { SourceError, StoreError, messageOf } from '../../core/errors.js';
@@ -80,8 +80,8 @@ export class SqsSource implements LogSource {
   async *batches(known: Known): AsyncGenerator<Batch> {
     const { ctx, system, source, report } = this;
     const log = ctx.log.child({ stage: 'ingest', system, queue: source.sqs });
-    const sqs = sqsClient(ctx.config.aws, source.sqs, ctx.log);
-    const s3 = s3Client(ctx.config.aws, ctx.log);
+    const sqs = await sqsClient(ctx.config.aws, source.sqs, ctx.log);
+    const s3 = await s3Client(ctx.config.aws, ctx.log);
     const started = Date.now();
     const settings: Settings = {
       queue: source.sqs,
@@ -122,6 +122,7 @@ export class SqsSource implements LogSource {
  * while full pages keep coming. Every message is held by the heartbeat from the moment it arrives.
  */
 async function receiveBatch(sqs: SQSClient, s: Settings, receivedBefore: number, heartbeat: Heartbeat): Promise<Message[]> {
+  const { ReceiveMessageCommand } = await sqsSdk();
   const byId = new Map<string, Message>();
   for (;;) {
     const left = Math.min(s.batch - byId.size, s.maxMessages - receivedBefore - byId.size);
@@ -253,6 +254,7 @@ async function fetchAll(env: Env, work: Work[], dir: string): Promise<Map<Work, 
 
 /** Deletes completed messages, ten per call. A failed delete only means the message comes back, and is skipped then. */
 async function deleteMessages(ctx: StageContext, env: Env, done: Work[]): Promise<void> {
+  const { DeleteMessageBatchCommand } = await sqsSdk();
   for (let i = 0; i < done.length; i += 10) {
     const chunk = done.slice(i, i + 10);
     for (const w of chunk) env.heartbeat.release(w.id);
