@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { copyFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { loadActionUses } from '../aggregate/index.js';
@@ -174,6 +174,30 @@ describe('actions: true, through lapse ingest', () => {
     const get = rows.find((x) => x['action'] === 's3:GetObject');
     expect(get).toMatchObject({ uses: 5, days: 2, first_seen: '2026-06-01 09:05:00+00', last_seen: '2026-06-02 09:10:00+00' });
     expect(rows.filter((x) => x['action'] !== 's3:GetObject')).toEqual(EXPECTED.filter((x) => x.action !== 's3:GetObject'));
+  });
+
+  test('a compaction cut short (its merged file beside the files it read) counts each row once', async () => {
+    const dir = await company();
+    expect(ingest(dir).code).toBe(0);
+    // What a crash between writing the merged file and removing its inputs leaves: two copies of every row.
+    for (const day of ['2026-06-01', '2026-06-02']) {
+      const part = join(dir, 'lake/actions_daily/system=aws', `day=${day}`);
+      const [file] = await readdir(part);
+      await copyFile(join(part, file!), join(part, 'c-merged.parquet'));
+    }
+    expect((await actionUses(dir)).rows).toEqual(EXPECTED);
+  });
+
+  test('actions: true on a connector without an action mapper is refused before anything runs (exit 2)', async () => {
+    const dir = await company();
+    await writeFile(join(dir, 'okta.yaml'), [
+      'store: ./lake', 'directory: { path: people.csv }', 'systems:', '  okta:', '    connector: okta_system_log',
+      '    logs: [{ path: logs/app/ }]', '    grants: { path: grants.jsonl }', '    actions: true', '',
+    ].join('\n'));
+    const r = ingest(dir, 'okta.yaml');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/systems\.okta\.actions: okta_system_log has no action mapper.*aws_cloudtrail/);
+    expect(existsSync(join(dir, 'lake'))).toBe(false);
   });
 
   test('a batch that fails before its ledger commit leaves no visible action summaries; the retry counts each call once', async () => {
