@@ -9,7 +9,8 @@ import { generateVendor } from './vendors.js';
  * What `actions: true` costs at ingest: `lapse ingest` (the built CLI, as operators run it) over the same
  * files with actions off and on, alternating, best of `--rounds` (default 2) each; a fresh lake per run.
  * Target: on ≤ 1.25× off. CloudTrail (IAM actions, --events, default 1M) and GitHub (roles, --vendor-events,
- * default 300k). Generated files are cached in .bench/. `node dist/bench/actions.js [--events N] [--rounds R]`.
+ * default 300k). Generated files are cached in .bench/.
+ * `npm run bench -- actions [--events N] [--vendor-events N] [--rounds R]` (or `node dist/bench/actions.js …`).
  */
 
 const BIN = new URL('../../bin/lapse.js', import.meta.url).pathname;
