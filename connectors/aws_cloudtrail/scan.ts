@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { setImmediate } from 'node:timers/promises';
 import { constants, gunzipSync } from 'node:zlib';
 import type { Db, Params } from '../../core/db.js';
 import { dealFiles, literalPath } from '../_shared/sql.js';
@@ -8,7 +9,12 @@ export const MAX_OBJECT_BYTES = 2 ** 30;
 
 /** Pretty-printed JSON starts with a short line (`{`); a line longer than this means one-line JSON. */
 const PROBE_BYTES = 4 * 1024;
-const PROBE_CONCURRENCY = 32;
+/**
+ * Files probed between two turns of the event loop. The probe reads synchronously: for small local
+ * files an open-read-close on the thread pool costs several times the read itself (22,600 CloudTrail
+ * files: 3.2 s probed 32 at a time, 1.2 s read in turn), and a chunk blocks the loop for only a few ms.
+ */
+const PROBE_CHUNK = 256;
 
 /** How each input file is read. */
 export interface Layout {
@@ -31,8 +37,10 @@ export interface Layout {
 export async function layoutOf(db: Db, files: string[]): Promise<Layout> {
   const out: Layout = { lines: [], documents: [], unreadable: [] };
   const heads: (Head | undefined)[] = [];
-  for (let i = 0; i < files.length; i += PROBE_CONCURRENCY) {
-    heads.push(...(await Promise.all(files.slice(i, i + PROBE_CONCURRENCY).map(head))));
+  const buffer = Buffer.alloc(PROBE_BYTES);
+  for (let i = 0; i < files.length; i += PROBE_CHUNK) {
+    if (i > 0) await setImmediate();
+    for (const file of files.slice(i, i + PROBE_CHUNK)) heads.push(head(file, buffer));
   }
   for (const [i, file] of files.entries()) {
     const h = heads[i];
@@ -56,12 +64,10 @@ interface Head {
  * which would make DuckDB fail the whole scan, or one cut short inside its first block, which DuckDB
  * would read as no records at all).
  */
-async function head(file: string): Promise<Head | undefined> {
+function head(file: string, buffer: Buffer): Head | undefined {
   let text: string;
   try {
-    const handle = await open(file, 'r');
-    const buffer = Buffer.alloc(PROBE_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, PROBE_BYTES, 0).finally(() => handle.close());
+    const bytesRead = readStart(file, buffer);
     const start = buffer.subarray(0, bytesRead);
     if (!file.endsWith('.gz')) text = start.toString('utf8');
     else if (bytesRead < PROBE_BYTES) text = gunzipSync(start).toString('utf8');
@@ -73,6 +79,16 @@ async function head(file: string): Promise<Head | undefined> {
   const bom = text.startsWith('\uFEFF');
   const line = (bom ? text.slice(1) : text).split('\n').slice(0, -1).find((l) => l.trim() !== '') ?? null;
   return { line, bom };
+}
+
+/** Reads the start of `file` into `buffer`; the number of bytes read. */
+function readStart(file: string, buffer: Buffer): number {
+  const fd = openSync(file, 'r');
+  try {
+    return readSync(fd, buffer, 0, buffer.length, 0);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function isJson(line: string): boolean {
