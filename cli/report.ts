@@ -8,6 +8,7 @@ import { evaluate } from '../detect/detect.js';
 import { buildReport, buildSite, GENERATOR, MANIFEST, renderReport, renderSite, type ReportData } from '../report/index.js';
 import { withContext, type Io } from './commands.js';
 import { asOfDay, type CliContext } from './context.js';
+import { DEFAULT_DAYS, rightsizeDocument } from './rightsize.js';
 
 export interface ReportOptions {
   config: string;
@@ -76,10 +77,21 @@ async function writeSiteCommand(
   const tables = await loadAsOf(ctx, report.as_of);
   await evaluate(ctx, report.as_of);
   const data = await buildSite(ctx, tables, report, o);
-  const files = await writeSite(o.dir, renderSite(data));
+  const rightsize = await siteRightsize(ctx, report.as_of);
+  const files = await writeSite(o.dir, renderSite({ ...data, ...(rightsize && { rightsize }) }));
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   ctx.log.info({ stage: 'report', as_of: data.as_of, files, people: data.people.length, out: o.dir, seconds }, 'site written');
   io.out(`lapse report --site · as of ${data.as_of} · ${data.people.length} people · ${files} files · ${seconds} s · ${o.dir}\n`);
+}
+
+/**
+ * The site's right-sizing page (as `lapse rightsize`, by service over its default window) when a system
+ * keeps action summaries (`actions: true`); none otherwise. Reads the as-of tables loaded for the site.
+ */
+async function siteRightsize(ctx: CliContext, asOf: Day) {
+  const systems = Object.keys(ctx.config.systems).filter((s) => ctx.config.systems[s]!.actions);
+  if (systems.length === 0) return undefined;
+  return rightsizeDocument(ctx, { asOf, days: DEFAULT_DAYS, granularity: 'service', systems });
 }
 
 /** A directory that is not empty and holds no site manifest is someone else's: never replaced. */

@@ -11,10 +11,13 @@ import { rightsize, rightsizeTickets, type Granularity, type RightsizeDocument, 
 import { asOfDay, type CliContext } from './context.js';
 import { withContext, type Io } from './commands.js';
 import type { Config } from '../core/config.js';
+import type { Day } from '../core/days.js';
 
 /** `lapse rightsize`: per grantable unit, what its holders used against what it grants (docs/rightsize.md). */
 
 const MAX_DAYS = 3650;
+/** The window `lapse rightsize` judges without --days (and the site's right-sizing page). */
+export const DEFAULT_DAYS = 90;
 
 export interface RightsizeFlags {
   config: string;
@@ -35,22 +38,32 @@ export async function rightsizeCommand(io: Io, o: RightsizeFlags): Promise<numbe
   const days = parseDays(o.days);
   const granularity = parseGranularity(o.granularity);
   if (o.dryRun && !o.tickets) throw new UsageError('--dry-run: only with --tickets (rightsize itself writes nothing)');
-  const from = addDays(asOf, -(days - 1));
   return withContext(o.config, io, { readOnly: true }, async (ctx) => {
     const systems = chosenSystems(ctx.config, o.system);
     await loadAsOf(ctx, asOf);
-    const coverage = await loadActionUses(ctx, { from, to: asOf, ...(o.system ? { system: o.system } : {}) });
-    const doc = await rightsize(ctx, {
-      asOf, from, to: asOf, days, granularity,
-      systems: systems.filter((s) => o.system || isActionSystem(ctx.config, s) || coverage.some((c) => c.system === s)),
-      coverage: new Map(coverage.map((c) => [c.system, c])),
-    });
+    const doc = await rightsizeDocument(ctx, { asOf, days, granularity, systems, ...(o.system ? { system: o.system } : {}) });
     io.out(o.json ? `${JSON.stringify(doc, null, 2)}\n` : `${summary(doc).join('\n')}\n`);
     if (o.html) await writeHtml(o.html, doc);
     if (!o.tickets) return EXIT.ok;
     const lines = await fileTickets(ctx, doc, !!o.dryRun);
     (o.json ? io.log.info.bind(io.log) : (l: string) => io.out(`${l}\n`))(lines.join('\n'));
     return lines.some((l) => l.startsWith('failed')) ? EXIT.failed : EXIT.ok;
+  });
+}
+
+/**
+ * The rightsize document as of `asOf` over `days`, for the chosen systems that keep action summaries
+ * (or had them in the window); `system`: only that one, named by the user. Needs loadAsOf(asOf) first.
+ */
+export async function rightsizeDocument(
+  ctx: CliContext, o: { asOf: Day; days: number; granularity: Granularity; systems: string[]; system?: string },
+): Promise<RightsizeDocument> {
+  const from = addDays(o.asOf, -(o.days - 1));
+  const coverage = await loadActionUses(ctx, { from, to: o.asOf, ...(o.system ? { system: o.system } : {}) });
+  return rightsize(ctx, {
+    asOf: o.asOf, from, to: o.asOf, days: o.days, granularity: o.granularity,
+    systems: o.systems.filter((s) => o.system || isActionSystem(ctx.config, s) || coverage.some((c) => c.system === s)),
+    coverage: new Map(coverage.map((c) => [c.system, c])),
   });
 }
 
@@ -84,7 +97,7 @@ async function fileTickets(ctx: CliContext, doc: RightsizeDocument, dryRun: bool
 }
 
 function parseDays(value: string | undefined): number {
-  if (value === undefined) return 90;
+  if (value === undefined) return DEFAULT_DAYS;
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || Number(value) > MAX_DAYS) {
     throw new UsageError(`--days ${value}: expected whole days from 1 to ${MAX_DAYS}`);
   }

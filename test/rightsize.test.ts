@@ -1,4 +1,5 @@
-import { cp, readFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPolicy, validateIdentityPolicy } from '@cloud-copilot/iam-policy';
 import { spawn } from 'node:child_process';
@@ -123,6 +124,26 @@ describe('lapse rightsize', () => {
     expect(doc.units.find((u) => u.unit === 'repo/corp/web')!.recommendation!.roles).toEqual([{ principal: 'ann-gh', from: 'admin', to: 'read' }]);
     expect(await readFile(join(dir, 'rightsize.html'), 'utf8')).toContain('<section id="rs-aws"');
   }, 120_000);
+
+  test('lapse report --site: a right-sizing page linked from every page when a system keeps action summaries; none without', async () => {
+    const dir = await world();
+    const run = lapse(['run', '--config', 'lapse.yaml', '--as-of', '2026-06-30'], dir);
+    expect([0, 3], run.err).toContain(run.code); // 3: a guard held something, the run is still recorded
+    const site = lapse(['report', '--config', 'lapse.yaml', '--site', 'site'], dir);
+    expect(site.code, site.err).toBe(0);
+    const page = await readFile(join(dir, 'site/rightsize.html'), 'utf8');
+    expect(page).toContain('<section id="rs-aws"');
+    expect(page).toContain('remove 2 unused services: iam, kms');
+    expect(page).toContain('<a href="rightsize.html" aria-current="page">Right-sizing</a>');
+    expect(await readFile(join(dir, 'site/index.html'), 'utf8')).toContain('<a href="rightsize.html">Right-sizing</a>');
+    expect(await readFile(join(dir, 'site/teams/index.html'), 'utf8')).toContain('<a href="../rightsize.html">Right-sizing</a>');
+    expect(JSON.parse(await readFile(join(dir, 'site/site.json'), 'utf8'))).toMatchObject({ rightsize: 'rightsize.html' });
+    // Actions off in the config: the action summaries already in the lake are not judged, and no page links to them.
+    await writeFile(join(dir, 'lapse.yaml'), (await readFile(join(dir, 'lapse.yaml'), 'utf8')).replaceAll('actions: true', 'actions: false'));
+    expect(lapse(['report', '--config', 'lapse.yaml', '--site', 'site'], dir).code).toBe(0);
+    expect(existsSync(join(dir, 'site/rightsize.html'))).toBe(false);
+    expect(await readFile(join(dir, 'site/index.html'), 'utf8')).not.toContain('Right-sizing');
+  }, 180_000);
 
   test('bad flags and a bad policy export are refused, naming what is wrong', async () => {
     const dir = await world({ 'policies.jsonl': '{"PermissionSetName":"Dev","InlinePolicy":{"Statement":[]}}\n{"PermissionSetName":""}\n' });

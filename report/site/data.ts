@@ -1,3 +1,4 @@
+import type { RightsizeView } from './rightsize.js';
 import type { AsOfTables, StageContext } from '../../core/context.js';
 import { heldLists } from '../../core/counts.js';
 import { addDays, type Day } from '../../core/days.js';
@@ -60,6 +61,8 @@ export interface SiteData {
   exemptions: SiteExemption[];
   /** Why revocations count as put on lists rather than applied, when the acks cannot be read. */
   acks_note: string | null;
+  /** The right-sizing document (`lapse rightsize`), when a system keeps action summaries: the site's rightsize.html. */
+  rightsize?: RightsizeView;
 }
 
 /**

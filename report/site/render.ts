@@ -5,7 +5,8 @@ import { reportParts } from '../render.js';
 import type { SiteData } from './data.js';
 import { filtered } from './filter.js';
 import { lapsesBy } from './lapse.js';
-import { groupPage, indexSite, lapseLead, linkTo, peopleSection, personPage, sitePage, soonSection, type Index } from './pages.js';
+import { groupPage, indexSite, lapseLead, linkTo, nav, peopleSection, personPage, RIGHTSIZE_PAGE, sitePage, soonSection, type Index } from './pages.js';
+import { rightsizePage } from './rightsize.js';
 
 /** The manifest every site carries (`site.json`): what wrote it, as of when, and every page by id. */
 export const MANIFEST = 'site.json';
@@ -13,8 +14,8 @@ export const GENERATOR = 'lapse report --site';
 
 /**
  * The site's files, one `[path, content]` at a time (so a 10,000-person site never sits in memory whole):
- * the company page, the expiring list, the three lists, a page per person, team and manager, and the
- * manifest. Paths follow core/site.ts; a collision of two ids' slugs throws before anything is yielded.
+ * the company page, the expiring list, the three lists, a page per person, team and manager, the
+ * right-sizing page when the data has a rightsize document, and the manifest. Paths follow core/site.ts; a collision of two ids' slugs throws before anything is yielded.
  */
 export function* renderSite(d: SiteData): Generator<[string, string]> {
   const x = indexSite(d);
@@ -27,6 +28,7 @@ export function* renderSite(d: SiteData): Generator<[string, string]> {
   for (const p of sortedPeople(x)) yield [sitePath('person', p.id), personPage(x, p)];
   for (const [team, people] of x.teams) yield [sitePath('team', team), groupPage(x, 'team', team, people)];
   for (const [manager, people] of x.managers) yield [sitePath('manager', manager), groupPage(x, 'manager', manager, people)];
+  if (d.rightsize) yield [RIGHTSIZE_PAGE, rightsizePage(d.rightsize, { nav: nav(0, RIGHTSIZE_PAGE, true) })];
   yield [MANIFEST, `${JSON.stringify(pages, null, 2)}\n`];
 }
 
@@ -49,6 +51,7 @@ function manifest(x: Index) {
     people: pathsOf('person', x.person.keys()),
     teams: pathsOf('team', x.teams.keys()),
     managers: pathsOf('manager', x.managers.keys()),
+    ...(x.d.rightsize && { rightsize: RIGHTSIZE_PAGE }),
   };
 }
 
