@@ -15,7 +15,8 @@ export const GENERATOR = 'lapse report --site';
 /**
  * The site's files, one `[path, content]` at a time (so a 10,000-person site never sits in memory whole):
  * the company page, the expiring list, the three lists, a page per person, team and manager, the
- * right-sizing page when the data has a rightsize document, and the manifest. Paths follow core/site.ts; a collision of two ids' slugs throws before anything is yielded.
+ * right-sizing page when the data has a rightsize document, and the manifest. Paths follow core/site.ts;
+ * a collision of two ids' slugs throws before anything is yielded.
  */
 export function* renderSite(d: SiteData): Generator<[string, string]> {
   const x = indexSite(d);
