@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import type { GrantsSource, SystemConfig } from '../core/config.js';
@@ -6,6 +6,8 @@ import { resolvePath } from '../core/config.js';
 import type { StageContext } from '../core/context.js';
 import { isDay, type Day } from '../core/days.js';
 import { sqlFile, sqlString } from '../core/db.js';
+import { sha256 } from '../core/hash.js';
+import { lapseVersion } from '../core/version.js';
 import { messageOf, SourceError } from '../core/errors.js';
 import { layout, partition } from '../core/layout.js';
 import { connectorById, formatOf, stageRecords } from '../connectors/index.js';
@@ -39,6 +41,8 @@ interface SnapshotSpec {
   quarantineKey: string;
   /** Grants: carry each grant's first-seen day from the previous snapshot (detect reads only the newest). */
   firstSeen?: FirstSeen;
+  /** What else decides the rows (a native reader's connector and options). */
+  reader?: unknown;
 }
 
 /**
@@ -68,6 +72,7 @@ async function grantsFrom(ctx: StageContext, system: string, sys: SystemConfig, 
     key: layout.grantsSnapshot(system, day),
     quarantineKey: layout.grantsQuarantine(system, day),
     firstSeen: await previousSnapshot(ctx, system, day),
+    ...(format === 'native' && { reader: { connector: sys.connector, options: connectorById(sys.connector).options.parse(sys) } }),
   });
 }
 
@@ -112,6 +117,8 @@ function grantsApi(ctx: StageContext, sys: SystemConfig, field: string) {
 interface FirstSeen {
   day: Day;
   previous: string | null;
+  /** What identifies the previous snapshot (its input's hash, else its key and size): today's is rewritten when it changed. */
+  previousInput: string | null;
   previousDay: Day | null;
   /** Snapshots written before first_seen existed count from their own day. */
   previousHasFirstSeen: boolean;
@@ -120,13 +127,14 @@ interface FirstSeen {
 /** The newest grants snapshot of a system before `day`, whose first-seen days carry forward. */
 async function previousSnapshot(ctx: StageContext, system: string, day: Day): Promise<FirstSeen> {
   const earlier = (await ctx.lake.list(`${layout.grants}system=${system}/`))
-    .map((o) => ({ key: o.key, day: partition(o.key, 'day') ?? '' }))
+    .map((o) => ({ key: o.key, size: o.size, day: partition(o.key, 'day') ?? '' }))
     .filter((o) => o.day && o.day < day && o.key.endsWith('.parquet'))
     .sort((a, b) => (a.day < b.day ? 1 : -1))[0];
-  if (!earlier) return { day, previous: null, previousDay: null, previousHasFirstSeen: false };
+  if (!earlier) return { day, previous: null, previousInput: null, previousDay: null, previousHasFirstSeen: false };
   const [path] = await ctx.lake.localPaths([earlier.key]);
   const columns = await ctx.db.all<{ column_name: string }>('DESCRIBE SELECT * FROM read_parquet($path)', { path: path! });
-  return { day, previous: path!, previousDay: earlier.day, previousHasFirstSeen: columns.some((c) => c.column_name === 'first_seen') };
+  const previousInput = (await inputHashOf(ctx, path!)) ?? `${earlier.key}:${earlier.size}`;
+  return { day, previous: path!, previousInput, previousDay: earlier.day, previousHasFirstSeen: columns.some((c) => c.column_name === 'first_seen') };
 }
 
 /** Copies the directory (people, teams, managers, aliases) into the lake as of `day`. */
@@ -208,6 +216,9 @@ function withFirstSeen(rows: string, f: FirstSeen): string {
 
 async function snapshot(ctx: StageContext, spec: SnapshotSpec): Promise<SnapshotReport> {
   const { db, lake } = ctx;
+  const input = await inputOf(spec);
+  const unchanged = await unchangedSnapshot(ctx, spec, input);
+  if (unchanged) return unchanged;
   if (spec.stage) await spec.stage(spec.stageTable);
   else if (spec.format !== 'native') await stageRecords(db, spec.stageTable, [spec.file], spec.fields, spec.format);
   await db.run(`CREATE OR REPLACE TEMP TABLE lapse_snapshot AS ${spec.validateSql}`);
@@ -228,7 +239,9 @@ async function snapshot(ctx: StageContext, spec: SnapshotSpec): Promise<Snapshot
   const out = join(await lake.scratch(), 'snapshot.parquet');
   const group = spec.groupBy ? `GROUP BY ${spec.groupBy}` : '';
   const rowsSql = `SELECT ${spec.select} FROM lapse_snapshot WHERE bad IS NULL ${group}`;
-  await db.run(`COPY (${spec.firstSeen ? withFirstSeen(rowsSql, spec.firstSeen) : rowsSql} ORDER BY ALL) TO ${sqlString(out)} (FORMAT parquet)`, {
+  const copy = `COPY (${spec.firstSeen ? withFirstSeen(rowsSql, spec.firstSeen) : rowsSql} ORDER BY ALL) TO ${sqlString(out)}`;
+  // The input's hash is hex: it is not a value from outside, and COPY's options take no parameters.
+  await db.run(`${copy} (FORMAT parquet, KV_METADATA { ${INPUT_KEY}: '${input}' })`, {
     ...(spec.firstSeen && { day: spec.firstSeen.day }),
     ...(spec.firstSeen?.previous && { previous: spec.firstSeen.previous }),
     ...(spec.firstSeen?.previous && !spec.firstSeen.previousHasFirstSeen && { previous_day: spec.firstSeen.previousDay! }),
@@ -236,5 +249,50 @@ async function snapshot(ctx: StageContext, spec: SnapshotSpec): Promise<Snapshot
   const rows = (await db.one<{ n: number }>(`SELECT count(*) AS n FROM read_parquet($out)`, { out }))?.n ?? 0;
   await lake.putFile(spec.key, out);
   await db.run(`DROP TABLE IF EXISTS ${spec.stageTable}; DROP TABLE IF EXISTS lapse_snapshot`);
+  return { name: spec.name, rows, quarantined };
+}
+
+/** The Parquet key-value entry holding the hash of what a snapshot was made from. */
+const INPUT_KEY = 'lapse_snapshot_input';
+
+/**
+ * The hash of everything a snapshot's rows come from: the input file's path, size and mtime, how it is
+ * read and validated, the previous snapshot first-seen days carry forward from, and lapse's version.
+ */
+async function inputOf(spec: SnapshotSpec): Promise<string> {
+  const { size, mtimeMs } = await stat(spec.file);
+  const { stage: _stage, firstSeen, ...rest } = spec;
+  const carried = firstSeen && { day: firstSeen.day, previous: firstSeen.previousInput, had: firstSeen.previousHasFirstSeen };
+  return sha256(JSON.stringify({ version: lapseVersion(), size, mtimeMs, spec: rest, firstSeen: carried ?? null }));
+}
+
+/** The input hash a snapshot was written with; undefined for one written before lapse kept it. */
+async function inputHashOf(ctx: StageContext, path: string): Promise<string | undefined> {
+  const meta = await ctx.db.all<{ key: string; value: string }>(
+    'SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata($path)',
+    { path },
+  );
+  return meta.find((m) => m.key === INPUT_KEY)?.value;
+}
+
+/**
+ * The report of the day's snapshot when it is already in the lake, made from the same input (path, size
+ * and mtime of the file unchanged): the daily run then neither reads the file again nor rewrites it.
+ * Its quarantine counts are read back from the quarantine file written with it.
+ */
+async function unchangedSnapshot(ctx: StageContext, spec: SnapshotSpec, input: string): Promise<SnapshotReport | undefined> {
+  const { db, lake } = ctx;
+  const there = (await lake.list(`${dirname(spec.key)}/`)).some((o) => o.key === spec.key);
+  if (!there) return undefined;
+  const [path] = await lake.localPaths([spec.key]);
+  if ((await inputHashOf(ctx, path!)) !== input) return undefined;
+  const rows = (await db.one<{ n: number }>('SELECT count(*)::BIGINT AS n FROM read_parquet($path)', { path: path! }))?.n ?? 0;
+  const quarantined: Record<string, number> = {};
+  for (const line of ((await lake.readText(spec.quarantineKey)) ?? '').split('\n')) {
+    if (line.trim() === '') continue;
+    const reason = (JSON.parse(line) as { reason: string }).reason;
+    quarantined[reason] = (quarantined[reason] ?? 0) + 1;
+  }
+  ctx.log.debug({ stage: 'ingest', source: spec.file, key: spec.key }, 'snapshot unchanged; kept');
   return { name: spec.name, rows, quarantined };
 }
