@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { sqlFile, sqlString } from '../core/db.js';
 import { shortId } from '../core/hash.js';
 import { layout } from '../core/layout.js';
+import type { SourceObject } from './sources/source.js';
 
 const READ_LEDGER = sqlFile(import.meta.url, 'ledger_read.sql');
 const SEEN_LEDGER = sqlFile(import.meta.url, 'ledger_seen.sql');
@@ -12,14 +13,6 @@ export interface Ledger {
   ids: Set<string>;
   /** `uri|size|mtime_ms` → object id, so unchanged files are recognised without reading them. */
   byStat: Map<string, string>;
-}
-
-/** A local file and the id it was given. */
-export interface LocalObject {
-  path: string;
-  size: number;
-  mtime_ms: number;
-  object_id: string;
 }
 
 export const statKey = (uri: string, size: number, mtime_ms: number) => `${uri}|${size}|${mtime_ms}`;
@@ -85,7 +78,7 @@ export class Known {
    * a new name, a touched file): written to the ledger's stat index, so the next run does not read
    * them again. Returns how many were recorded.
    */
-  async recordSeen(ctx: Pick<StageContext, 'lake' | 'db'>, system: string, files: LocalObject[]): Promise<number> {
+  async recordSeen(ctx: Pick<StageContext, 'lake' | 'db'>, system: string, files: SourceObject[]): Promise<number> {
     const seen = files.filter((f) => this.has(f.object_id) && this.idByStat(f.path, f.size, f.mtime_ms) === undefined);
     if (!seen.length) return 0;
     const rows = seen.map((f) => ({ object_id: f.object_id, uri: f.path, size: f.size, mtime_ms: f.mtime_ms }));
