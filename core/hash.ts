@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 
 export function sha256(data: string | Uint8Array): string {
@@ -8,13 +8,20 @@ export function sha256(data: string | Uint8Array): string {
 
 /** Files up to this size are read in one call; larger ones are streamed, so they never sit in memory. */
 const WHOLE_READ_BYTES = 64 * 2 ** 20;
+/**
+ * Files up to this size are read and hashed on the main thread: a trip through the thread pool costs
+ * more than the work (22,600 CloudTrail files of ~4 KB: 5.6 s four at a time off-thread, 0.6 s in turn).
+ */
+const SYNC_BYTES = 256 * 2 ** 10;
 
 /**
- * The sha256 of a file's content (`size`, when known, saves a stat). A file read whole is hashed by
- * WebCrypto, off the main thread, so several files hash side by side.
+ * The sha256 of a file's content (`size`, when known, saves a stat). A small file is hashed in turn; a
+ * larger one read whole is hashed by WebCrypto, off the main thread, so several hash side by side.
  */
 export async function sha256File(path: string, size?: number): Promise<string> {
-  if ((size ?? (await stat(path)).size) <= WHOLE_READ_BYTES) {
+  const bytes = size ?? (await stat(path)).size;
+  if (bytes <= SYNC_BYTES) return sha256(readFileSync(path));
+  if (bytes <= WHOLE_READ_BYTES) {
     return Buffer.from(await crypto.subtle.digest('SHA-256', await readFile(path))).toString('hex');
   }
   const hash = createHash('sha256');
