@@ -47,7 +47,7 @@ export interface Batch {
  * memory until it is written, so batches are bounded: about a million CloudTrail events each keeps
  * peak RSS near 1 GB at any input size.
  */
-export const MAX_BATCH_FILES = 1000;
+export const MAX_BATCH_FILES = 5000;
 export const MAX_BATCH_BYTES = 128 * 2 ** 20;
 
 /** Local files are hashed this many at a time (core/hash.ts: up to 64 MiB each in memory, so ≤ 256 MiB). */
