@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Db } from '../core/db.js';
-import { checkFormat } from '../connectors/_shared/formats.js';
+import type { EventsQuery } from '../connectors/_shared/define.js';
+import { RETRY_AS_TEXT, runEvents } from '../connectors/_shared/retry.js';
 import { SETUP_SQL } from '../connectors/_shared/sql.js';
 import { connectorById } from '../connectors/index.js';
 import { BARE_SQL, VENDORS, vendorFiles, vendorGlob, type Vendor } from './vendors.js';
@@ -19,13 +20,20 @@ async function connectorSql(vendor: Vendor, dir: string): Promise<number> {
   const db = await Db.open();
   await db.run(SETUP_SQL);
   const files = await vendorFiles(dir, vendor);
-  // As ingest/batch.ts runs it: a dropped record that looks like another vendor's is named so (formats.ts).
-  const query = checkFormat(vendor, await connector.events({ system: vendor, options: connector.options.parse({}), files, db }));
+  // As ingest/batch.ts runs it: checkFormat names a dropped record that looks like another vendor's
+  // (formats.ts), and files the fast path hands back are read again as text (retry.ts).
+  const query = await connector.events({ system: vendor, options: connector.options.parse({}), files, db });
   // Its action slots empty, as ingest/batch.ts fills them for a system without `actions: true`.
-  const summarize = readFileSync(new URL('../ingest/summarize.sql', import.meta.url), 'utf8').replace(/\{\{action_[a-z]+\}\}/g, '');
-  await db.run(`CREATE TEMP TABLE b AS WITH lapse_events AS (${query.sql}) ${summarize}`, query.params);
-  const row = await db.one<{ groups: number }>('SELECT count(*)::INTEGER AS groups FROM b WHERE NOT g AND drop_reason IS NULL');
-  await query.cleanup?.();
+  const sql = (name: string) => readFileSync(new URL(`../ingest/${name}`, import.meta.url), 'utf8');
+  // Its action slots empty, as ingest/batch.ts fills them for a system without `actions: true`.
+  const summarize = sql('summarize.sql').replace(/\{\{action_[a-z]+\}\}/g, '');
+  await db.run(sql('batch.sql'));
+  const run = async (q: EventsQuery) => {
+    await db.run(`INSERT INTO lapse_batch BY NAME WITH lapse_events AS (${q.sql}) ${summarize}`, q.params);
+    return (await db.all<{ file: string }>(sql('batch_retry_files.sql'), { reason: RETRY_AS_TEXT })).map((r) => r.file);
+  };
+  await runEvents(vendor, query, files, run, (drop) => db.run(sql('batch_drop_files.sql'), { files: drop }));
+  const row = await db.one<{ groups: number }>('SELECT count(*)::INTEGER AS groups FROM lapse_batch WHERE NOT g AND drop_reason IS NULL');
   db.close();
   return row?.groups ?? 0;
 }

@@ -7,8 +7,9 @@ import { shortId } from '../core/hash.js';
 import { layout } from '../core/layout.js';
 import { messageOf } from '../core/errors.js';
 import type { Connector } from '../connectors/index.js';
+import type { EventsQuery } from '../connectors/_shared/define.js';
 import { actionMapper } from '../connectors/actions.js';
-import { checkFormat } from '../connectors/_shared/formats.js';
+import { RETRY_AS_TEXT, runEvents } from '../connectors/_shared/retry.js';
 import { brokenGzip } from '../connectors/_shared/gzip.js';
 import type { LogsReport } from './logs.js';
 import type { SourceObject } from './sources/index.js';
@@ -26,6 +27,7 @@ const SQL = {
   actions: sqlFile(import.meta.url, 'actions.sql'),
   actionsUnique: sqlFile(import.meta.url, 'actions_unique.sql'),
   dropFiles: sqlFile(import.meta.url, 'batch_drop_files.sql'),
+  retryFiles: sqlFile(import.meta.url, 'batch_retry_files.sql'),
   unreadable: sqlFile(import.meta.url, 'batch_unreadable.sql'),
   objects: sqlFile(import.meta.url, 'batch_objects.sql'),
   usage: sqlFile(import.meta.url, 'usage.sql'),
@@ -111,19 +113,27 @@ async function summarize(
   paths: string[],
   actions: boolean,
 ): Promise<[string, string][]> {
-  const query = checkFormat(connector.id, await connector.events({ system, options, files: paths, db: ctx.db }));
-  try {
+  const { db } = ctx;
+  const query = await connector.events({ system, options, files: paths, db });
+  const run = async (q: EventsQuery) => {
     if (actions) {
-      await ctx.db.run(`CREATE OR REPLACE TEMP TABLE lapse_batch_summary AS WITH lapse_events AS (${query.sql}) ${SQL.summarizeActions}`, query.params);
-      await ctx.db.run(SQL.actionsSplit);
+      await db.run(`CREATE OR REPLACE TEMP TABLE lapse_batch_summary AS WITH lapse_events AS (${q.sql}) ${SQL.summarizeActions}`, q.params);
+      await db.run(SQL.actionsSplit);
     } else {
-      await ctx.db.run(`INSERT INTO lapse_batch BY NAME WITH lapse_events AS (${query.sql}) ${SQL.summarize}`, query.params);
+      await db.run(`INSERT INTO lapse_batch BY NAME WITH lapse_events AS (${q.sql}) ${SQL.summarize}`, q.params);
     }
+    if (!q.text) return [];
+    return (await db.all<{ file: string }>(SQL.retryFiles, { reason: RETRY_AS_TEXT })).map((r) => r.file);
+  };
+  const forget = async (files: string[]) => {
+    await db.run(SQL.dropFiles, { files });
+    if (actions) await db.run(SQL.actionsDropFiles, { files });
+  };
+  try {
+    await runEvents(connector.id, query, paths, run, forget);
     return [];
   } catch (err) {
     if (paths.length === 1) return [[paths[0]!, messageOf(err).split('\n')[0]!]];
-  } finally {
-    await query.cleanup?.();
   }
   const half = Math.ceil(paths.length / 2);
   return [

@@ -32,6 +32,11 @@ export interface EventsQuery {
   params?: Params;
   /** Drops whatever temp tables the connector staged for this query. */
   cleanup?: () => Promise<unknown>;
+  /**
+   * For a query that reads some files by a faster, stricter path: the text path over some files, run for
+   * those the query marked with drop_reason RETRY_AS_TEXT, or for all of them when it fails (retry.ts).
+   */
+  text?: (files: string[]) => Promise<EventsQuery>;
 }
 
 /**

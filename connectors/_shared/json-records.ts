@@ -4,6 +4,7 @@ import { createGunzip } from 'node:zlib';
 import type { Db, Params } from '../../core/db.js';
 import { mapLimit } from '../../core/limit.js';
 import { EVENT_COLUMNS, type EventsQuery } from './define.js';
+import { RETRY_AS_TEXT } from './retry.js';
 import { dealFiles, literalPath } from './sql.js';
 
 /**
@@ -238,8 +239,6 @@ const FOREIGN_KEYS = { eventSource: 'VARCHAR', protoPayload: 'VARCHAR', logName:
 
 /** A connector's fast path over JSON Lines files of objects (typedLines). */
 export interface TypedLines {
-  /** Prefix of the temp table holding the fast path's events (connector id). */
-  prefix: string;
   /**
    * read_json `columns`: the top-level keys the connector reads, typed with JSON at the leaves (a value's
    * JSON type shows in its first character). A key missing from a line, or JSON null, is NULL.
@@ -248,7 +247,8 @@ export interface TypedLines {
   /**
    * A SELECT over `typed_lines (file, ord, <columns>, foreign_keys)` returning EVENT_COLUMNS (raw NULL: lines are read back
    * by number) and `suspect`: true for a line the typed read may not show as it is (not an object, not JSON,
-   * a container of another type, a key spelled otherwise…). A file with a suspect line takes the text path.
+   * a container of another type, a key spelled otherwise…). A file with a suspect line takes the text path
+   * (typedThenText).
    */
   sql: string;
   params: Params;
@@ -259,7 +259,7 @@ export interface TypedLines {
 /**
  * A connector's events, each JSON line parsed once: DuckDB's typed reader (`read_json` with the columns
  * the connector reads, one scan per thread WITH ORDINALITY so lines keep their numbers) reads the files
- * whose first line is a JSON object, into a temp table of events; only the files where it met a line it
+ * whose first line is a JSON object, straight into ingest's aggregate; only the files where it met a line it
  * may not show exactly, and whole-document files, go through the text path (read_json_objects, then the
  * connector's SQL over each record's text), which quarantines malformed lines with their text. Reading
  * lines as text first and extracting fields after parses every record twice: 2–5x slower on wide records.
@@ -270,7 +270,6 @@ export async function typedLines(db: Db, files: string[], t: TypedLines): Promis
   const modes = await mapLimit(files, 16, readMode);
   const typed = files.filter((_, i) => modes[i] === 'lines');
   if (!typed.length) return t.text(files);
-  const table = `${t.prefix}_typed`;
   const params: Params = { ...t.params };
   const all = { ...FOREIGN_KEYS, ...t.columns };
   const keys = Object.keys(t.columns).map((k) => `"${k.replaceAll('"', '""')}"`);
@@ -282,22 +281,47 @@ export async function typedLines(db: Db, files: string[], t: TypedLines): Promis
       FROM read_json($typed${i}, format = 'newline_delimited', ignore_errors = true, filename = true,
                      maximum_object_size = ${MAX_OBJECT}, columns = ${columns}) WITH ORDINALITY`;
   });
-  try {
-    await db.run(`CREATE OR REPLACE TEMP TABLE ${table} AS WITH typed_lines AS (${scans.join('\nUNION ALL\n')}) SELECT * FROM (${t.sql})`, params);
-  } catch {
-    await db.run(`DROP TABLE IF EXISTS ${table}`);
-    return t.text(files);
-  }
-  const suspect = new Set((await db.all<{ file: string }>(`SELECT DISTINCT file FROM ${table} WHERE suspect`)).map((r) => r.file));
-  const rest = files.filter((f, i) => modes[i] !== 'lines' || suspect.has(f));
-  const text = rest.length ? await t.text(rest) : undefined;
-  const fast = `SELECT ${EVENT_COLUMNS.join(', ')} FROM ${table}${suspect.size ? ' WHERE NOT list_contains($typed_suspect, file)' : ''}`;
+  return typedThenText({
+    sql: `WITH typed_lines AS (${scans.join('\nUNION ALL\n')}) SELECT * FROM (${t.sql})`,
+    params,
+    files,
+    typed,
+    text: t.text,
+  });
+}
+
+/** What typedThenText joins: a typed fast path over some files, and the text path. */
+export interface TypedThenText {
+  /** A SELECT over the `typed` files returning EVENT_COLUMNS (raw may be NULL) and `suspect`. */
+  sql: string;
+  params: Params;
+  /** All the files, in order, and those `sql` reads. */
+  files: string[];
+  typed: string[];
+  /** The connector's text path over some of the files. */
+  text: (files: string[]) => Promise<EventsQuery>;
+}
+
+/**
+ * A typed fast path, with the text path for what it may not show exactly: the files it does not read
+ * take the text path in the same query, and a file with a suspect row is handed to it afterwards
+ * (its rows marked RETRY_AS_TEXT: retry.ts runs it again as text). When the fast path fails (a line
+ * that is not JSON, a value of another type, a corrupt gzip), every file takes the text path.
+ */
+export async function typedThenText(t: TypedThenText): Promise<EventsQuery> {
+  const typed = new Set(t.typed);
+  const rest = t.files.filter((f) => !typed.has(f));
+  const other = rest.length ? await t.text(rest) : undefined;
+  const columns = EVENT_COLUMNS.map((c) =>
+    c === 'drop_reason' ? `CASE WHEN coalesce(suspect, false) THEN '${RETRY_AS_TEXT}' ELSE drop_reason END AS drop_reason`
+    : c === 'quarantine' ? 'quarantine AND NOT coalesce(suspect, false) AS quarantine'
+    : c,
+  );
+  const fast = `SELECT ${columns.join(', ')} FROM (${t.sql})`;
   return {
-    sql: text ? `${fast}\nUNION ALL\nSELECT ${EVENT_COLUMNS.join(', ')} FROM (${text.sql})` : fast,
-    params: { ...text?.params, ...(suspect.size && { typed_suspect: [...suspect] }) },
-    cleanup: async () => {
-      await db.run(`DROP TABLE IF EXISTS ${table}`);
-      await text?.cleanup?.();
-    },
+    sql: other ? `${fast}\nUNION ALL\nSELECT ${EVENT_COLUMNS.join(', ')} FROM (${other.sql})` : fast,
+    params: { ...t.params, ...other?.params },
+    cleanup: async () => other?.cleanup?.(),
+    text: t.text,
   };
 }

@@ -1,7 +1,7 @@
 import type { Db } from '../../core/db.js';
-import type { Connector } from './define.js';
-import { checkFormat } from './formats.js';
+import type { Connector, EventsQuery } from './define.js';
 import { brokenGzip } from './gzip.js';
+import { RETRY_AS_TEXT, runEvents } from './retry.js';
 import { SETUP_SQL } from './sql.js';
 
 /** One input record after its connector ran: an event (drop_reason null) or a counted drop. */
@@ -34,22 +34,46 @@ export async function parseFiles(
   await db.run(SETUP_SQL);
   const parsed = connector.options.parse(options ?? {});
   const broken = await brokenGzip(files);
-  const query = checkFormat(connector.id, await connector.events({ system, options: parsed, files: files.filter((f) => !broken.has(f)), db }));
-  try {
-    const rows = await db.all<ParsedRecord>(
-      `WITH lapse_events AS (${query.sql})
+  const readable = files.filter((f) => !broken.has(f));
+  const query = await connector.events({ system, options: parsed, files: readable, db });
+  let rows: ParsedRecord[] = [];
+  const run = async (q: EventsQuery) => {
+    const got = await db.all<ParsedRecord>(
+      `WITH lapse_events AS (${q.sql})
        SELECT file, (ord - min(ord) OVER (PARTITION BY file) + 1)::BIGINT AS record, sub, time, principal, permission,
               action, resource, event_id, drop_reason, coalesce(quarantine, false) AS quarantine, raw
-       FROM lapse_events ORDER BY file, ord NULLS LAST, sub NULLS FIRST, raw`,
-      query.params,
+       FROM lapse_events`,
+      q.params,
     );
-    await fillRaw(connector, rows);
-    // A broken .gz is one unreadable record, as ingest quarantines it; rows stay in file order.
-    for (const [file, error] of broken) rows.push(unreadable(file, error));
-    return broken.size ? rows.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) : rows;
-  } finally {
-    await query.cleanup?.();
-  }
+    rows.push(...got);
+    return [...new Set(got.filter((r) => r.drop_reason === RETRY_AS_TEXT).map((r) => r.file))];
+  };
+  const forget = (drop: string[]) => {
+    const gone = new Set(drop);
+    rows = rows.filter((r) => !gone.has(r.file));
+    return Promise.resolve();
+  };
+  await runEvents(connector.id, query, readable, run, forget);
+  await fillRaw(connector, rows);
+  // A broken .gz is one unreadable record, as ingest quarantines it.
+  for (const [file, error] of broken) rows.push(unreadable(file, error));
+  return rows.sort(inFileOrder);
+}
+
+/** File, then record (unnumbered last), then sub (none first), then text: the order `lapse parse` prints. */
+function inFileOrder(a: ParsedRecord, b: ParsedRecord): number {
+  return (
+    compare(a.file, b.file) || compare(a.record ?? Infinity, b.record ?? Infinity) ||
+    compare(a.sub ?? -Infinity, b.sub ?? -Infinity) || nullsLast(a.raw, b.raw)
+  );
+}
+
+function nullsLast(a: string | null, b: string | null): number {
+  return a === null ? (b === null ? 0 : 1) : b === null ? -1 : compare(a, b);
+}
+
+function compare<T extends string | number>(a: T, b: T): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 async function fillRaw(connector: Connector, rows: ParsedRecord[]): Promise<void> {

@@ -24,6 +24,24 @@ export function connectorKit(connector: Connector, system: string, defaults: unk
   return kit;
 }
 
+/**
+ * The connector reading only by its text path (EventsQuery.text, to the innermost), so a fast path's
+ * results can be compared with what the text path reads from the same files.
+ */
+export function textOnly(connector: Connector): Connector {
+  return {
+    ...connector,
+    async events(input) {
+      let query = await connector.events(input);
+      while (query.text) {
+        await query.cleanup?.();
+        query = await query.text(input.files);
+      }
+      return query;
+    },
+  };
+}
+
 /** How many records ended as a use (`use`) or with each drop reason. */
 export function reasons(rows: ParsedRecord[]): Record<string, number> {
   const out: Record<string, number> = {};

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import type { ParsedRecord } from '../_shared/parse.js';
-import { connectorKit } from '../_shared/testkit.js';
+import { RETRY_AS_TEXT } from '../_shared/retry.js';
+import { connectorKit, textOnly } from '../_shared/testkit.js';
 import { awsCloudtrail } from './connector.js';
 import { DOCUMENT, RECORD } from './record.js';
 import { layoutOf } from './scan.js';
@@ -119,6 +120,64 @@ describe('golden inputs', () => {
     const quarantined = rows.filter((r) => r.quarantine && r.record !== null);
     expect(quarantined.filter((r) => r.sub !== null).length).toBeGreaterThan(3);
     for (const r of quarantined) expect(r.raw, JSON.stringify(r)).toBeTruthy();
+  });
+});
+
+describe('the typed path', () => {
+  const text = connectorKit(textOnly(awsCloudtrail), 'aws');
+  const record = (i: number, identity: object) => ({
+    eventTime: `2026-03-02T09:${String(i).padStart(2, '0')}:00Z`, eventSource: 's3.amazonaws.com', eventName: 'GetObject',
+    eventID: `e-${i}`, readOnly: true, userIdentity: identity,
+  });
+  const sso = {
+    type: 'AssumedRole', accountId: '123456789012',
+    arn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Dev_0123456789abcdef/ann@corp.example',
+  };
+  // An assumed role without its ARN or issuer: quarantined (missing_principal), so its text is needed.
+  const noArn = { type: 'AssumedRole', accountId: '123456789012', principalId: 'AROAEXAMPLE' };
+  const logFile = (records: object[]) => `${JSON.stringify({ Records: records })}\n`;
+
+  async function files(): Promise<Record<string, string>> {
+    const named: Record<string, string | Buffer> = {
+      'clean-1.json': logFile([record(1, sso), record(2, sso)]),
+      'clean-2.json.gz': gzipSync(logFile([record(3, sso), { ...record(4, sso), errorCode: 'AccessDenied' }])),
+      'clean-3.json': `${logFile([record(5, sso)])}${logFile([record(6, { type: 'AWSService', invokedBy: 'ec2.amazonaws.com' })])}`,
+      'one-bad.json': logFile([record(7, sso), record(8, noArn)]),
+      'records.jsonl': `${JSON.stringify(record(9, sso))}\n${JSON.stringify(record(10, noArn))}\n`,
+    };
+    const out: Record<string, string> = {};
+    for (const [name, body] of Object.entries(named)) await writeFile((out[name] = join(kit.dir, `typed-${name}`)), body);
+    return out;
+  }
+
+  async function handedBack(paths: string[]): Promise<string[]> {
+    const q = await awsCloudtrail.events({ system: 'aws', options: { include_read_only: true }, files: paths, db: kit.db });
+    try {
+      const rows = await kit.db.all<{ file: string }>(`SELECT DISTINCT file FROM (${q.sql}) WHERE drop_reason = $r ORDER BY file`, { ...q.params, r: RETRY_AS_TEXT });
+      return rows.map((r) => r.file);
+    } finally {
+      await q.cleanup?.();
+    }
+  }
+
+  test('takes log files whole, and hands a file with a record to quarantine, or records that are not log files, to the text path', async () => {
+    const f = await files();
+    const clean = [f['clean-1.json']!, f['clean-2.json.gz']!, f['clean-3.json']!];
+    expect(await handedBack(clean)).toEqual([]);
+    expect(await handedBack([...clean, f['one-bad.json']!, f['records.jsonl']!])).toEqual([f['one-bad.json'], f['records.jsonl']].sort());
+  });
+
+  test('reads every file as the text path does, whatever the batch holds', async () => {
+    const f = Object.values(await files());
+    const cases = new URL('./cases/', import.meta.url).pathname;
+    const golden = readdirSync(cases).flatMap((c) =>
+      readdirSync(join(cases, c)).filter((n) => n.startsWith('input')).map((n) => join(cases, c, n)));
+    const samples = logFiles().map((n) => join(SAMPLES, n));
+    for (const batch of [f.slice(0, 3), f, [...f, ...golden], [...f, ...samples]]) {
+      const rows = await parse(batch);
+      expect(rows).toEqual(await text.parse(batch));
+      expect(rows.some((r) => r.drop_reason === RETRY_AS_TEXT)).toBe(false);
+    }
   });
 });
 

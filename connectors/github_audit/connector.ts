@@ -73,7 +73,6 @@ export const githubAudit = defineConnector({
     const params = { unit: options.unit, ignore: JSON.stringify(options.ignore_actions), denied: JSON.stringify(options.denied_actions) };
     // Lines of entries are read by DuckDB's typed reader, each parsed once; the rest as text (json-records.ts).
     return typedLines(db, files, {
-      prefix: 'github_audit',
       columns: COLUMNS,
       sql: `WITH github_fields AS (${TYPED_SQL}) SELECT * FROM (${EVENTS_SQL})`,
       params,

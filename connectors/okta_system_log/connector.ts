@@ -49,7 +49,6 @@ export const oktaSystemLog = defineConnector({
     const params = { use_events: options.use_event_types };
     // Lines of events are read by DuckDB's typed reader, each parsed once; the rest as text (json-records.ts).
     return typedLines(db, files, {
-      prefix: 'okta_system_log',
       columns: COLUMNS,
       sql: `WITH okta_fields AS (${TYPED_SQL}) SELECT * FROM (${EVENTS_SQL})`,
       params,
