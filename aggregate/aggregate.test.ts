@@ -41,6 +41,38 @@ describe('aggregate', () => {
     ctx.close();
   });
 
+  test('several partitions merge in one statement, each into its own file with the columns it had', async () => {
+    const { dir, ctx } = await oneUse();
+    const uses = (hour: number) => [1, 2, 3].map((d) => ({ ts: `2026-03-0${d}T${hour}:00:00Z`, user: 'ann@corp.example', perm: 'db' }));
+    await writeFiles(dir, { 'logs/1.jsonl': jsonl(uses(9)) });
+    await ingest(ctx, '2026-03-10');
+    await writeFiles(dir, { 'logs/2.jsonl': jsonl([...uses(12), ...uses(12)]) });
+    await ingest(ctx, '2026-03-10');
+    const day = (d: number) => `usage_daily/system=app/day=2026-03-0${d}/`;
+    const columns = async (prefix: string) => {
+      const [{ key }] = await ctx.lake.list(prefix) as [{ key: string }];
+      const [file] = await ctx.lake.localPaths([key]);
+      return ctx.db.all(`SELECT name, type FROM parquet_schema($f) ORDER BY name`, { f: file! });
+    };
+    // Each day's rows, read from that day's files alone.
+    const rows = async () => {
+      const out = [];
+      for (const d of [1, 2, 3]) {
+        const files = await ctx.lake.localPaths((await ctx.lake.list(day(d))).map((o) => o.key));
+        out.push(await ctx.db.all('SELECT * FROM read_parquet($files, hive_partitioning = false) ORDER BY ALL', { files }));
+      }
+      return out;
+    };
+    const before = { rows: await rows(), columns: await columns(day(1)) };
+    for (const d of [1, 2, 3]) expect((await ctx.lake.list(day(d))).length).toBe(2);
+    const report = await compact(ctx);
+    expect(report.partitions).toBe(4); // three days with two shards each, and the ledger
+    for (const d of [1, 2, 3]) expect((await ctx.lake.list(day(d))).length).toBe(1);
+    expect(await rows()).toEqual(before.rows);
+    expect(await columns(day(2))).toEqual(before.columns);
+    ctx.close();
+  });
+
   test('usage rows of an object not in the ledger are invisible (a crashed batch)', async () => {
     const { ctx } = await oneUse();
     await ingest(ctx, '2026-03-10');
