@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
@@ -16,13 +16,15 @@ const SYNC_BYTES = 256 * 2 ** 10;
 
 /**
  * The sha256 of a file's content (`size`, when known, saves a stat). A small file is hashed in turn; a
- * larger one read whole is hashed by WebCrypto, off the main thread, so several hash side by side.
+ * larger one is read whole in one call (from the page cache it is a copy: 180 files of 6 MB, 1.1 GB, took
+ * 0.5 s read in one call each, 0.8 s read through the thread pool) and hashed by WebCrypto, off the main
+ * thread, so several hash side by side.
  */
 export async function sha256File(path: string, size?: number): Promise<string> {
   const bytes = size ?? (await stat(path)).size;
   if (bytes <= SYNC_BYTES) return sha256(readFileSync(path));
   if (bytes <= WHOLE_READ_BYTES) {
-    return Buffer.from(await crypto.subtle.digest('SHA-256', await readFile(path))).toString('hex');
+    return Buffer.from(await crypto.subtle.digest('SHA-256', readFileSync(path))).toString('hex');
   }
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
