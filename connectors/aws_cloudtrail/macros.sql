@@ -13,9 +13,9 @@ CREATE OR REPLACE MACRO aws_cloudtrail_self(d) AS d::{{RECORD_TYPE}};
 
 -- When the record happened: eventTime, else Logstash's @timestamp, else the LookupEvents time,
 -- else Panther's p_event_time.
-CREATE OR REPLACE MACRO aws_cloudtrail_time_text(e, outer_time) AS
-  coalesce(nullif(trim(e.eventTime), ''), nullif(trim(e."@timestamp"), ''),
-           nullif(trim(outer_time), ''), nullif(trim(e.p_event_time), ''));
+CREATE OR REPLACE MACRO aws_cloudtrail_time_text(event_time, logstash_time, outer_time, panther_time) AS
+  coalesce(nullif(trim(event_time), ''), nullif(trim(logstash_time), ''),
+           nullif(trim(outer_time), ''), nullif(trim(panther_time), ''));
 
 -- The ARN forms that name a principal: a record whose ARN matches names one for sure, and its parts
 -- are then read with split_part (a regex with capture groups costs ~1 µs a record; a match, ~0.05).
