@@ -290,6 +290,28 @@ export async function typedLines(db: Db, files: string[], t: TypedLines): Promis
   });
 }
 
+/**
+ * `(file, ord, <columns>)`: one row per line of `files`, read by DuckDB's typed reader with `columns`
+ * (read_json's, e.g. `{Records: 'STRUCT(…)[]'}`), numbered WITH ORDINALITY, one scan per thread (a numbered
+ * scan runs on one). Strict: a line that is not a JSON object (or is pretty-printed, or starts with a
+ * byte-order mark), or a container of another type, fails the scan; a connector's fast path then hands
+ * the batch to its text path (typedThenText, retry.ts).
+ */
+export async function strictLinesScan(
+  db: Db, files: string[], columns: Record<string, string>, maxObjectBytes = MAX_OBJECT,
+): Promise<{ sql: string; params: Params }> {
+  const params: Params = {};
+  const names = Object.keys(columns).map((k) => `"${k.replaceAll('"', '""')}"`).join(', ');
+  const spec = `{${Object.entries(columns).map(([k, v]) => `'${k.replaceAll("'", "''")}': '${v}'`).join(', ')}}`;
+  const parts = dealFiles(files, await db.threads()).map((list, i) => {
+    params[`strict${i}`] = list.map(literalPath);
+    return `SELECT filename AS file, ordinality AS ord, ${names}
+      FROM read_json($strict${i}, format = 'newline_delimited', records = true, filename = true,
+                     maximum_object_size = ${maxObjectBytes}, columns = ${spec}) WITH ORDINALITY`;
+  });
+  return { sql: parts.join('\nUNION ALL\n'), params };
+}
+
 /** What typedThenText joins: a typed fast path over some files, and the text path. */
 export interface TypedThenText {
   /** A SELECT over the `typed` files returning EVENT_COLUMNS (raw may be NULL) and `suspect`. */

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { sqlFile, type Db, type Params } from '../../core/db.js';
 import { SOURCE_PERMISSIONS, sourceChecks } from '../_shared/checks.js';
 import { defineConnector, type EventsQuery } from '../_shared/define.js';
-import { typedThenText } from '../_shared/json-records.js';
+import { strictLinesScan, typedThenText } from '../_shared/json-records.js';
 import { readJsonLines } from '../_shared/read-back.js';
 import { identityCenterGrants } from './grants.js';
-import { layoutOf, scanSql, typedScanSql, type Layout } from './scan.js';
+import { layoutOf, MAX_OBJECT_BYTES, scanSql, type Layout } from './scan.js';
 import { DOCUMENT, RECORD, jsonStructure, sqlType } from './record.js';
 
 const DOCUMENTS_SQL = sqlFile(import.meta.url, 'documents.sql');
@@ -76,7 +76,7 @@ export const awsCloudtrail = defineConnector({
 async function typedEvents(
   db: Db, files: string[], typed: string[], judged: Params, text: (files: string[]) => Promise<EventsQuery>,
 ): Promise<EventsQuery> {
-  const scan = await typedScanSql(db, typed, sqlType(RECORD));
+  const scan = await strictLinesScan(db, typed, { Records: `${sqlType(RECORD)}[]` }, MAX_OBJECT_BYTES);
   return typedThenText({
     sql: `SELECT *, quarantine OR drop_reason = 'not_a_log_file' AS suspect
       FROM (WITH aws_cloudtrail_typed_src AS (${scan.sql}), ${TYPED_SQL}, ${RECORDS_SQL}\n)`,

@@ -113,23 +113,6 @@ async function parsesAsDocuments(db: Db, file: string): Promise<boolean> {
 }
 
 /**
- * `(file, ord, Records)`: one row per line of `files`, read by DuckDB's typed reader with `Records` as
- * `type` (the fast path, typed.sql). Strict: a line that is not a JSON object (or is pretty-printed, or
- * starts with a byte-order mark), or a value of another type, fails the scan, and the batch takes the
- * text path. Dealt into one scan per thread, as scanSql's are.
- */
-export async function typedScanSql(db: Db, files: string[], type: string): Promise<{ sql: string; params: Params }> {
-  const params: Params = {};
-  const parts = dealFiles(files, await db.threads()).map((list, i) => {
-    params[`typed${i}`] = list.map(literalPath);
-    return `SELECT filename AS file, ordinality AS ord, Records
-      FROM read_json($typed${i}, format = 'newline_delimited', filename = true, maximum_object_size = ${MAX_OBJECT_BYTES},
-                     records = true, columns = {Records: '${type}[]'}) WITH ORDINALITY`;
-  });
-  return { sql: parts.join('\nUNION ALL\n'), params };
-}
-
-/**
  * `(file, ord, rec, bad)`: one row per line or document of every file, numbered within its file.
  * WITH ORDINALITY makes a scan single-threaded, so files are dealt into one scan per thread, which
  * DuckDB runs side by side (2x faster on 2 threads than one scan of all files).

@@ -2,10 +2,22 @@ import { z } from 'zod';
 import { sqlFile } from '../../core/db.js';
 import { SOURCE_PERMISSIONS, sourceChecks } from '../_shared/checks.js';
 import { defineConnector } from '../_shared/define.js';
-import { JSON_VALUE_MACROS, jsonRecords } from '../_shared/json-records.js';
+import { JSON_VALUE_MACROS, jsonRecords, strictLinesScan, typedThenText } from '../_shared/json-records.js';
 import { readJsonLines } from '../_shared/read-back.js';
 
-const EVENTS_SQL = sqlFile(import.meta.url, 'events.sql');
+const TEXT_SQL = sqlFile(import.meta.url, 'text.sql');
+const TYPED_SQL = sqlFile(import.meta.url, 'typed.sql');
+const JUDGE_SQL = sqlFile(import.meta.url, 'judge.sql');
+/** judge.sql with the picked event's parameters as each path holds them (google_workspace_params). */
+const JUDGE_TEXT = JUDGE_SQL.replace('{{PARAMS}}', 'google_workspace_params(evs[pick].parameters)');
+const JUDGE_TYPED = JUDGE_SQL.replace('{{PARAMS}}', "{'list': evs[pick].parameters, 'object': NULL::JSON}");
+/** What typed.sql reads of each line; JSON at the leaves, so a value's type shows as the text path sees it. */
+const COLUMNS = {
+  id: 'STRUCT(time JSON, applicationName JSON, uniqueQualifier JSON)',
+  actor: 'STRUCT(email JSON, callerType JSON)',
+  events: 'STRUCT(name JSON, parameters STRUCT(name JSON, value JSON, intValue JSON)[])[]',
+  kind: 'JSON', name: 'JSON', parameters: 'JSON', items: 'JSON',
+};
 const GRANTS_SQL = sqlFile(import.meta.url, 'grants.sql');
 const MACROS_SQL = sqlFile(import.meta.url, 'macros.sql');
 
@@ -43,12 +55,25 @@ export const googleWorkspace = defineConnector({
   }),
   async events({ options, files, db }) {
     await db.run(JSON_VALUE_MACROS + MACROS_SQL);
-    const records = await jsonRecords(db, files, { prefix: 'google_workspace', wrapper: WRAPPER });
-    return {
-      sql: `WITH gws_records AS (${records.sql}) SELECT * FROM (${EVENTS_SQL})`,
-      params: { ...records.params, count_login: options.count_google_login },
-      cleanup: records.cleanup,
-    };
+    const judged = { count_login: options.count_google_login };
+    // Activity lines of the API's shape are read by DuckDB's typed reader, each parsed once (typed.sql);
+    // other shapes, and activities to quarantine, as text (text.sql), which keeps their text.
+    const scan = await strictLinesScan(db, files, COLUMNS);
+    return typedThenText({
+      sql: `SELECT *, quarantine OR drop_reason = 'not_the_api_shape' AS suspect
+        FROM (WITH gws_typed AS (${scan.sql}), ${TYPED_SQL}, ${JUDGE_TYPED}\n)`,
+      params: { ...scan.params, ...judged },
+      files,
+      typed: files,
+      async text(some) {
+        const records = await jsonRecords(db, some, { prefix: 'google_workspace', wrapper: WRAPPER });
+        return {
+          sql: `WITH gws_records AS (${records.sql}), ${TEXT_SQL}, ${JUDGE_TEXT}\n`,
+          params: { ...records.params, ...judged },
+          cleanup: records.cleanup,
+        };
+      },
+    });
   },
   grants: {
     describe:

@@ -1,9 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { sqlFile } from '../../core/db.js';
 import { writeFiles } from '../../test/helpers.js';
-import { connectorKit, reasons } from '../_shared/testkit.js';
+import type { ParsedRecord } from '../_shared/parse.js';
+import { RETRY_AS_TEXT } from '../_shared/retry.js';
+import { connectorKit, reasons, textOnly } from '../_shared/testkit.js';
 import { googleWorkspace } from './connector.js';
 
 /** Real vendor events collected for parser tests (not in the repo: licences); absent in CI. */
@@ -102,5 +104,76 @@ describe('native grants reader', () => {
       { file: 'tokens.jsonl', bad: null, principal: 'bob.jones@corp.example', permission: 'oauth/cal.apps.googleusercontent.com', via: 'direct' },
       { file: 'tokens.jsonl', bad: 'missing_principal', principal: null, permission: 'oauth/cal.apps.googleusercontent.com', via: 'direct' },
     ]);
+  });
+});
+
+describe('the typed path', () => {
+  const text = connectorKit(textOnly(googleWorkspace), 'workspace');
+  const activity = (app: string, name: string, over: Record<string, unknown> = {}) => ({
+    kind: 'admin#reports#activity',
+    id: { time: '2026-03-02T09:00:00.000Z', uniqueQualifier: '-42', applicationName: app },
+    actor: { callerType: 'USER', email: 'Ann@Corp.Example' },
+    events: [{ type: 'x', name, parameters: [{ name: 'application_name', value: 'Jira' }, { name: 'client_id', value: '123.apps' }] }],
+    ...over,
+  });
+  const lines = (...records: object[]) => `${records.map((r) => JSON.stringify(r)).join('\n')}\n`;
+  // The API's shape, with values of other types where the text path reads only strings (or numbers for the id).
+  const files = {
+    'api.jsonl': lines(
+      activity('saml', 'login_success'), activity('saml', 'login_failure'), activity('token', 'authorize'),
+      activity('drive', 'view'), activity('login', 'login_success'),
+      activity('token', 'activity', { id: { time: '2026-03-02T10:00:00Z', uniqueQualifier: 7, applicationName: 'token' } }),
+      activity('saml', 'login_success', { actor: { email: 42 } }), activity('SAML', 'login_success'),
+      // The parameter named third; named first without a text value, then with one.
+      activity('token', 'authorize', { events: [{ name: 'authorize', parameters: [{ name: 'x', value: '1' }, { name: 'y', value: '2' }, { name: 'client_id', value: 'third.apps' }] }] }),
+      activity('saml', 'login_success', { events: [{ name: 'login_success', parameters: [{ name: 'application_name', value: { o: 1 } }, { name: 'application_name', value: 'Second' }] }] }),
+      activity('saml', 'x', { events: [{ name: 'other' }, { name: 'login_success', parameters: [{ name: 'application_name', intValue: '9' }] }] }),
+    ),
+    // Panther's flattening and an activities.list page: read as text.
+    'flat.jsonl': lines({ id: { time: '2026-03-02T09:00:00Z', applicationName: 'saml' }, actor: { email: 'bo@corp.example' }, name: 'login_success', parameters: { application_name: 'Jira' } }),
+    'page.jsonl': lines({ kind: 'admin#reports#activities', items: [activity('saml', 'login_success')] }),
+    // Activities to quarantine (no time, a time of another type, no events): their file is read as text, for their text.
+    'no-time.jsonl': lines(
+      activity('saml', 'login_success'), activity('saml', 'login_success', { id: { applicationName: 'saml' } }),
+      activity('token', 'activity', { id: { time: 1772442000, applicationName: 'token' } }), activity('token', 'authorize', { events: [] }),
+    ),
+  };
+
+  async function handedBack(paths: string[]): Promise<string[]> {
+    const q = await googleWorkspace.events({ system: 'w', options: { count_google_login: true }, files: paths, db: kit.db });
+    try {
+      const rows = await kit.db.all<{ file: string }>(`SELECT DISTINCT file FROM (${q.sql}) WHERE drop_reason = $r ORDER BY file`, { ...q.params, r: RETRY_AS_TEXT });
+      return rows.map((r) => r.file);
+    } finally {
+      await q.cleanup?.();
+    }
+  }
+
+  test('takes activities of the API shape, and hands other shapes and activities to quarantine to the text path', async () => {
+    await writeFiles(kit.dir, files);
+    const at = (n: string) => join(kit.dir, n);
+    expect(await handedBack([at('api.jsonl')])).toEqual([]);
+    const permissions = (await parse([at('api.jsonl')])).map((r) => r.permission);
+    expect(permissions).toContain('oauth/third.apps');
+    expect(permissions).toContain('saml/Second');
+    expect(await handedBack(Object.keys(files).map(at))).toEqual(['flat.jsonl', 'no-time.jsonl', 'page.jsonl'].map(at));
+  });
+
+  test('reads every file as the text path does, whatever the batch holds', async () => {
+    await writeFiles(kit.dir, files);
+    const cases = new URL('./cases/', import.meta.url).pathname;
+    const golden = readdirSync(cases).flatMap((c) =>
+      readdirSync(join(cases, c)).filter((n) => n.startsWith('input')).map((n) => join(cases, c, n)));
+    const samples = existsSync(SAMPLES) ? readdirSync(SAMPLES).filter((n) => !n.endsWith('.tsv')).map((n) => join(SAMPLES, n)) : [];
+    const mine = Object.keys(files).map((n) => join(kit.dir, n));
+    // The typed path keeps no text for what it does not quarantine (ingest needs none).
+    const judged = (rows: ParsedRecord[]) => rows.map((r) => ({ ...r, raw: r.quarantine ? r.raw : null }));
+    for (const options of [{}, { count_google_login: true }]) {
+      for (const batch of [mine.slice(0, 1), mine, [...mine, ...golden], [...mine, ...samples]]) {
+        const rows = await parse(batch, options);
+        expect(judged(rows)).toEqual(judged(await text.parse(batch, options)));
+        expect(rows.some((r) => r.drop_reason === RETRY_AS_TEXT)).toBe(false);
+      }
+    }
   });
 });

@@ -32,12 +32,18 @@ CREATE OR REPLACE MACRO google_workspace_params(params) AS {
     THEN json_transform(params, '[{"name":"JSON","value":"JSON","intValue":"JSON"}]') END,
   'object': CASE WHEN starts_with(params::VARCHAR, '{') THEN params END};
 
--- A parameter's text value (google_workspace_params): a value of another JSON type (an object, a list) is no value.
+-- The value of a list element named `key`, if it has one (value, else intValue).
+CREATE OR REPLACE MACRO google_workspace_value(p, key) AS
+  CASE WHEN lapse_json_str(p.name) = key THEN coalesce(lapse_json_scalar(p.value), lapse_json_scalar(p.intValue)) END;
+
+-- A parameter's text value (google_workspace_params): the first element named `key` with a value; a value
+-- of another JSON type (an object, a list) is no value. The first two elements are looked at without a
+-- lambda (most events have two or three parameters); coalesce reads the rest only where they gave none.
 CREATE OR REPLACE MACRO google_workspace_param(params, key) AS CASE
-  WHEN params.list IS NOT NULL THEN
-    list_filter(
-      list_transform(params.list,
-        p -> CASE WHEN lapse_json_str(p.name) = key THEN coalesce(lapse_json_scalar(p.value), lapse_json_scalar(p.intValue)) END),
-      v -> v IS NOT NULL)[1]
+  WHEN params.list IS NOT NULL THEN coalesce(
+    google_workspace_value(params.list[1], key),
+    google_workspace_value(params.list[2], key),
+    CASE WHEN len(params.list) > 2 THEN
+      list_filter(list_transform(params.list[3:], p -> google_workspace_value(p, key)), v -> v IS NOT NULL)[1] END)
   WHEN params.object IS NOT NULL THEN lapse_json_scalar(params.object -> ('$."' || key || '"'))
 END;

@@ -1,45 +1,24 @@
--- google_workspace: Reports API activities → permission uses: a SAML sign-in to an app, an OAuth token
--- grant or use by an app, and (when configured) a sign-in to Google itself.
--- Input:  gws_records (file, ord, sub, rec JSON, raw, bad): one row per activity (json-records.ts); an
---         `activities.list` page `{"items": […]}` is expanded.
--- Output: EVENT_COLUMNS (connectors/_shared/define.ts), one row per input record.
+-- google_workspace: activities → permission uses: a SAML sign-in to an app, an OAuth token grant or use
+-- by an app, and (when configured) a sign-in to Google itself.
+-- Input:  listed (text.sql or typed.sql). The PARAMS slot: the picked event's parameters as
+--         google_workspace_params gives them (connector.ts fills it per path: a constant, never input).
+-- Output: a list of CTEs and the final SELECT of EVENT_COLUMNS (connectors/_shared/define.ts), one row
+--         per activity, appended after `listed`.
 -- Params: $count_login BOOLEAN: `login` application login_success is a use of workspace/login.
--- Three shapes: the API's (`events` an array of {type, name, parameters: [{name, value|multiValue|…}]}),
--- Elastic's one event per document (`events` an object) and Panther's flattening (type, name, and
--- `parameters` as a {name: value} object at the top level). An activity with several events is judged
--- by its first use event (else its first event).
+-- An activity with several events is judged by its first use event (else its first event).
 -- https://developers.google.com/admin-sdk/reports/reference/rest/v1/activities
-WITH
--- The activity parsed once (google_workspace_activity, macros.sql), its fields JSON fragments; strings only
--- (and numbers for the id): a value of another JSON type is as good as absent.
-fields AS (
-  SELECT file, ord, sub, raw, bad,
-    lapse_json_str(d.id.time) AS time_text, lower(lapse_json_str(d.id.applicationName)) AS app,
-    lower(nullif(trim(lapse_json_str(d.actor.email)), '')) AS email, lapse_json_str(d.actor.callerType) AS caller_type,
-    lapse_json_scalar(d.id.uniqueQualifier) AS event_id, d.events AS events, lapse_json_str(d.name) AS flat_name,
-    d.parameters AS flat_params, lapse_json_str(d.kind) AS kind_name
-  FROM (SELECT *, CASE WHEN bad IS NULL THEN google_workspace_activity(rec) END AS d FROM gws_records)
-),
--- The activity's events as a list of {name, parameters}: the API's array, Elastic's object, Panther's top level.
-listed AS (
-  SELECT *, google_workspace_events(events, flat_name, flat_params) AS evs
-  FROM fields
-),
--- Is (application, event name) a use, a denial, or neither: 'use' | 'denied' | NULL.
-classed AS (
-  SELECT *,
-    list_transform(evs, e -> lapse_json_str(e.name)) AS names
-  FROM listed
-),
+-- The event judged: the first whose (application, name) is a use or a denial (google_workspace_kind), else
+-- the first. Most activities hold one event: the lambda runs only for the others (a CASE branch runs only
+-- for its rows).
 chosen AS (
   SELECT *,
-    coalesce(list_position(list_transform(names, nm -> google_workspace_kind(app, nm, $count_login) IS NOT NULL), true), 1) AS pick
-  FROM classed
+    CASE WHEN len(evs) < 2 THEN 1 ELSE coalesce(list_position(
+      list_transform(evs, e -> google_workspace_kind(app, lapse_json_str(e.name), $count_login) IS NOT NULL), true), 1) END AS pick
+  FROM listed
 ),
 picked AS (
-  SELECT *, names[pick] AS event_name, google_workspace_params(evs[pick].parameters) AS params,
-    google_workspace_kind(app, names[pick], $count_login) AS kind
-  FROM chosen
+  SELECT *, event_name, {{PARAMS}} AS params, google_workspace_kind(app, event_name, $count_login) AS kind
+  FROM (SELECT *, lapse_json_str(evs[pick].name) AS event_name FROM chosen)
 ),
 params AS (
   SELECT *,
