@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { loadActionUses } from '../aggregate/index.js';
@@ -174,6 +174,27 @@ describe('actions: true, through lapse ingest', () => {
     const get = rows.find((x) => x['action'] === 's3:GetObject');
     expect(get).toMatchObject({ uses: 5, days: 2, first_seen: '2026-06-01 09:05:00+00', last_seen: '2026-06-02 09:10:00+00' });
     expect(rows.filter((x) => x['action'] !== 's3:GetObject')).toEqual(EXPECTED.filter((x) => x.action !== 's3:GetObject'));
+  });
+
+  test('a file the typed path hands back, and a batch it cannot read, are read as text: each call counted once, the bad record quarantined with its text', async () => {
+    const dir = await company();
+    const broken = JSON.parse(trail([['ann@corp.example', 's3', 'GetObject', '2026-06-03T09:00:00Z']])) as { Records: Record<string, unknown>[] };
+    // An assumed role without its ARN or issuer: missing_principal, quarantined, so its file goes to the text path.
+    broken.Records.push({ ...broken.Records[0], eventID: 'no-arn', userIdentity: { type: 'AssumedRole', accountId: ACCOUNT, principalId: 'AROANOARN' } });
+    await writeFile(join(dir, 'logs/aws/bad.json'), JSON.stringify(broken));
+    // Pretty-printed: the batch's typed read fails, and every file of it is probed and read again.
+    await writeFile(join(dir, 'logs/aws/pretty.json'), JSON.stringify(JSON.parse(trail([['ben@corp.example', 'monitoring', 'DescribeAlarms', '2026-06-04T11:00:00Z']])), null, 2));
+    const r = ingest(dir);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out + r.err).not.toMatch(/retry_as_text/);
+    const { rows } = await actionUses(dir);
+    expect(rows.find((x) => x['action'] === 's3:GetObject')).toMatchObject({ uses: 5, days: 3, last_seen: '2026-06-03 09:00:00+00' });
+    expect(rows.find((x) => x['action'] === 'cloudwatch:DescribeAlarms')).toMatchObject({ uses: 2, days: 2 });
+    const changed = ['s3:GetObject', 'cloudwatch:DescribeAlarms'];
+    expect(rows.filter((x) => !changed.includes(x['action'] as string))).toEqual(EXPECTED.filter((x) => !changed.includes(x.action)));
+    const quarantined = (await readdir(join(dir, 'lake/quarantine'), { recursive: true })).filter((f) => f.endsWith('.jsonl'));
+    const lines = (await Promise.all(quarantined.map((f) => readFile(join(dir, 'lake/quarantine', f), 'utf8')))).join('').trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l) as { reason: string; raw: string })).toMatchObject([{ reason: 'missing_principal', raw: expect.stringContaining('AROANOARN') }]);
   });
 
   test('a compaction cut short (its merged file beside the files it read) counts each row once', async () => {
