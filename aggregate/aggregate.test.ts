@@ -50,8 +50,8 @@ describe('aggregate', () => {
     await ingest(ctx, '2026-03-10');
     const day = (d: number) => `usage_daily/system=app/day=2026-03-0${d}/`;
     const columns = async (prefix: string) => {
-      const [{ key }] = await ctx.lake.list(prefix) as [{ key: string }];
-      const [file] = await ctx.lake.localPaths([key]);
+      const [first] = await ctx.lake.list(prefix);
+      const [file] = await ctx.lake.localPaths([first!.key]);
       return ctx.db.all(`SELECT name, type FROM parquet_schema($f) ORDER BY name`, { f: file! });
     };
     // Each day's rows, read from that day's files alone.

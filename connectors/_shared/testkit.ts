@@ -3,6 +3,7 @@ import { Db } from '../../core/db.js';
 import { tempDir } from '../../test/helpers.js';
 import type { Connector } from './define.js';
 import { parseFiles, type ParsedRecord } from './parse.js';
+import { RETRY_AS_TEXT } from './retry.js';
 import { SETUP_SQL } from './sql.js';
 
 /**
@@ -40,6 +41,17 @@ export function textOnly(connector: Connector): Connector {
       return query;
     },
   };
+}
+
+/** The files a connector's fast path hands to its text path (drop reason RETRY_AS_TEXT), sorted. */
+export async function handedBack(db: Db, connector: Connector, options: unknown, files: string[]): Promise<string[]> {
+  const q = await connector.events({ system: 'test', options: connector.options.parse(options), files, db });
+  try {
+    const rows = await db.all<{ file: string }>(`SELECT DISTINCT file FROM (${q.sql}) WHERE drop_reason = $r ORDER BY file`, { ...q.params, r: RETRY_AS_TEXT });
+    return rows.map((r) => r.file);
+  } finally {
+    await q.cleanup?.();
+  }
 }
 
 /** How many records ended as a use (`use`) or with each drop reason. */

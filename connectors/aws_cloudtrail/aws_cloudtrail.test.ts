@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import type { ParsedRecord } from '../_shared/parse.js';
 import { RETRY_AS_TEXT } from '../_shared/retry.js';
-import { connectorKit, textOnly } from '../_shared/testkit.js';
+import { connectorKit, handedBack, textOnly } from '../_shared/testkit.js';
 import { awsCloudtrail } from './connector.js';
 import { DOCUMENT, RECORD } from './record.js';
 import { layoutOf } from './scan.js';
@@ -150,21 +150,11 @@ describe('the typed path', () => {
     return out;
   }
 
-  async function handedBack(paths: string[]): Promise<string[]> {
-    const q = await awsCloudtrail.events({ system: 'aws', options: { include_read_only: true }, files: paths, db: kit.db });
-    try {
-      const rows = await kit.db.all<{ file: string }>(`SELECT DISTINCT file FROM (${q.sql}) WHERE drop_reason = $r ORDER BY file`, { ...q.params, r: RETRY_AS_TEXT });
-      return rows.map((r) => r.file);
-    } finally {
-      await q.cleanup?.();
-    }
-  }
-
   test('takes log files whole, and hands a file with a record to quarantine, or records that are not log files, to the text path', async () => {
     const f = await files();
     const clean = [f['clean-1.json']!, f['clean-2.json.gz']!, f['clean-3.json']!];
-    expect(await handedBack(clean)).toEqual([]);
-    expect(await handedBack([...clean, f['one-bad.json']!, f['records.jsonl']!])).toEqual([f['one-bad.json'], f['records.jsonl']].sort());
+    expect(await handedBack(kit.db, awsCloudtrail, { include_read_only: true }, clean)).toEqual([]);
+    expect(await handedBack(kit.db, awsCloudtrail, { include_read_only: true }, [...clean, f['one-bad.json']!, f['records.jsonl']!])).toEqual([f['one-bad.json'], f['records.jsonl']].sort());
   });
 
   test('reads every file as the text path does, whatever the batch holds', async () => {

@@ -5,7 +5,7 @@ import { sqlFile } from '../../core/db.js';
 import { writeFiles } from '../../test/helpers.js';
 import type { ParsedRecord } from '../_shared/parse.js';
 import { RETRY_AS_TEXT } from '../_shared/retry.js';
-import { connectorKit, reasons, textOnly } from '../_shared/testkit.js';
+import { connectorKit, handedBack, reasons, textOnly } from '../_shared/testkit.js';
 import { googleWorkspace } from './connector.js';
 
 /** Real vendor events collected for parser tests (not in the repo: licences); absent in CI. */
@@ -139,24 +139,14 @@ describe('the typed path', () => {
     ),
   };
 
-  async function handedBack(paths: string[]): Promise<string[]> {
-    const q = await googleWorkspace.events({ system: 'w', options: { count_google_login: true }, files: paths, db: kit.db });
-    try {
-      const rows = await kit.db.all<{ file: string }>(`SELECT DISTINCT file FROM (${q.sql}) WHERE drop_reason = $r ORDER BY file`, { ...q.params, r: RETRY_AS_TEXT });
-      return rows.map((r) => r.file);
-    } finally {
-      await q.cleanup?.();
-    }
-  }
-
   test('takes activities of the API shape, and hands other shapes and activities to quarantine to the text path', async () => {
     await writeFiles(kit.dir, files);
     const at = (n: string) => join(kit.dir, n);
-    expect(await handedBack([at('api.jsonl')])).toEqual([]);
+    expect(await handedBack(kit.db, googleWorkspace, { count_google_login: true }, [at('api.jsonl')])).toEqual([]);
     const permissions = (await parse([at('api.jsonl')])).map((r) => r.permission);
     expect(permissions).toContain('oauth/third.apps');
     expect(permissions).toContain('saml/Second');
-    expect(await handedBack(Object.keys(files).map(at))).toEqual(['flat.jsonl', 'no-time.jsonl', 'page.jsonl'].map(at));
+    expect(await handedBack(kit.db, googleWorkspace, { count_google_login: true }, Object.keys(files).map(at))).toEqual(['flat.jsonl', 'no-time.jsonl', 'page.jsonl'].map(at));
   });
 
   test('reads every file as the text path does, whatever the batch holds', async () => {
