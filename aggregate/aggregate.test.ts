@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ingest } from '../ingest/index.js';
 import { config, jsonl, stageContext, tempDir, writeFiles } from '../test/helpers.js';
@@ -70,6 +71,37 @@ describe('aggregate', () => {
     for (const d of [1, 2, 3]) expect((await ctx.lake.list(day(d))).length).toBe(1);
     expect(await rows()).toEqual(before.rows);
     expect(await columns(day(2))).toEqual(before.columns);
+    ctx.close();
+  });
+
+  test('a partition the engine writes as several files keeps every one of them', async () => {
+    // DuckDB writes a partition as several files when more than 100 partitions are open at once (the
+    // 2,000-person backfill's 183): here the first partition's file is split in two after the COPY.
+    const { dir, ctx } = await oneUse();
+    const uses = (hour: number) => [1, 2].map((d) => ({ ts: `2026-03-0${d}T${hour}:00:00Z`, user: 'ann@corp.example', perm: `db${hour}` }));
+    for (const hour of [9, 10, 11]) {
+      await writeFiles(dir, { [`logs/${hour}.jsonl`]: jsonl(uses(hour)) });
+      await ingest(ctx, '2026-03-10');
+    }
+    const rows = async () => ctx.db.all('SELECT * FROM read_parquet($files, hive_partitioning = false) ORDER BY ALL', {
+      files: await ctx.lake.localPaths((await ctx.lake.list('usage_daily/')).map((o) => o.key)),
+    });
+    const before = await rows();
+    const run = ctx.db.run.bind(ctx.db);
+    ctx.db.run = async (sql, params) => {
+      const changed = await run(sql, params);
+      const out = /TO '([^']+)' \(FORMAT parquet, PARTITION_BY \(lapse_part\)\)/.exec(sql)?.[1];
+      if (out) {
+        const part = join(out, 'lapse_part=0');
+        await run(`CREATE OR REPLACE TEMP TABLE split AS SELECT *, row_number() OVER () AS n FROM read_parquet('${join(part, 'data_0.parquet')}', hive_partitioning = false)`);
+        await run(`COPY (SELECT * EXCLUDE (n) FROM split WHERE n % 2 = 0) TO '${join(part, 'data_0.parquet')}' (FORMAT parquet)`);
+        await run(`COPY (SELECT * EXCLUDE (n) FROM split WHERE n % 2 = 1) TO '${join(part, 'data_1.parquet')}' (FORMAT parquet)`);
+      }
+      return changed;
+    };
+    const report = await compact(ctx);
+    expect(report.partitions).toBe(3); // two days, and the ledger
+    expect(await rows()).toEqual(before);
     ctx.close();
   });
 

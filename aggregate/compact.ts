@@ -101,8 +101,11 @@ async function mergeGroups(ctx: StageContext, groups: Group[]): Promise<void> {
     await ctx.db.run('DROP TABLE IF EXISTS lapse_compact_files');
   }
   for (const [part, g] of groups.entries()) {
-    const [file] = await readdir(join(dir, `lapse_part=${part}`));
-    await ctx.lake.putFile(`${g.dir}${shortId('c', ...g.keys)}.parquet`, join(dir, `lapse_part=${part}`, file!));
+    // DuckDB may write a partition as several files (one per thread that held its rows): every one is kept.
+    const out = join(dir, `lapse_part=${part}`);
+    const files = (await readdir(out)).filter((f) => f.endsWith('.parquet')).sort();
+    const name = shortId('c', ...g.keys);
+    for (const [i, file] of files.entries()) await ctx.lake.putFile(`${g.dir}${name}${i ? `_${i}` : ''}.parquet`, join(out, file));
     await ctx.lake.remove(g.keys);
   }
 }
