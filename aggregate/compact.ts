@@ -24,6 +24,11 @@ interface Group {
  * memory small at any lake size.
  */
 const MERGE_BYTES = 64 * 2 ** 20;
+/**
+ * And at most this many partitions: with more open at once than DuckDB's partitioned_write_max_open_files
+ * (100), it writes some partitions as several files, which the next run would merge again.
+ */
+const MERGE_PARTITIONS = 64;
 
 /**
  * Merges each usage and action partition (system, day) and each system's ledger into one Parquet file.
@@ -53,13 +58,13 @@ export async function compact(ctx: StageContext): Promise<CompactReport> {
   return report;
 }
 
-/** Groups in runs of at most MERGE_BYTES (a larger group runs alone). */
+/** Groups in runs of at most MERGE_PARTITIONS and MERGE_BYTES (a larger group runs alone). */
 function chunks(groups: Group[]): Group[][] {
   const out: Group[][] = [];
   let run: Group[] = [];
   let bytes = 0;
   for (const g of groups) {
-    if (run.length && bytes + g.bytes > MERGE_BYTES) {
+    if (run.length && (run.length >= MERGE_PARTITIONS || bytes + g.bytes > MERGE_BYTES)) {
       out.push(run);
       run = [];
       bytes = 0;
