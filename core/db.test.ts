@@ -42,6 +42,14 @@ describe('lapse_time', () => {
     const row = await db.one<{ t: string | null }>('SELECT lapse_time($v) AS t', { v: text });
     expect(row?.t ?? null).toBe(iso);
   });
+
+  test('a column mixing times and epoch numbers beyond TIMESTAMPTZ gives NULL for those, in one vector', async () => {
+    const rows = await db.all<{ t: string | null }>(
+      `SELECT lapse_time(v) AS t FROM (SELECT unnest($vs) AS v, generate_subscripts($vs, 1) AS i) ORDER BY i`,
+      { vs: ['2026-03-02T08:15:00Z', '99999999999999999999999999', '-1e30', '123456789012345678901234567890', '1772439300'] },
+    );
+    expect(rows.map((r) => r.t)).toEqual(['2026-03-02T08:15:00.000Z', null, null, null, '2026-03-02T08:15:00.000Z']);
+  });
 });
 
 describe('Db.run scripts', () => {
