@@ -1,7 +1,7 @@
 import { copyFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { config, jsonl, stageContext, tempDir, writeFiles } from '../test/helpers.js';
+import { appSystem, config, jsonl, stageContext, tempDir, writeFiles } from '../test/helpers.js';
 import { ingest } from './index.js';
 
 // Every content read ingest makes to identify an object goes through sha256File: count them.
@@ -22,14 +22,7 @@ const use = (day: string, user: string) => ({ ts: `${day}T10:00:00Z`, user, perm
 function vault(dir: string) {
   return config(dir, {
     directory: { path: 'people.csv' },
-    systems: {
-      vault: {
-        connector: 'jsonl',
-        logs: [{ path: 'logs/' }],
-        grants: { path: 'grants.jsonl' },
-        mapping: { time: 'ts', principal: 'user', permission: 'perm', outcome: { field: 'result', success: ['ok'] } },
-      },
-    },
+    systems: { vault: appSystem() },
   });
 }
 

@@ -1,7 +1,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { config, jsonl, stageContext, tempDir, writeFiles } from '../test/helpers.js';
+import { appSystem, config, jsonl, stageContext, tempDir, writeFiles } from '../test/helpers.js';
 import { ingest } from './index.js';
 
 const DIRECTORY = 'id,email,team,manager,status,aliases\nu1,alice@corp.example,eng,,active,vault:alice\nu1,dup@corp.example,eng,,active,\n';
@@ -18,14 +18,7 @@ async function setup() {
   await writeFiles(dir, { 'logs/a.jsonl': '', 'grants.jsonl': jsonl(GRANTS), 'people.csv': DIRECTORY });
   const cfg = config(dir, {
     directory: { path: 'people.csv' },
-    systems: {
-      vault: {
-        connector: 'jsonl',
-        logs: [{ path: 'logs/' }],
-        grants: { path: 'grants.jsonl' },
-        mapping: { time: 'ts', principal: 'user', permission: 'perm' },
-      },
-    },
+    systems: { vault: appSystem() },
   });
   const ctx = await stageContext(cfg);
   close = () => ctx.close();
