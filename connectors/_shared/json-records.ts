@@ -270,20 +270,14 @@ export async function typedLines(db: Db, files: string[], t: TypedLines): Promis
   const modes = await mapLimit(files, 16, readMode);
   const typed = files.filter((_, i) => modes[i] === 'lines');
   if (!typed.length) return t.text(files);
-  const params: Params = { ...t.params };
-  const all = { ...FOREIGN_KEYS, ...t.columns };
-  const keys = Object.keys(t.columns).map((k) => `"${k.replaceAll('"', '""')}"`);
-  const columns = `{${Object.entries(all).map(([k, v]) => `'${k.replaceAll("'", "''")}': '${v}'`).join(', ')}}`;
   const foreign = Object.keys(FOREIGN_KEYS).map((k) => `"${k}" IS NOT NULL`).join(' OR ');
-  const scans = dealFiles(typed, await db.threads()).map((list, i) => {
-    params[`typed${i}`] = list.map(literalPath);
-    return `SELECT filename AS file, ordinality AS ord, ${keys.join(', ')}, ${foreign} AS foreign_keys
-      FROM read_json($typed${i}, format = 'newline_delimited', ignore_errors = true, filename = true,
-                     maximum_object_size = ${MAX_OBJECT}, columns = ${columns}) WITH ORDINALITY`;
+  const scan = await numberedScans(db, typed, {
+    name: 'typed', columns: { ...FOREIGN_KEYS, ...t.columns }, select: `${quoted(t.columns)}, ${foreign} AS foreign_keys`,
+    options: `ignore_errors = true, maximum_object_size = ${MAX_OBJECT}`,
   });
   return typedThenText({
-    sql: `WITH typed_lines AS (${scans.join('\nUNION ALL\n')}) SELECT * FROM (${t.sql})`,
-    params,
+    sql: `WITH typed_lines AS (${scan.sql}) SELECT * FROM (${t.sql})`,
+    params: { ...t.params, ...scan.params },
     files,
     typed,
     text: t.text,
@@ -300,17 +294,36 @@ export async function typedLines(db: Db, files: string[], t: TypedLines): Promis
 export async function strictLinesScan(
   db: Db, files: string[], columns: Record<string, string>, maxObjectBytes = MAX_OBJECT,
 ): Promise<{ sql: string; params: Params }> {
+  return numberedScans(db, files, {
+    name: 'strict', columns, select: quoted(columns), options: `records = true, maximum_object_size = ${maxObjectBytes}`,
+  });
+}
+
+/** How numberedScans reads: its list parameters' name, read_json's columns and options, what each row selects. */
+interface NumberedScan {
+  name: string;
+  columns: Record<string, string>;
+  select: string;
+  options: string;
+}
+
+/**
+ * `(file, ord, <select>)`: read_json over JSON Lines files, numbered WITH ORDINALITY, the files dealt into one
+ * scan per thread (a numbered scan runs on one); their lists are the parameters `<name>0`, `<name>1`, …
+ */
+async function numberedScans(db: Db, files: string[], s: NumberedScan): Promise<{ sql: string; params: Params }> {
   const params: Params = {};
-  const names = Object.keys(columns).map((k) => `"${k.replaceAll('"', '""')}"`).join(', ');
-  const spec = `{${Object.entries(columns).map(([k, v]) => `'${k.replaceAll("'", "''")}': '${v}'`).join(', ')}}`;
+  const spec = `{${Object.entries(s.columns).map(([k, v]) => `'${k.replaceAll("'", "''")}': '${v}'`).join(', ')}}`;
   const parts = dealFiles(files, await db.threads()).map((list, i) => {
-    params[`strict${i}`] = list.map(literalPath);
-    return `SELECT filename AS file, ordinality AS ord, ${names}
-      FROM read_json($strict${i}, format = 'newline_delimited', records = true, filename = true,
-                     maximum_object_size = ${maxObjectBytes}, columns = ${spec}) WITH ORDINALITY`;
+    params[`${s.name}${i}`] = list.map(literalPath);
+    return `SELECT filename AS file, ordinality AS ord, ${s.select}
+      FROM read_json($${s.name}${i}, format = 'newline_delimited', filename = true, ${s.options}, columns = ${spec}) WITH ORDINALITY`;
   });
   return { sql: parts.join('\nUNION ALL\n'), params };
 }
+
+/** The keys as quoted column names, in order. */
+const quoted = (columns: Record<string, string>) => Object.keys(columns).map((k) => `"${k.replaceAll('"', '""')}"`).join(', ');
 
 /** What typedThenText joins: a typed fast path over some files, and the text path. */
 export interface TypedThenText {
