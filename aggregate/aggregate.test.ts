@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { sqlString } from '../core/db.js';
 import { ingest } from '../ingest/index.js';
 import { config, jsonl, stageContext, tempDir, writeFiles } from '../test/helpers.js';
 import { compact, loadAsOf } from './index.js';
@@ -93,9 +94,10 @@ describe('aggregate', () => {
       const out = /TO '([^']+)' \(FORMAT parquet, PARTITION_BY \(lapse_part\)\)/.exec(sql)?.[1];
       if (out) {
         const part = join(out, 'lapse_part=0');
-        await run(`CREATE OR REPLACE TEMP TABLE split AS SELECT *, row_number() OVER () AS n FROM read_parquet('${join(part, 'data_0.parquet')}', hive_partitioning = false)`);
-        await run(`COPY (SELECT * EXCLUDE (n) FROM split WHERE n % 2 = 0) TO '${join(part, 'data_0.parquet')}' (FORMAT parquet)`);
-        await run(`COPY (SELECT * EXCLUDE (n) FROM split WHERE n % 2 = 1) TO '${join(part, 'data_1.parquet')}' (FORMAT parquet)`);
+        const file = (i: number) => join(part, `data_${i}.parquet`);
+        await run('CREATE OR REPLACE TEMP TABLE split AS SELECT *, row_number() OVER () AS n FROM read_parquet($f, hive_partitioning = false)', { f: file(0) });
+        // COPY's target takes no parameter: a quoted literal, as ingest writes its own.
+        for (const i of [0, 1]) await run(`COPY (SELECT * EXCLUDE (n) FROM split WHERE n % 2 = ${i}) TO ${sqlString(file(i))} (FORMAT parquet)`);
       }
       return changed;
     };
