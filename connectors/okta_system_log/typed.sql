@@ -1,9 +1,8 @@
 -- Okta System Log lines read by DuckDB's typed reader → the fields events.sql judges (the fast path:
 -- typedLines in connectors/_shared/json-records.ts, columns in connector.ts).
--- Input:  typed_lines (file, ord, published, eventType JSON, uuid VARCHAR, actor STRUCT(alternateId, type JSON),
---         outcome STRUCT(result JSON), target STRUCT(id, type JSON, displayName VARCHAR)[], "detail-type" JSON,
+-- Input:  typed_lines (file, ord, published, eventType, uuid JSON, actor STRUCT(alternateId, type JSON),
+--         outcome STRUCT(result JSON), target STRUCT(id, type, displayName JSON)[], "detail-type" JSON,
 --         foreign_keys: a key by which lapse_looks_like tells another format first).
---         A VARCHAR is read as json_extract_string does (what fields.sql does with those fields).
 -- Output: okta_fields (see events.sql); typed_suspect marks a line the typed read may not show as it is,
 --         own_shape whether lapse_looks_like (sql.ts) would see an Okta event (else a drop needs its text).
 -- Parameters: $use_events (VARCHAR[]).
@@ -11,12 +10,12 @@
 SELECT file, ord, NULL::BIGINT AS sub, NULL::VARCHAR AS raw, NULL::VARCHAR AS bad,
   lapse_json_text(published) AS time_text,
   lapse_json_text(eventType) AS event_type,
-  uuid AS event_id,
+  lapse_json_text(uuid) AS event_id,
   lapse_json_text(actor.alternateId) AS login,
   nullif(lapse_json_text(actor.type), 'User') AS actor_type,
   upper(lapse_json_text(outcome.result)) AS result,
   lapse_json_text(app.id) AS app_id,
-  app.displayName AS app_name,
+  lapse_json_text(app.displayName) AS app_name,
   NOT starts_with(eventType, '"') AS bad_event_type,
   coalesce(list_bool_or([NOT starts_with(actor.alternateId, '"'), NOT starts_with(actor.type, '"'),
                          NOT starts_with(outcome.result, '"')]), false) AS wrong_type,
