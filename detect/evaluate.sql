@@ -23,34 +23,26 @@ CREATE OR REPLACE TEMP MACRO lapse_leave_days(leave, since) AS
   coalesce(list_sum(list_transform(leave,
     l -> greatest(date_diff('day', greatest(l.from_day, since + 1), l.to_day) + 1, 0))), 0)::BIGINT;
 
--- Last use per (system, person or unresolved principal, permission): one human's several ids count as one.
--- lapse_last_use principals are lower-case already, and each row carries its rhythm (aggregate/rollup.sql:
--- regular_until when its last use is a lone stray after regular use, where its TTL clock may start instead;
--- longest_gap, the longest silence it came back from).
+-- One human's several ids in a system count as one: for a person with more than one id there, the last use
+-- per permission over all of them, and their newest use days merged (as the rollup merges them) with the
+-- rhythm recomputed (regular_until: when its last use is a lone stray after regular use, where its TTL clock
+-- may start instead; longest_gap, the longest silence it came back from). Everyone else's grants read
+-- lapse_last_use (aggregate/rollup.sql: principals lower-case, one row per id and permission) directly.
 CREATE OR REPLACE TEMP TABLE lapse_use AS
-SELECT u.system, coalesce(r.person, chr(1) || u.principal) AS subject, u.permission, max(u.last_used) AS last_used,
-  any_value(u.regular_until) AS regular_until, any_value(u.longest_gap) AS longest_gap, count(*) AS ids
-FROM lapse_last_use u LEFT JOIN lapse_resolve r ON r.system = u.system AND r.native = u.principal
-GROUP BY ALL;
-
--- A person's several ids: their newest use days merged (as the rollup merges them), the rhythm recomputed.
-UPDATE lapse_use SET regular_until = m.regular_until, longest_gap = m.longest_gap
+SELECT system, subject, permission, last_used,
+  CASE WHEN ids > 1 THEN lapse_regular_until(used, gaps, $episode_gap, $regular_days) ELSE regular_until END AS regular_until,
+  CASE WHEN ids > 1 THEN lapse_longest_gap(used, gaps, $episode_gap, $regular_days) ELSE longest_gap END AS longest_gap
 FROM (
-  SELECT system, subject, permission,
-    lapse_regular_until(used, gaps, $episode_gap, $regular_days) AS regular_until,
-    lapse_longest_gap(used, gaps, $episode_gap, $regular_days) AS longest_gap
-  FROM (
-    SELECT *, lapse_gaps(used) AS gaps FROM (
-      SELECT u.system, r.person AS subject, u.permission,
-        list_slice(list_sort(list_distinct(flatten(list(u.recent_days)))), -$recent_days, -1) AS used
-      FROM lapse_last_use u JOIN lapse_resolve r ON r.system = u.system AND r.native = u.principal
-      SEMI JOIN (SELECT system, subject, permission FROM lapse_use WHERE ids > 1) s
-        ON s.system = u.system AND s.subject = r.person AND s.permission = u.permission
-      GROUP BY ALL
-    )
+  SELECT *, lapse_gaps(used) AS gaps FROM (
+    SELECT u.system, r.person AS subject, u.permission, max(u.last_used) AS last_used, count(*) AS ids,
+      any_value(u.regular_until) AS regular_until, any_value(u.longest_gap) AS longest_gap,
+      list_slice(list_sort(list_distinct(flatten(list(u.recent_days)))), -$recent_days, -1) AS used
+    FROM lapse_last_use u JOIN lapse_resolve r ON r.system = u.system AND r.native = u.principal
+    SEMI JOIN (SELECT system, person FROM lapse_resolve GROUP BY ALL HAVING count(*) > 1) s
+      ON s.system = r.system AND s.person = r.person
+    GROUP BY ALL
   )
-) m
-WHERE lapse_use.ids > 1 AND lapse_use.system = m.system AND lapse_use.subject = m.subject AND lapse_use.permission = m.permission;
+);
 
 CREATE OR REPLACE TEMP TABLE lapse_judged AS
 SELECT system, principal, permission, granted_at, grant_day, via, person, team, last_used, ttl_days, rule_ttl_days,
@@ -106,7 +98,10 @@ FROM (
           FROM (
             SELECT
               g.system, g.principal, g.permission, g.granted_at, g.first_seen, fs.first_snapshot, g.via, r.person, p.team,
-              p.status, u.last_used, u.regular_until, u.longest_gap, s.first_day, s.newest_day,
+              p.status, s.first_day, s.newest_day,
+              CASE WHEN m.subject IS NULL THEN u.last_used ELSE m.last_used END AS last_used,
+              CASE WHEN m.subject IS NULL THEN u.regular_until ELSE m.regular_until END AS regular_until,
+              CASE WHEN m.subject IS NULL THEN u.longest_gap ELSE m.longest_gap END AS longest_gap,
               coalesce(pr.ttl_days, sr.ttl_days, $default_ttl) AS rule_ttl_days, coalesce(pr.on_call, false) AS on_call,
               coalesce(pr.emergency_only, false) AS emergency_only,
               coalesce(sr.max_lag_days, $default_lag) AS max_lag_days,
@@ -122,8 +117,8 @@ FROM (
             FROM (SELECT *, lower(principal) AS native FROM lapse_grants) g
             LEFT JOIN lapse_resolve r ON r.system = g.system AND r.native = g.native
             LEFT JOIN lapse_people p ON p.id = r.person
-            LEFT JOIN lapse_use u ON u.system = g.system AND u.permission = g.permission
-              AND u.subject = coalesce(r.person, chr(1) || g.native)
+            LEFT JOIN lapse_last_use u ON u.system = g.system AND u.permission = g.permission AND u.principal = g.native
+            LEFT JOIN lapse_use m ON m.system = g.system AND m.permission = g.permission AND m.subject = r.person
             LEFT JOIN (SELECT DISTINCT value FROM lapse_protected) x ON x.value = g.native
             LEFT JOIN lapse_sources s ON s.system = g.system
             LEFT JOIN lapse_system_rules sr ON sr.system = g.system
@@ -139,21 +134,23 @@ FROM (
 -- Cold start: a grant too new to judge by TTL (younger than its TTL, or its system observed for less), used
 -- or not, is judged by how unusual it is: who else on the team and in the company holds it.
 CREATE OR REPLACE TEMP TABLE lapse_baseline AS
-WITH holders AS (
-  SELECT system, permission, person, any_value(team) AS team,
-         coalesce(bool_or(last_used >= $as_of::DATE - ttl_days), false) AS recent
-  FROM lapse_judged WHERE person IS NOT NULL AND ttl_kind IS DISTINCT FROM 'terminated'
-  GROUP BY system, permission, person
-),
-candidates AS (
+WITH candidates AS (
   SELECT system, principal, permission, person, team FROM lapse_judged
   -- An on-call holder in the rotation holds it for the rotation, not for the team.
   WHERE ttl_kind IS NULL AND (last_used IS NULL OR young) AND NOT in_rotation
 ),
--- Holders per team and company-wide, in one pass, for the permissions a candidate holds.
+-- The holders of the permissions a candidate holds (only those: grouping every grant costs seconds at 10M).
+holders AS (
+  SELECT system, permission, person, any_value(team) AS team,
+         coalesce(bool_or(last_used >= $as_of::DATE - ttl_days), false) AS recent
+  FROM lapse_judged SEMI JOIN (SELECT DISTINCT system, permission FROM candidates) USING (system, permission)
+  WHERE person IS NOT NULL AND ttl_kind IS DISTINCT FROM 'terminated'
+  GROUP BY system, permission, person
+),
+-- Holders per team and company-wide, in one pass.
 stats AS (
   SELECT system, permission, team, grouping(team) AS whole, count(*) AS holders, count_if(recent) AS users
-  FROM holders SEMI JOIN (SELECT DISTINCT system, permission FROM candidates) USING (system, permission)
+  FROM holders
   GROUP BY GROUPING SETS ((system, permission, team), (system, permission))
 ),
 team_stats AS (SELECT system, permission, team, holders, users FROM stats WHERE whole = 0),
