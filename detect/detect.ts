@@ -134,7 +134,10 @@ async function runId(ctx: StageContext, asOf: Day, guards: GuardEntry[], sources
   return `${asOf}-${sha256(`${row?.h ?? ''}${canonicalJson({ guards, sources })}`).slice(0, 8)}`;
 }
 
-/** What detect knew of each system's source, and the systems evaluate.sql judged silent (source_freshness). */
+/**
+ * What detect knew of each system's source, and the systems evaluate.sql judged silent (source_freshness).
+ * Read from lapse_judged, one row per grant as lapse_eval, without the view's joins (0.3-0.6 s at 10M grants).
+ */
 async function sourceEntries(ctx: StageContext, asOf: Day): Promise<{ sources: SourceEntry[]; silent: Set<string> }> {
   const rows = await ctx.db.all<{
     system: string; first_day: string | null; newest_day: string | null; grants: number; snapshot: string | null;
@@ -143,11 +146,11 @@ async function sourceEntries(ctx: StageContext, asOf: Day): Promise<{ sources: S
     `WITH per_system AS (
        SELECT system, count(*) AS grants, count(DISTINCT principal) FILTER (WHERE person IS NULL) AS unresolved_count,
               bool_or(silent) AS silent
-       FROM lapse_eval GROUP BY system
+       FROM lapse_judged GROUP BY system
      ),
      unresolved AS (
        SELECT system, list(principal ORDER BY principal)[1:50] AS unresolved
-       FROM (SELECT DISTINCT system, principal FROM lapse_eval WHERE person IS NULL) GROUP BY system
+       FROM (SELECT DISTINCT system, principal FROM lapse_judged WHERE person IS NULL) GROUP BY system
      ),
      snapshots AS (SELECT system, max(snapshot)::VARCHAR AS snapshot FROM lapse_grants GROUP BY system)
      SELECT s.system, src.first_day::VARCHAR AS first_day, src.newest_day::VARCHAR AS newest_day,
