@@ -11,11 +11,12 @@ import { casesDir, handedBack } from './testkit.js';
 
 /**
  * typedLines (json-records.ts) reads JSON Lines with DuckDB's typed reader and sends a file with a line it
- * may not show exactly to the connector's text path. Both paths must judge every record alike: the same
+ * may not show exactly to the connector's text path (Workspace's strictLinesScan: a batch the strict read
+ * refuses goes to the text path whole). Both paths must judge every record alike: the same
  * lines are parsed once as they are (typed path) and once after a malformed first line (which sends the
  * file to the text path), and every record but that line must come out the same.
  */
-const TYPED = ['okta_system_log', 'github_audit'];
+const TYPED = ['okta_system_log', 'github_audit', 'google_workspace'];
 const FOREIGN = ['aws_cloudtrail', 'gcp_audit', 'k8s_audit'];
 
 let db: Db;
@@ -67,7 +68,11 @@ async function uses(id: string, lines: string[]): Promise<string[]> {
     return file;
   }));
   const rows = await parseFiles(db, connector, 'typed', {}, files);
-  const back = new Set(await handedBack(db, connector, {}, files));
+  // A strict typed read (Workspace) fails a whole batch it cannot read: each file on its own, then.
+  const back = new Set(await handedBack(db, connector, {}, files).catch(async () => {
+    const each = await Promise.all(files.map((f) => handedBack(db, connector, {}, [f]).catch(() => [f])));
+    return each.flat();
+  }));
   return rows.filter((r) => r.drop_reason === null && !back.has(r.file)).slice(0, 2).map((r) => lines[files.indexOf(r.file)]!);
 }
 
@@ -121,7 +126,7 @@ describe.each(TYPED)('connector %s', (id) => {
       // Examples: a number DuckDB spells e+83 as a DOUBLE and e83 as JSON, where a string was: a VARCHAR column
       // on the typed path showed it otherwise than the text path. One line a file, since one suspect line sends
       // the file to the text path. The time limit: a failure is reported, shrunk or not, before the test's.
-      { numRuns: 60, examples, interruptAfterTimeLimit: 40_000 },
+      { numRuns: 40, examples, interruptAfterTimeLimit: 40_000 },
     );
   });
 });
