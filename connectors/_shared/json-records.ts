@@ -61,17 +61,17 @@ const MAX_OBJECT = 67108864;
 
 /**
  * Macros over JSON fragments (`json_extract`, `json_transform` to JSON: minified text), so that a field's type
- * is told from its first character instead of parsing the fragment again (json_type, json_extract_string):
+ * is told from its first character instead of parsing the fragment again (json_type):
  * `lapse_json_str(v)` the text of a JSON string, NULL for any other type; `lapse_json_scalar(v)` the same
  * for strings and numbers (a number as its JSON text); `lapse_json_text(v)` what `json_extract_string` gives
- * (a string's text, any other value's JSON text).
+ * (a string's text, any other value's JSON text). A fragment is read by json_extract_string: on DuckDB 1.5 it
+ * costs less than slicing the quotes off (`v[2:-2]` counts characters), 50 against 80 ns a value.
  */
 export const JSON_VALUE_MACROS = `
-CREATE OR REPLACE MACRO lapse_json_str(v) AS CASE WHEN starts_with(v::VARCHAR, '"') THEN
-  CASE WHEN contains(v::VARCHAR, '\\') THEN json_extract_string(v, '$') ELSE (v::VARCHAR)[2:-2] END END;
-CREATE OR REPLACE MACRO lapse_json_scalar(v) AS CASE WHEN starts_with(v::VARCHAR, '"') THEN lapse_json_str(v)
-  WHEN contains('-0123456789', left(v::VARCHAR, 1)) AND v::VARCHAR <> '' THEN v::VARCHAR END;
-CREATE OR REPLACE MACRO lapse_json_text(v) AS CASE WHEN starts_with(v::VARCHAR, '"') THEN lapse_json_str(v) ELSE v::VARCHAR END;`;
+CREATE OR REPLACE MACRO lapse_json_str(v) AS CASE WHEN starts_with(v::VARCHAR, '"') THEN json_extract_string(v, '$') END;
+CREATE OR REPLACE MACRO lapse_json_scalar(v) AS CASE
+  WHEN starts_with(v::VARCHAR, '"') OR (contains('-0123456789', left(v::VARCHAR, 1)) AND v::VARCHAR <> '') THEN json_extract_string(v, '$') END;
+CREATE OR REPLACE MACRO lapse_json_text(v) AS json_extract_string(v, '$');`;
 
 export async function jsonRecords(db: Db, files: string[], opts: JsonRecordsOptions): Promise<JsonRecords> {
   await db.run(JSON_VALUE_MACROS);

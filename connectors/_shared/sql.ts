@@ -18,7 +18,7 @@ CREATE OR REPLACE MACRO lapse_epoch(x) AS CASE
   ELSE to_timestamp(x) END;
 CREATE OR REPLACE MACRO lapse_time(v) AS CASE
   WHEN v IS NULL THEN NULL
-  WHEN regexp_full_match(v, '-?[0-9]+(\\.[0-9]+)?') THEN lapse_epoch(try_cast(v AS DOUBLE))
+  WHEN NOT contains(v, ':') AND regexp_full_match(v, '-?[0-9]+(\\.[0-9]+)?') THEN lapse_epoch(try_cast(v AS DOUBLE))
   ELSE coalesce(
     try_cast(v AS TIMESTAMPTZ),
     try_cast(regexp_replace(v, '(\\.[0-9]{6})[0-9]+', '\\1') AS TIMESTAMPTZ)

@@ -33,8 +33,11 @@ scoped AS (
     nullif(coalesce(org_field, split_part(repo, '/', 1)), '') AS org,
     -- Organization-level categories name the org even when the entry also carries a repo; enterprise-level
     -- ones (enterprise owners' actions) use no org or repository grant.
-    regexp_matches(action, '^(org|team|org_[a-z0-9_]+|organization_[a-z0-9_]+)\.') AS org_event,
-    regexp_matches(action, '^(business|enterprise)(_[a-z0-9_]+)?\.') AS enterprise_event,
+    -- (The prefix tests keep the regular expressions to the few actions they can match.)
+    (starts_with(action, 'org') OR starts_with(action, 'team.'))
+      AND regexp_matches(action, '^(org|team|org_[a-z0-9_]+|organization_[a-z0-9_]+)\.') AS org_event,
+    (starts_with(action, 'business') OR starts_with(action, 'enterprise'))
+      AND regexp_matches(action, '^(business|enterprise)(_[a-z0-9_]+)?\.') AS enterprise_event,
     -- An epoch number beyond TIMESTAMPTZ is a bad time, not a crash (lapse_time gives NULL).
     lapse_time(time_text) AS t
   FROM fields
@@ -50,8 +53,10 @@ judged AS (
       WHEN principal IS NULL THEN 'no_principal'
       -- Apps act as `<name>[bot]`; `github` is GitHub itself (e.g. secret scanning alerts).
       WHEN principal LIKE '%[bot]' OR is_bot OR lower(principal) = 'github' THEN 'service_principal'
-      WHEN list_bool_or(list_transform(denied_globs, p -> action GLOB p)) THEN 'denied'
-      WHEN list_bool_or(list_transform(ignored_globs, p -> action GLOB p)) THEN 'not_a_use'
+      WHEN list_contains(denied.exact, action) OR (len(denied.globs) > 0 AND list_bool_or(list_transform(denied.globs, p -> action GLOB p)))
+        THEN 'denied'
+      WHEN list_contains(ignored.exact, action) OR (len(ignored.globs) > 0 AND list_bool_or(list_transform(ignored.globs, p -> action GLOB p)))
+        THEN 'not_a_use'
       -- Joining (accepting an invitation) or leaving is not exercising the access.
       WHEN action IN ('org.add_member', 'org.remove_member', 'repo.add_member', 'repo.remove_member',
                       'team.add_member', 'team.remove_member')
@@ -59,8 +64,12 @@ judged AS (
       WHEN org IS NULL OR enterprise_event THEN 'no_org_or_repo'
     END AS drop_reason,
     coalesce(org_event, false) OR $unit = 'org' AS org_unit
-  -- The option lists, parsed once rather than per entry.
-  FROM scoped, (SELECT from_json($denied, '["VARCHAR"]') AS denied_globs, from_json($ignore, '["VARCHAR"]') AS ignored_globs)
+  -- The option lists, parsed once rather than per entry, and split: a name without GLOB's special characters
+  -- is looked up in a list, so that an entry runs a lambda only for real patterns.
+  FROM scoped, (
+    SELECT {'exact': list_filter(d, p -> NOT regexp_matches(p, '[*?\[\\]')), 'globs': list_filter(d, p -> regexp_matches(p, '[*?\[\\]'))} AS denied,
+      {'exact': list_filter(i, p -> NOT regexp_matches(p, '[*?\[\\]')), 'globs': list_filter(i, p -> regexp_matches(p, '[*?\[\\]'))} AS ignored
+    FROM (SELECT from_json($denied, '["VARCHAR"]') AS d, from_json($ignore, '["VARCHAR"]') AS i))
 )
 SELECT file, ord, sub, t AS time, principal,
   CASE WHEN org_unit OR repo IS NULL THEN 'org/' || lower(org) ELSE 'repo/' || lower(repo) END AS permission,

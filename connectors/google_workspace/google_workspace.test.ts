@@ -128,7 +128,10 @@ describe('the typed path', () => {
       activity('token', 'authorize', { events: [{ name: 'authorize', parameters: [{ name: 'x', value: '1' }, { name: 'y', value: '2' }, { name: 'client_id', value: 'third.apps' }] }] }),
       activity('saml', 'login_success', { events: [{ name: 'login_success', parameters: [{ name: 'application_name', value: { o: 1 } }, { name: 'application_name', value: 'Second' }] }] }),
       activity('saml', 'x', { events: [{ name: 'other' }, { name: 'login_success', parameters: [{ name: 'application_name', intValue: '9' }] }] }),
-    ),
+    ) +
+      // A parameter name spelled with an escape is the same name.
+      lines(activity('saml', 'login_success', { events: [{ name: 'login_success', parameters: [{ name: 'application_name', value: 'Escaped' }] }] }))
+        .replace('"application_name"', '"application\\u005fname"'),
     // Panther's flattening and an activities.list page: read as text.
     'flat.jsonl': lines({ id: { time: '2026-03-02T09:00:00Z', applicationName: 'saml' }, actor: { email: 'bo@corp.example' }, name: 'login_success', parameters: { application_name: 'Jira' } }),
     'page.jsonl': lines({ kind: 'admin#reports#activities', items: [activity('saml', 'login_success')] }),
@@ -146,6 +149,7 @@ describe('the typed path', () => {
     const permissions = (await parse([at('api.jsonl')])).map((r) => r.permission);
     expect(permissions).toContain('oauth/third.apps');
     expect(permissions).toContain('saml/Second');
+    expect(permissions).toContain('saml/Escaped');
     expect(await handedBack(kit.db, googleWorkspace, { count_google_login: true }, Object.keys(files).map(at))).toEqual(['flat.jsonl', 'no-time.jsonl', 'page.jsonl'].map(at));
   });
 

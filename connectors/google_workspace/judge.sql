@@ -24,12 +24,14 @@ params AS (
   SELECT *,
     CASE app WHEN 'saml' THEN google_workspace_param(params, 'application_name')
              WHEN 'token' THEN google_workspace_param(params, 'client_id')
-             WHEN 'login' THEN 'login' END AS target,
-    google_workspace_param(params, CASE app WHEN 'token' THEN 'app_name' ELSE 'application_name' END) AS target_name
+             WHEN 'login' THEN 'login' END AS target
   FROM picked
 ),
 timed AS (
   SELECT *,
+    -- A SAML event's app name is its target (application_name), not looked up twice.
+    CASE app WHEN 'saml' THEN target WHEN 'token' THEN google_workspace_param(params, 'app_name')
+             ELSE google_workspace_param(params, 'application_name') END AS target_name,
     -- An epoch number beyond TIMESTAMPTZ is a bad time, not a crash (lapse_time gives NULL).
     lapse_time(time_text) AS t
   FROM params

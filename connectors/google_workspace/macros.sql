@@ -32,9 +32,11 @@ CREATE OR REPLACE MACRO google_workspace_params(params) AS {
     THEN json_transform(params, '[{"name":"JSON","value":"JSON","intValue":"JSON"}]') END,
   'object': CASE WHEN starts_with(params::VARCHAR, '{') THEN params END};
 
--- The value of a list element named `key`, if it has one (value, else intValue).
+-- The value of a list element named `key`, if it has one (value, else intValue). `key` is a constant of
+-- letters and underscores, and DuckDB writes a fragment's string anew (`application\u005fname` becomes
+-- `application_name`): a name is compared as JSON text, not decoded.
 CREATE OR REPLACE MACRO google_workspace_value(p, key) AS
-  CASE WHEN lapse_json_str(p.name) = key THEN coalesce(lapse_json_scalar(p.value), lapse_json_scalar(p.intValue)) END;
+  CASE WHEN p.name::VARCHAR = '"' || key || '"' THEN coalesce(lapse_json_scalar(p.value), lapse_json_scalar(p.intValue)) END;
 
 -- A parameter's text value (google_workspace_params): the first element named `key` with a value; a value
 -- of another JSON type (an object, a list) is no value. The first two elements are looked at without a
