@@ -27,6 +27,14 @@ interface Result {
   max_rss_mb: number;
   records?: number;
   findings?: number;
+  /** lapse's own account of the run (its debug log): see phasesOf. */
+  phases?: Phases;
+}
+
+/** Milliseconds of a `lapse run` by phase, from its `run phases` and `logs ingested` debug lines. */
+interface Phases {
+  run: Record<string, number>;
+  logs: Record<string, number>;
 }
 
 const arg = (args: string[], name: string, fallback: number) => Number(args[args.indexOf(name) + 1] ?? 0) || fallback;
@@ -36,16 +44,47 @@ const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
 /** Runs one contender of bench/ingest-company-child.ts in its own process; lapse's records are read from its report. */
 function child(which: 'lapse' | 'plain', a: string, asOf: string, logs?: string): Result {
   const script = new URL('./ingest-company-child.js', import.meta.url).pathname;
+  // lapse at debug level: its `run phases` and `logs ingested` lines say where the time went.
   const r = spawnSync(process.execPath, [script, which, a, asOf, ...(logs ? [logs] : [])], {
-    encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: { ...process.env, LAPSE_LOG_LEVEL: process.env['LAPSE_LOG_LEVEL'] ?? 'warn' },
+    encoding: 'utf8', maxBuffer: 256 * 2 ** 20, env: { ...process.env, LAPSE_LOG_LEVEL: which === 'lapse' ? 'debug' : 'warn' },
   });
   if (r.status !== 0) throw new Error(`${which} failed (${r.status}): ${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
   const result = JSON.parse(lines.at(-1)!) as Result;
   const records = [...r.stdout.matchAll(/([\d,]+) records →/g)].reduce((n, m) => n + Number(m[1]!.replaceAll(',', '')), 0);
-  const done = records ? { ...result, records } : result;
-  out(`    (${which} ${asOf}: ${JSON.stringify(done)})\n`);
+  const done = { ...result, ...(records ? { records } : {}), ...(which === 'lapse' ? { phases: phasesOf(`${r.stdout}\n${r.stderr}`) } : {}) };
+  out(`    (${which} ${asOf}: ${JSON.stringify({ ...done, phases: undefined })})\n`);
   return done;
+}
+
+/** The `run phases` line's laps and each system's `logs ingested` ms, from a run's debug log lines. */
+function phasesOf(text: string): Phases {
+  const phases: Phases = { run: {}, logs: {} };
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{"level"')) continue;
+    const entry = JSON.parse(line) as { msg?: string; system?: string; ms?: number } & Record<string, unknown>;
+    if (entry.msg === 'logs ingested' && entry.system) phases.logs[entry.system] = (phases.logs[entry.system] ?? 0) + (entry.ms ?? 0);
+    if (entry.msg === 'run phases') {
+      for (const [k, v] of Object.entries(entry)) if (k.endsWith('_ms') && typeof v === 'number') phases.run[k] = v;
+    }
+  }
+  return phases;
+}
+
+/** "where the time goes" for a lapse run, from its phases (nothing when its log had none). */
+function whereTimeGoes(r: Result): string {
+  const p = r.phases;
+  if (!p?.run['ready_ms']) return '';
+  const s = (ms = 0) => `${(ms / 1000).toFixed(2)} s`;
+  const logs = Object.entries(p.logs);
+  const snapshots = (p.run['ingest_ms'] ?? 0) - logs.reduce((n, [, ms]) => n + ms, 0);
+  const accounted = Object.values(p.run).reduce((n, ms) => n + ms, 0);
+  return (
+    `      where the time goes: Node's start, imports and setup ${s(p.run['ready_ms'])}; ingest ${s(p.run['ingest_ms'])} ` +
+    `(logs: ${logs.map(([sys, ms]) => `${sys} ${s(ms)}`).join(', ')}; grants and directory snapshots ${s(snapshots)}); ` +
+    `compaction ${s(p.run['compact_ms'])}; loading the as-of day ${s(p.run['load_ms'])}; detect ${s(p.run['detect_ms'])}; ` +
+    `actions ${s(p.run['act_ms'])}; the rest (exit) ${s(r.seconds * 1000 - accounted)}\n`
+  );
 }
 
 /** A folder whose logs are the company's up to `lastDay` (hard links: same files, sizes and mtimes). */
@@ -93,7 +132,8 @@ async function benchCompany(root: string, people: number, jobs: number): Promise
     `  backfill, 179 days, ${(backfill.records ?? 0).toLocaleString('en-US')} records:\n` +
       `    lapse run (empty lake)  ${secs(backfill)}  ${Math.round((backfill.records ?? 0) / backfill.seconds).toLocaleString('en-US')} records/s  ${rss(backfill)}\n` +
       `    plain script            ${secs(plainBackfill)}  ${rss(plainBackfill)}  (${plainBackfill.findings} stale grants)\n` +
-      `    lapse = ${ratio.toFixed(2)}× the plain script (target ≥ 2: ${met(ratio >= 2)})\n`,
+      `    lapse = ${ratio.toFixed(2)}× the plain script (target ≥ 2: ${met(ratio >= 2)})\n` +
+      whereTimeGoes(backfill),
   );
 
   await linkLogs(company, logs, LAST_DAY);
@@ -104,7 +144,8 @@ async function benchCompany(root: string, people: number, jobs: number): Promise
     `  daily run, day 180 on a lake holding 179 (${(daily.records ?? 0).toLocaleString('en-US')} new records):\n` +
       `    lapse run               ${secs(daily)}  (${daily.lapse_seconds.toFixed(2)} s beyond process start; target ≤ 1: ${met(daily.lapse_seconds <= 1)})  ${rss(daily)}\n` +
       `    plain script            ${secs(plainDaily)}  (reads all 180 days again; ${plainDaily.findings} stale grants)\n` +
-      `    lapse = ${dailyRatio.toFixed(1)}× the plain script (target ≥ 10: ${met(dailyRatio >= 10)})\n`,
+      `    lapse = ${dailyRatio.toFixed(1)}× the plain script (target ≥ 10: ${met(dailyRatio >= 10)})\n` +
+      whereTimeGoes(daily),
   );
   return backfill;
 }
@@ -121,7 +162,8 @@ async function benchScale(root: string, people: number, jobs: number, small: { p
       `    lapse run (empty lake)  ${secs(r)}  ${Math.round((r.records ?? 0) / r.seconds).toLocaleString('en-US')} records/s  ${rss(r)}\n` +
       `    target ≤ 120 s: ${met(r.seconds <= 120)}; peak RSS ≤ 1,536 MB: ${met(r.max_rss_mb <= 1536)}\n` +
       `    slope ${small.people.toLocaleString('en-US')} → ${people.toLocaleString('en-US')} people: ${(r.seconds / small.result.seconds).toFixed(1)}× the time for ` +
-      `${(people / small.people).toFixed(0)}× the people (${slope.toFixed(2)}× linear)\n`,
+      `${(people / small.people).toFixed(0)}× the people (${slope.toFixed(2)}× linear)\n` +
+      whereTimeGoes(r),
   );
 }
 

@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Db } from '../core/db.js';
 import type { EventsQuery } from '../connectors/_shared/define.js';
 import { RETRY_AS_TEXT, runEvents } from '../connectors/_shared/retry.js';
@@ -13,9 +16,51 @@ import { BARE_SQL, VENDORS, vendorFiles, vendorGlob, type Vendor } from './vendo
  *   or Parquet);
  * - bare: DuckDB's own reader with typed columns + the same filter and GROUP BY (vendors.ts BARE_SQL);
  * - plain: bench/plain.ts's plainScan, the plain Node script.
+ * With `--profile`, sql and bare also print `cpu` (CPU seconds by what DuckDB's profiler saw: CpuSplit), for
+ * where the time goes; profiling slows a query, so those runs are not the timed ones.
  */
 
-async function connectorSql(vendor: Vendor, dir: string): Promise<number> {
+/** CPU seconds of a query by operator: reading the files, judging (mapping) each record, grouping and writing. */
+export interface CpuSplit {
+  read: number;
+  judge: number;
+  summary: number;
+}
+
+interface ProfileNode {
+  operator_type?: string;
+  operator_timing?: number;
+  children?: ProfileNode[];
+}
+
+const SUMMARY_OPERATORS = new Set(['HASH_GROUP_BY', 'PERFECT_HASH_GROUP_BY', 'UNGROUPED_AGGREGATE', 'INSERT']);
+
+/** Adds a profile's operator timings to `split`: table scans read, grouping and INSERT summarize, the rest judges. */
+function addProfile(split: CpuSplit, node: ProfileNode): void {
+  const t = node.operator_timing ?? 0;
+  const op = node.operator_type ?? '';
+  if (op === 'TABLE_SCAN') split.read += t;
+  else if (SUMMARY_OPERATORS.has(op)) split.summary += t;
+  else split.judge += t;
+  for (const c of node.children ?? []) addProfile(split, c);
+}
+
+/** Runs `fn` with DuckDB's JSON profiler on, and adds every statement's operators to `split` (when given). */
+async function profiled<T>(db: Db, split: CpuSplit | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!split) return fn();
+  const out = join(tmpdir(), `lapse-vendor-profile-${process.pid}.json`);
+  await db.run(`PRAGMA enable_profiling = 'json'; PRAGMA profiling_output = '${out}'`);
+  try {
+    return await fn();
+  } finally {
+    await db.run('PRAGMA disable_profiling');
+    const profile = JSON.parse(readFileSync(out, 'utf8')) as ProfileNode;
+    for (const c of profile.children ?? []) addProfile(split, c);
+    await rm(out, { force: true });
+  }
+}
+
+async function connectorSql(vendor: Vendor, dir: string, split?: CpuSplit): Promise<number> {
   const connector = connectorById(vendor);
   const db = await Db.open();
   await db.run(SETUP_SQL);
@@ -29,7 +74,7 @@ async function connectorSql(vendor: Vendor, dir: string): Promise<number> {
   const summarize = sql('summarize.sql').replace(/\{\{action_[a-z]+\}\}/g, '');
   await db.run(sql('batch.sql'));
   const run = async (q: EventsQuery) => {
-    await db.run(`INSERT INTO lapse_batch BY NAME WITH lapse_events AS (${q.sql}) ${summarize}`, q.params);
+    await profiled(db, split, () => db.run(`INSERT INTO lapse_batch BY NAME WITH lapse_events AS (${q.sql}) ${summarize}`, q.params));
     return (await db.all<{ file: string }>(sql('batch_retry_files.sql'), { reason: RETRY_AS_TEXT })).map((r) => r.file);
   };
   await runEvents(vendor, query, files, run, (drop) => db.run(sql('batch_drop_files.sql'), { files: drop }));
@@ -38,9 +83,10 @@ async function connectorSql(vendor: Vendor, dir: string): Promise<number> {
   return row?.groups ?? 0;
 }
 
-async function bare(vendor: Vendor, dir: string): Promise<number> {
+async function bare(vendor: Vendor, dir: string, split?: CpuSplit): Promise<number> {
   const db = await Db.open();
-  const row = await db.one<{ groups: number }>(`SELECT groups::INTEGER AS groups FROM (${BARE_SQL[vendor]})`, { glob: vendorGlob(dir, vendor) });
+  const row = await profiled(db, split, () =>
+    db.one<{ groups: number }>(`SELECT groups::INTEGER AS groups FROM (${BARE_SQL[vendor]})`, { glob: vendorGlob(dir, vendor) }));
   db.close();
   return row?.groups ?? 0;
 }
@@ -51,15 +97,16 @@ async function plain(vendor: Vendor, dir: string): Promise<number> {
   return typeof out === 'number' ? out : out instanceof Map ? out.size : -1;
 }
 
-const [, , mode, vendor, dir] = process.argv;
-if (!VENDORS.includes(vendor as Vendor) || !dir) throw new Error(`usage: vendor-child.js <sql|bare|plain> <${VENDORS.join('|')}> <dir>`);
-const modes: Record<string, (v: Vendor, d: string) => Promise<number>> = { sql: connectorSql, bare, plain };
+const [, , mode, vendor, dir, flag] = process.argv;
+if (!VENDORS.includes(vendor as Vendor) || !dir) throw new Error(`usage: vendor-child.js <sql|bare|plain> <${VENDORS.join('|')}> <dir> [--profile]`);
+const modes: Record<string, (v: Vendor, d: string, split?: CpuSplit) => Promise<number>> = { sql: connectorSql, bare, plain };
 const run = modes[mode ?? ''];
 if (!run) throw new Error(`unknown mode ${mode}; known: ${Object.keys(modes).join(', ')}`);
+const split: CpuSplit | undefined = flag === '--profile' ? { read: 0, judge: 0, summary: 0 } : undefined;
 const start = process.hrtime.bigint();
-const groups = await run(vendor as Vendor, dir);
+const groups = await run(vendor as Vendor, dir, split);
 const seconds = Number(process.hrtime.bigint() - start) / 1e9;
 const usage = process.resourceUsage();
 // CPU seconds (user + system, all threads) as well: on a busy machine they vary less than wall time.
 const cpu_s = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
-process.stdout.write(`${JSON.stringify({ seconds, cpu_s, max_rss_mb: Math.round(usage.maxRSS / 1024), groups })}\n`);
+process.stdout.write(`${JSON.stringify({ seconds, cpu_s, max_rss_mb: Math.round(usage.maxRSS / 1024), groups, ...(split ? { cpu: split } : {}) })}\n`);

@@ -191,12 +191,15 @@ interface Measured {
   cpu_s: number;
   max_rss_mb: number;
   groups: number;
+  /** With `profile`: CPU seconds by operator (vendor-child.ts CpuSplit). */
+  cpu?: { read: number; judge: number; summary: number };
 }
 
 /** One contender in its own process (vendor-child.ts), so its time and peak RSS are its own. */
-function measure(mode: 'sql' | 'bare' | 'plain', vendor: Vendor, dir: string): Measured {
+function measure(mode: 'sql' | 'bare' | 'plain', vendor: Vendor, dir: string, profile = false): Measured {
   const script = new URL('./vendor-child.js', import.meta.url).pathname;
-  const r = spawnSync(process.execPath, [script, mode, vendor, dir], { encoding: 'utf8', env: { ...process.env, LAPSE_LOG_LEVEL: 'warn' } });
+  const args = [script, mode, vendor, dir, ...(profile ? ['--profile'] : [])];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, LAPSE_LOG_LEVEL: 'warn' } });
   if (r.status !== 0) throw new Error(`vendor-child ${mode} ${vendor} failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Measured;
 }
@@ -228,5 +231,27 @@ export async function benchVendors(root: string, events: number, only: readonly 
         (third ? `, ${(third.seconds / sql.seconds).toFixed(2)}× plain Node` : '') +
         `  [groups ${sql.groups} / ${bare.groups}]\n`,
     );
+    if (bare.seconds / sql.seconds < 0.8) out(whereCpuGoes(id, dir));
   }
 }
+
+/**
+ * For a connector below 0.8× bare DuckDB: where the CPU goes in both queries (DuckDB's profiler, a run of each
+ * in its own process), and what bounds lapse: its reader alone against what the target leaves.
+ */
+function whereCpuGoes(id: Vendor, dir: string): string {
+  const lapse = measure('sql', id, dir, true).cpu!;
+  const bare = measure('bare', id, dir, true).cpu!;
+  const total = (c: typeof lapse) => c.read + c.judge + c.summary;
+  const s = (x: number) => `${x.toFixed(2)} s`;
+  // At 0.8× bare, lapse's whole query may take bare's CPU / 0.8: what its read leaves of that is for the rest.
+  const budget = total(bare) / 0.8 - lapse.read;
+  return (
+    `      where the CPU goes (DuckDB's profiler): lapse reads ${s(lapse.read)}, judges ${s(lapse.judge)}, summarizes ${s(lapse.summary)}; ` +
+    `bare reads ${s(bare.read)}, filters and maps ${s(bare.judge)}, groups ${s(bare.summary)}\n` +
+    `      what bounds it: at 0.8× bare, lapse's reader (the columns it must judge, JSON at the leaves) leaves ${s(Math.max(budget, 0))} ` +
+    `of CPU to judge every record and summarize it; lapse spends ${s(lapse.judge + lapse.summary)}\n`
+  );
+}
+
+const out = (text: string) => process.stdout.write(text);

@@ -6,7 +6,7 @@ import { EXIT } from '../core/errors.js';
 import { StoreError, UsageError } from '../core/errors.js';
 import type { Config } from '../core/config.js';
 import type { FindingsDocument } from '../core/model.js';
-import type { Logger } from '../core/log.js';
+import { timer, type Logger } from '../core/log.js';
 import { asOfDay, openContext, type CliContext, type OpenOptions } from './context.js';
 import { actionsSummary, compactSummary, detectSummary, ingestSummary } from './summary.js';
 import { forTerminal, plural } from '../core/text.js';
@@ -43,13 +43,24 @@ export async function runCommand(io: Io, o: { config: string; asOf?: string; dry
   return withContext(o.config, io, !!o.dryRun, async (ctx) => {
     const allows = overrideFlags(o, ctx.config);
     print(io, [`lapse run · as of ${asOf} · mode ${ctx.config.mode}${o.dryRun ? ' · DRY RUN (nothing is written)' : ''} · lake ${ctx.lake.uri}`]);
+    // Where the run's time goes, for `--log-level debug` and the ingest bench: ready_ms is Node's start, the
+    // imports and the context (config, lake, engine), since the process started.
+    const phases: Record<string, number> = { ready_ms: Math.round(performance.now()) };
+    const lap = timer();
     print(io, ingestSummary(await ingest(ctx, asOf)));
+    phases['ingest_ms'] = lap();
     print(io, compactSummary(await compact(ctx)));
-    const detection = await detect(ctx, await loadAsOf(ctx, asOf));
+    phases['compact_ms'] = lap();
+    const tables = await loadAsOf(ctx, asOf);
+    phases['load_ms'] = lap();
+    const detection = await detect(ctx, tables);
     print(io, detectSummary(detection));
+    phases['detect_ms'] = lap();
     // The findings reach JS only for an action or an override to read (thousands of findings: ~1 s).
     const found = ctx.config.actions.length || allows.length ? await detection.load() : { ...detection, findings: [] };
-    return act(io, ctx, found, allows, !!o.dryRun);
+    const code = await act(io, ctx, found, allows, !!o.dryRun);
+    ctx.log.debug({ stage: 'run', ...phases, act_ms: lap() }, 'run phases');
+    return code;
   });
 }
 

@@ -68,3 +68,14 @@ export function redactSecrets(text: string): string {
   for (const form of forms) if (out.includes(form)) out = out.replaceAll(form, CENSOR);
   return out;
 }
+
+/** Milliseconds since the last call (or since the timer was made): a stage's phases for a debug line. */
+export function timer(): () => number {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const ms = Math.round(now - last);
+    last = now;
+    return ms;
+  };
+}

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { AsOfTables, StageContext } from '../core/context.js';
 import { daysBetween, type Day } from '../core/days.js';
 import { sqlFile, sqlString } from '../core/db.js';
+import { timer } from '../core/log.js';
 import { canonicalJson, sha256 } from '../core/hash.js';
 import { layout, partition } from '../core/layout.js';
 import { Finding, FindingCount, FindingsDocument, type GuardEntry, type SourceEntry } from '../core/model.js';
@@ -66,17 +67,6 @@ export async function detect(ctx: StageContext, tables: AsOfTables): Promise<Det
   const findings = counts.reduce((a, c) => a + c.n, 0);
   ctx.log.info({ stage: 'detect', as_of: asOf, run_id, findings, guards: guards.length }, 'detect done');
   return { ...meta, counts, load: async () => ({ ...meta, findings: await readFindings(ctx, 'lapse_findings', asOf) }) };
-}
-
-/** Milliseconds since the last call. */
-function timer(): () => number {
-  let last = performance.now();
-  return () => {
-    const now = performance.now();
-    const ms = Math.round(now - last);
-    last = now;
-    return ms;
-  };
 }
 
 const COUNTS = `SELECT system, kind, status, excluded_by, ${REVOCABLE_SQL} AS revocable, count(*) AS n
