@@ -50,7 +50,7 @@ export interface Batch {
 export const MAX_BATCH_FILES = 5000;
 export const MAX_BATCH_BYTES = 128 * 2 ** 20;
 
-/** Local files are hashed this many at a time (core/hash.ts: up to 64 MiB each in memory, so ≤ 256 MiB). */
+/** Local files are hashed this many at a time (core/hash.ts: streamed, 1 MiB each in memory). */
 export const PARALLEL_HASHES = 4;
 
 /** Downloads run this many at a time. */
