@@ -6,9 +6,13 @@
  *   node ingest-company-child.js lapse <config> <as-of>      `lapse run` as the CLI runs it
  *   node ingest-company-child.js plain <company dir> <as-of> [<logs dir>]  the plain script doing the whole job
  */
+import module from 'node:module';
+
 const boot = performance.now();
 
 async function lapse(config: string, asOf: string): Promise<Record<string, unknown>> {
+  // As bin/lapse.js starts the CLI.
+  module.enableCompileCache?.();
   const { main } = await import('../cli/main.js');
   const code = await main(['node', 'lapse', 'run', '--config', config, '--as-of', asOf]);
   // 0, or 3 when a guard held a list back (core/errors.ts EXIT). Anything else is a failed run.
