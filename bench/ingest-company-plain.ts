@@ -5,7 +5,8 @@ import { plainJob, type PlainFinding, type PlainVendor } from './plain.js';
 
 /** The plain script's whole job on the ingest company: every system's logs, its grants, the TTL rule. */
 
-const VENDOR: Record<System, PlainVendor> = { aws: 'aws_cloudtrail', okta: 'okta_system_log', github: 'github_audit' };
+/** Each company system's connector. */
+export const VENDOR: Record<System, PlainVendor> = { aws: 'aws_cloudtrail', okta: 'okta_system_log', github: 'github_audit' };
 
 /** Every file under `dir`, sorted (what `find dir -type f | sort` gives). */
 export async function filesUnder(dir: string): Promise<string[]> {

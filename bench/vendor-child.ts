@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { Db } from '../core/db.js';
 import type { EventsQuery } from '../connectors/_shared/define.js';
 import { RETRY_AS_TEXT, runEvents } from '../connectors/_shared/retry.js';
-import { SETUP_SQL } from '../connectors/_shared/sql.js';
+import { literalPath, SETUP_SQL } from '../connectors/_shared/sql.js';
 import { connectorById } from '../connectors/index.js';
+import { filesUnder } from './ingest-company-plain.js';
 import { BARE_SQL, VENDORS, vendorFiles, vendorGlob, type Vendor } from './vendors.js';
 
 /**
@@ -15,7 +16,8 @@ import { BARE_SQL, VENDORS, vendorFiles, vendorGlob, type Vendor } from './vendo
  * - sql: the connector's SQL (with checkFormat) folded by ingest/summarize.sql, as a batch does (no file hashing
  *   or Parquet);
  * - bare: DuckDB's own reader with typed columns + the same filter and GROUP BY (vendors.ts BARE_SQL);
- * - plain: bench/plain.ts's plainScan, the plain Node script.
+ * - plain: bench/plain.ts's plainScan, the plain Node script;
+ * - tree: bare over every file under <dir> (a generated company's log folder, bench/ingest.ts).
  * With `--profile`, sql and bare also print `cpu` (CPU seconds by what DuckDB's profiler saw: CpuSplit), for
  * where the time goes; profiling slows a query, so those runs are not the timed ones.
  */
@@ -84,9 +86,18 @@ async function connectorSql(vendor: Vendor, dir: string, split?: CpuSplit): Prom
 }
 
 async function bare(vendor: Vendor, dir: string, split?: CpuSplit): Promise<number> {
+  return bareOn(vendor, vendorGlob(dir, vendor), split);
+}
+
+/** bare over every file under `dir` (a company's log folder, as delivered: bench/ingest.ts). */
+async function tree(vendor: Vendor, dir: string): Promise<number> {
+  return bareOn(vendor, (await filesUnder(dir)).map(literalPath));
+}
+
+async function bareOn(vendor: Vendor, files: string | string[], split?: CpuSplit): Promise<number> {
   const db = await Db.open();
   const row = await profiled(db, split, () =>
-    db.one<{ groups: number }>(`SELECT groups::INTEGER AS groups FROM (${BARE_SQL[vendor]})`, { glob: vendorGlob(dir, vendor) }));
+    db.one<{ groups: number }>(`SELECT groups::INTEGER AS groups FROM (${BARE_SQL[vendor]})`, { glob: files }));
   db.close();
   return row?.groups ?? 0;
 }
@@ -98,8 +109,8 @@ async function plain(vendor: Vendor, dir: string): Promise<number> {
 }
 
 const [, , mode, vendor, dir, flag] = process.argv;
-if (!VENDORS.includes(vendor as Vendor) || !dir) throw new Error(`usage: vendor-child.js <sql|bare|plain> <${VENDORS.join('|')}> <dir> [--profile]`);
-const modes: Record<string, (v: Vendor, d: string, split?: CpuSplit) => Promise<number>> = { sql: connectorSql, bare, plain };
+if (!VENDORS.includes(vendor as Vendor) || !dir) throw new Error(`usage: vendor-child.js <sql|bare|plain|tree> <${VENDORS.join('|')}> <dir> [--profile]`);
+const modes: Record<string, (v: Vendor, d: string, split?: CpuSplit) => Promise<number>> = { sql: connectorSql, bare, plain, tree };
 const run = modes[mode ?? ''];
 if (!run) throw new Error(`unknown mode ${mode}; known: ${Object.keys(modes).join(', ')}`);
 const split: CpuSplit | undefined = flag === '--profile' ? { read: 0, judge: 0, summary: 0 } : undefined;

@@ -196,13 +196,16 @@ interface Measured {
 }
 
 /** One contender in its own process (vendor-child.ts), so its time and peak RSS are its own. */
-function measure(mode: 'sql' | 'bare' | 'plain', vendor: Vendor, dir: string, profile = false): Measured {
+function measure(mode: 'sql' | 'bare' | 'plain' | 'tree', vendor: Vendor, dir: string, profile = false): Measured {
   const script = new URL('./vendor-child.js', import.meta.url).pathname;
   const args = [script, mode, vendor, dir, ...(profile ? ['--profile'] : [])];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, LAPSE_LOG_LEVEL: 'warn' } });
   if (r.status !== 0) throw new Error(`vendor-child ${mode} ${vendor} failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Measured;
 }
+
+/** Bare DuckDB's query over every file under `dir` (a company's logs of one vendor), in its own process: seconds. */
+export const bareSeconds = (vendor: Vendor, dir: string): number => measure('tree', vendor, dir).seconds;
 
 /** Whether bench/plain.ts (the plain Node script per connector) is there to be a third contender. */
 async function hasPlain(): Promise<boolean> {
