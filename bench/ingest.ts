@@ -115,10 +115,11 @@ const secs = (r: Result) => `${r.seconds.toFixed(2).padStart(7)} s`;
 const rss = (r: Result) => `peak RSS ${r.max_rss_mb} MB`;
 
 /**
- * What bounds a backfill that misses 2× the plain script: bare DuckDB's read of each system's files (its typed
- * query, bench/vendors.ts, each in its own process) against lapse's ingest of them and the time 2× allows.
+ * What bounds a backfill that misses its target (`allowed` seconds, said as `target`): bare DuckDB's read of
+ * each system's files under `logs` (its typed query, bench/vendors.ts, each in its own process) against
+ * lapse's ingest of them.
  */
-function backfillBound(lapse: Result, plain: Result, logs: string): string {
+function backfillBound(lapse: Result, allowed: number, target: string, logs: string): string {
   const s = (x: number) => `${x.toFixed(2)} s`;
   const systems = Object.keys(LOGS) as (keyof typeof LOGS)[];
   const bare = systems.map((sys) => [sys, bareSeconds(VENDOR[sys], join(logs, LOGS[sys]))] as const);
@@ -126,7 +127,7 @@ function backfillBound(lapse: Result, plain: Result, logs: string): string {
   return (
     `      bare DuckDB on the same files (typed read, filter, GROUP BY): ` +
     `${bare.map(([sys, t]) => `${sys} ${s(t)} (lapse's ingest ${(ingest(sys) / t).toFixed(1)}× that)`).join(', ')}\n` +
-    `      what bounds it: at 2× the plain script the backfill may take ${s(plain.seconds / 2)}; the engine alone reads the logs in ` +
+    `      what bounds it: ${target} the backfill may take ${s(allowed)}; the engine alone reads the logs in ` +
     `${s(bare.reduce((n, [, t]) => n + t, 0))}, and lapse's ingest of them (hashing each new file, inflating each gzip whole ` +
     `to prove it is, judging every record, writing summaries and ledger) takes ${s(systems.reduce((n, sys) => n + ingest(sys), 0))}\n`
   );
@@ -152,7 +153,7 @@ async function benchCompany(root: string, people: number, jobs: number): Promise
       `    plain script            ${secs(plainBackfill)}  ${rss(plainBackfill)}  (${plainBackfill.findings} stale grants)\n` +
       `    lapse = ${ratio.toFixed(2)}× the plain script (target ≥ 2: ${met(ratio >= 2)})\n` +
       whereTimeGoes(backfill) +
-      (ratio < 2 ? backfillBound(backfill, plainBackfill, logs) : ''),
+      (ratio < 2 ? backfillBound(backfill, plainBackfill.seconds / 2, 'at 2× the plain script', logs) : ''),
   );
 
   await linkLogs(company, logs, LAST_DAY);
@@ -187,7 +188,8 @@ async function benchScale(root: string, people: number, jobs: number, small: { p
       `    target ≤ 120 s: ${met(r.seconds <= 120)}; peak RSS ≤ 1,536 MB: ${met(r.max_rss_mb <= 1536)}\n` +
       `    slope ${small.people.toLocaleString('en-US')} → ${people.toLocaleString('en-US')} people: ${(r.seconds / small.result.seconds).toFixed(1)}× the time for ` +
       `${(people / small.people).toFixed(0)}× the people (${slope.toFixed(2)}× linear)\n` +
-      whereTimeGoes(r),
+      whereTimeGoes(r) +
+      (r.seconds > 120 ? backfillBound(r, 120, 'within the target', company) : ''),
   );
 }
 
