@@ -11,7 +11,7 @@ const NEEDED = 22;
 
 if (Number(process.versions.node.split('.')[0]) >= NEEDED) {
   // V8's compiled code for lapse's ~200 modules, kept on disk between runs: a run starts ~80 ms sooner.
-  // Where it cannot be written (a read-only disk), Node reports that and runs without it.
+  // It lives in the temp directory; where that cannot be written, Node runs without it, silently.
   module.enableCompileCache?.();
   const { exitWhenFlushed, main } = await import('../dist/cli/main.js');
   await exitWhenFlushed(await main(process.argv));
