@@ -40,6 +40,8 @@ interface Phases {
 const arg = (args: string[], name: string, fallback: number) => Number(args[args.indexOf(name) + 1] ?? 0) || fallback;
 const out = (s: string) => process.stdout.write(s);
 const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
+/** Seconds as the bench prints them. */
+const sec = (x: number) => `${x.toFixed(2)} s`;
 
 /** Runs one contender of bench/ingest-company-child.ts in its own process; lapse's records are read from its report. */
 function child(which: 'lapse' | 'plain', a: string, asOf: string, logs?: string): Result {
@@ -75,7 +77,7 @@ function phasesOf(text: string): Phases {
 function whereTimeGoes(r: Result): string {
   const p = r.phases;
   if (!p?.run['ready_ms']) return '';
-  const s = (ms = 0) => `${(ms / 1000).toFixed(2)} s`;
+  const s = (ms = 0) => sec(ms / 1000);
   const logs = Object.entries(p.logs);
   const snapshots = (p.run['ingest_ms'] ?? 0) - logs.reduce((n, [, ms]) => n + ms, 0);
   const accounted = Object.values(p.run).reduce((n, ms) => n + ms, 0);
@@ -120,16 +122,15 @@ const rss = (r: Result) => `peak RSS ${r.max_rss_mb} MB`;
  * lapse's ingest of them.
  */
 function backfillBound(lapse: Result, allowed: number, target: string, logs: string): string {
-  const s = (x: number) => `${x.toFixed(2)} s`;
   const systems = Object.keys(LOGS) as (keyof typeof LOGS)[];
   const bare = systems.map((sys) => [sys, bareSeconds(VENDOR[sys], join(logs, LOGS[sys]))] as const);
   const ingest = (sys: string) => (lapse.phases?.logs[sys] ?? 0) / 1000;
   return (
     `      bare DuckDB on the same files (typed read, filter, GROUP BY): ` +
-    `${bare.map(([sys, t]) => `${sys} ${s(t)} (lapse's ingest ${(ingest(sys) / t).toFixed(1)}× that)`).join(', ')}\n` +
-    `      what bounds it: ${target} the backfill may take ${s(allowed)}; the engine alone reads the logs in ` +
-    `${s(bare.reduce((n, [, t]) => n + t, 0))}, and lapse's ingest of them (hashing each new file, inflating each gzip whole ` +
-    `to prove it is, judging every record, writing summaries and ledger) takes ${s(systems.reduce((n, sys) => n + ingest(sys), 0))}\n`
+    `${bare.map(([sys, t]) => `${sys} ${sec(t)} (lapse's ingest ${(ingest(sys) / t).toFixed(1)}× that)`).join(', ')}\n` +
+    `      what bounds it: ${target} the backfill may take ${sec(allowed)}; the engine alone reads the logs in ` +
+    `${sec(bare.reduce((n, [, t]) => n + t, 0))}, and lapse's ingest of them (hashing each new file, inflating each gzip whole ` +
+    `to prove it is, judging every record, writing summaries and ledger) takes ${sec(systems.reduce((n, sys) => n + ingest(sys), 0))}\n`
   );
 }
 

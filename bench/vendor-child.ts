@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Db } from '../core/db.js';
+import { Db, sqlString } from '../core/db.js';
 import type { EventsQuery } from '../connectors/_shared/define.js';
 import { RETRY_AS_TEXT, runEvents } from '../connectors/_shared/retry.js';
 import { literalPath, SETUP_SQL } from '../connectors/_shared/sql.js';
@@ -51,7 +51,8 @@ function addProfile(split: CpuSplit, node: ProfileNode): void {
 async function profiled<T>(db: Db, split: CpuSplit | undefined, fn: () => Promise<T>): Promise<T> {
   if (!split) return fn();
   const out = join(tmpdir(), `lapse-vendor-profile-${process.pid}.json`);
-  await db.run(`PRAGMA enable_profiling = 'json'; PRAGMA profiling_output = '${out}'`);
+  // A PRAGMA takes no bound parameter: the path is quoted.
+  await db.run(`PRAGMA enable_profiling = 'json'; PRAGMA profiling_output = ${sqlString(out)}`);
   try {
     return await fn();
   } finally {

@@ -3,6 +3,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { random } from './random.js';
+import type { CpuSplit } from './vendor-child.js';
 import { cloudTrailRecord, githubAuditEntry, oktaSsoEvent, ssoSessionArn } from './wide-records.js';
 
 /**
@@ -192,7 +193,7 @@ interface Measured {
   max_rss_mb: number;
   groups: number;
   /** With `profile`: CPU seconds by operator (vendor-child.ts CpuSplit). */
-  cpu?: { read: number; judge: number; summary: number };
+  cpu?: CpuSplit;
 }
 
 /** One contender in its own process (vendor-child.ts), so its time and peak RSS are its own. */
@@ -245,7 +246,7 @@ export async function benchVendors(root: string, events: number, only: readonly 
 function whereCpuGoes(id: Vendor, dir: string): string {
   const lapse = measure('sql', id, dir, true).cpu!;
   const bare = measure('bare', id, dir, true).cpu!;
-  const total = (c: typeof lapse) => c.read + c.judge + c.summary;
+  const total = (c: CpuSplit) => c.read + c.judge + c.summary;
   const s = (x: number) => `${x.toFixed(2)} s`;
   // At 0.8× bare, lapse's whole query may take bare's CPU / 0.8: what its read leaves of that is for the rest.
   const budget = total(bare) / 0.8 - lapse.read;

@@ -1,5 +1,6 @@
 import type { SystemConfig } from '../core/config.js';
 import type { StageContext } from '../core/context.js';
+import { timer } from '../core/log.js';
 import { connectorById, type Connector } from '../connectors/index.js';
 import { ingestBatch } from './batch.js';
 import { Known } from './ledger.js';
@@ -25,7 +26,7 @@ export interface LogsReport {
  * objects the ledger does not hold, summarize it, commit it (the ledger write), then acknowledge it.
  */
 export async function ingestLogs(ctx: StageContext, system: string, sys: SystemConfig): Promise<LogsReport> {
-  const started = performance.now();
+  const elapsed = timer();
   const connector = connectorById(sys.connector);
   const report: LogsReport = {
     system, files: 0, already_ingested: 0, records: 0, uses: 0, summaries: 0, skipped: {}, quarantined: {}, newest_event: null,
@@ -41,7 +42,7 @@ export async function ingestLogs(ctx: StageContext, system: string, sys: SystemC
     const { failure } = source as LogSource;
     if (failure) report.failed.push(failure);
   }
-  ctx.log.info({ stage: 'ingest', ...report, ms: Math.round(performance.now() - started) }, 'logs ingested');
+  ctx.log.info({ stage: 'ingest', ...report, ms: elapsed() }, 'logs ingested');
   return report;
 }
 
