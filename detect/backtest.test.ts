@@ -4,6 +4,7 @@ import { addDays } from '../core/days.js';
 import { ingest } from '../ingest/index.js';
 import { config, jsonl, stageContext, tempDir, writeFiles } from '../test/helpers.js';
 import { backtest, type BacktestRow } from './backtest.js';
+import { emptyRelation, grants } from '../core/relations.js';
 
 const AS_OF = '2026-06-30';
 const START = '2026-01-01';
@@ -159,7 +160,7 @@ describe('backtest: regret counting per TTL', () => {
 
   test('an empty lake still answers with a total per TTL', async () => {
     await ctx.db.run('DELETE FROM lapse_active_days');
-    await ctx.db.run('DELETE FROM lapse_grants');
+    await ctx.db.run(`CREATE OR REPLACE TEMP VIEW lapse_grants AS ${emptyRelation(grants)}`);
     const empty = await backtest(ctx, AS_OF, [30, 30, 45]);
     expect(empty).toEqual([30, 45].map((ttl) => expect.objectContaining({ ttl, system: null, grants: 0, revocations: 0, regret_rate: null })));
   });
