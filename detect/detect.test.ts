@@ -3,6 +3,9 @@ import { loadAsOf } from '../aggregate/index.js';
 import type { FindingsDocument } from '../core/model.js';
 import { AS_OF, one, run, world } from '../test/world.js';
 import type { StageContext } from '../core/context.js';
+import { sqlString } from '../core/db.js';
+import { layout } from '../core/layout.js';
+import { columns, findings } from '../core/relations.js';
 import { detect, explain } from './index.js';
 
 /** Checked by `npm run typecheck`: detect and explain take loadAsOf's handle, never a bare day. */
@@ -103,6 +106,12 @@ describe('detect: lifecycle and stability', () => {
     const f = (d: FindingsDocument) => one(d, 'ann@corp.example', 'db');
     expect([f(first)?.status, f(second)?.status, f(third)?.status, f(fourth)?.status]).toEqual(['new', 'open', 'resolved', 'reappeared']);
     expect(new Set([f(first)?.finding_id, f(second)?.finding_id, f(fourth)?.finding_id]).size).toBe(1);
+    // A run after another stores just the findings' columns (the previous file's partition is not one).
+    const [file] = await ctx.lake.localPaths([layout.findingsOf('2026-10-10')]);
+    const stored = await ctx.db.all<{ column_name: string }>(
+      `DESCRIBE SELECT * FROM read_parquet(${sqlString(file!)}, hive_partitioning = false)`,
+    );
+    expect(stored.map((c) => c.column_name).sort()).toEqual(columns(findings).map(([name]) => name).sort());
   });
 
   test('the same inputs give the same document and run id', async () => {

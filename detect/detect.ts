@@ -14,7 +14,7 @@ import { loadRules } from './rules/config.js';
 import { loadRuleRegistry } from './rules/registry.js';
 import { grantRules } from './rules/match.js';
 import { REVOCABLE_SQL } from '../core/findings.js';
-import { ddl, emptyRelation, findings, selectList } from '../core/relations.js';
+import { columns, ddl, emptyRelation, findings, selectList } from '../core/relations.js';
 import { RHYTHM, RHYTHM_MACROS } from '../core/rhythm.js';
 import { SUGGEST_RULES } from './suggest.js';
 
@@ -182,12 +182,16 @@ async function loadPrevious(ctx: StageContext, asOf: Day): Promise<void> {
     .map((o) => ({ key: o.key, day: partition(o.key, 'as_of') ?? '' }))
     .filter((o) => o.day && o.day < asOf && o.key.endsWith('.parquet'))
     .sort((a, b) => (a.day < b.day ? 1 : -1));
-  if (earlier.length === 0) {
-    await ctx.db.run(`CREATE OR REPLACE TEMP TABLE lapse_prev (${ddl(findings)})`);
-    return;
-  }
+  await ctx.db.run(`CREATE OR REPLACE TEMP TABLE lapse_prev (${ddl(findings)})`);
+  if (earlier.length === 0) return;
   const [file] = await ctx.lake.localPaths([earlier[0]!.key]);
-  await ctx.db.run(`CREATE OR REPLACE TEMP TABLE lapse_prev AS SELECT * FROM read_parquet(${sqlString(file!)})`);
+  // Only the findings' own columns: a file from before a column existed reads it as NULL, and one that
+  // carried its `as_of` partition as a column (runs before 2026-12) leaves it behind.
+  const own = columns(findings).map(([name]) => sqlString(name)).join(', ');
+  await ctx.db.run(
+    `INSERT INTO lapse_prev BY NAME
+     SELECT COLUMNS(c -> list_contains([${own}], c)) FROM read_parquet(${sqlString(file!)}, hive_partitioning = false)`,
+  );
 }
 
 async function store(ctx: StageContext, run: Omit<FindingsDocument, 'findings'>, counts: FindingCount[]): Promise<void> {

@@ -110,13 +110,15 @@ FROM (
       ELSE first_flagged + $grace_days::INTEGER
     END AS revocable_from
   FROM staged
-)
-UNION ALL BY NAME
-SELECT prev.* REPLACE ('resolved' AS status, $as_of::DATE AS resolved_on, NULL::VARCHAR AS excluded_by,
-                       NULL::DATE AS revocable_from)
+);
+
+-- The previous run's findings not flagged today: open ones are resolved today, resolved ones carried as
+-- history. A second statement, so today's findings are read back from the table rather than kept twice.
+INSERT INTO lapse_findings BY NAME
+SELECT prev.* REPLACE (
+  'resolved' AS status,
+  CASE WHEN prev.status = 'resolved' THEN prev.resolved_on ELSE $as_of::DATE END AS resolved_on,
+  CASE WHEN prev.status = 'resolved' THEN prev.excluded_by END AS excluded_by,
+  CASE WHEN prev.status = 'resolved' THEN prev.revocable_from END AS revocable_from)
 FROM lapse_prev prev
-WHERE prev.status <> 'resolved' AND prev.finding_id NOT IN (SELECT finding_id FROM cur)
-UNION ALL BY NAME
-SELECT prev.*
-FROM lapse_prev prev
-WHERE prev.status = 'resolved' AND prev.finding_id NOT IN (SELECT finding_id FROM cur);
+WHERE prev.finding_id NOT IN (SELECT finding_id FROM lapse_findings);
