@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AsOfTables, StageContext } from '../core/context.js';
 import { daysBetween, type Day } from '../core/days.js';
@@ -14,7 +16,7 @@ import { loadRules } from './rules/config.js';
 import { loadRuleRegistry } from './rules/registry.js';
 import { grantRules } from './rules/match.js';
 import { REVOCABLE_SQL } from '../core/findings.js';
-import { columns, ddl, emptyRelation, findings, selectList } from '../core/relations.js';
+import { columns, emptyRelation, findings, selectList } from '../core/relations.js';
 import { RHYTHM, RHYTHM_MACROS } from '../core/rhythm.js';
 import { SUGGEST_RULES } from './suggest.js';
 
@@ -48,12 +50,15 @@ export async function detect(ctx: StageContext, tables: AsOfTables): Promise<Det
   await evaluate(ctx, asOf);
   const evaluate_ms = t();
   await loadPrevious(ctx, asOf);
-  await db.run(LIFECYCLE, {
+  // The findings go straight to a file (lifecycle.sql), read back as the view lapse_findings.
+  const file = join(await ctx.lake.scratch(), `findings-${randomUUID()}.parquet`);
+  await db.run(LIFECYCLE.replace('{{findings_file}}', sqlString(file)), {
     as_of: asOf,
     grace_days: config.lifecycle.grace_days,
     anomaly_threshold: config.cold_start.anomaly_threshold,
     min_confidence: config.revocations?.min_confidence ?? 'high',
   });
+  await db.run(`CREATE OR REPLACE TEMP VIEW lapse_findings AS SELECT * FROM read_parquet(${sqlString(file)})`);
   const lifecycle_ms = t();
   const counts = (await db.all(COUNTS, { as_of: asOf })).map((r) => FindingCount.parse(r));
   const { sources, silent } = await sourceEntries(ctx, asOf);
@@ -62,7 +67,7 @@ export async function detect(ctx: StageContext, tables: AsOfTables): Promise<Det
   const run_id = await runId(ctx, asOf, guards, sources);
   const meta = { as_of: asOf, run_id, guards, sources };
   const run_id_ms = t();
-  await store(ctx, meta, counts);
+  await store(ctx, meta, counts, file);
   ctx.log.debug({ stage: 'detect', evaluate_ms, lifecycle_ms, counts_ms, run_id_ms, store_ms: t() }, 'detect phases');
   const findings = counts.reduce((a, c) => a + c.n, 0);
   ctx.log.info({ stage: 'detect', as_of: asOf, run_id, findings, guards: guards.length }, 'detect done');
@@ -182,24 +187,29 @@ async function loadPrevious(ctx: StageContext, asOf: Day): Promise<void> {
     .map((o) => ({ key: o.key, day: partition(o.key, 'as_of') ?? '' }))
     .filter((o) => o.day && o.day < asOf && o.key.endsWith('.parquet'))
     .sort((a, b) => (a.day < b.day ? 1 : -1));
-  await ctx.db.run(`CREATE OR REPLACE TEMP TABLE lapse_prev (${ddl(findings)})`);
-  if (earlier.length === 0) return;
+  if (earlier.length === 0) {
+    await ctx.db.run(`CREATE OR REPLACE TEMP VIEW lapse_prev AS ${NO_FINDINGS}`);
+    return;
+  }
   const [file] = await ctx.lake.localPaths([earlier[0]!.key]);
-  // Only the findings' own columns: a file from before a column existed reads it as NULL, and one that
-  // carried its `as_of` partition as a column (runs before 2026-12) leaves it behind.
+  // A view: the file is read where lifecycle.sql joins it (a table of millions of findings costs seconds
+  // to fill). Only the findings' own columns: a file from before a column existed reads it as NULL, and
+  // one that carried its `as_of` partition as a column (runs before 2026-12) leaves it behind.
   const own = columns(findings).map(([name]) => sqlString(name)).join(', ');
   await ctx.db.run(
-    `INSERT INTO lapse_prev BY NAME
-     SELECT COLUMNS(c -> list_contains([${own}], c)) FROM read_parquet(${sqlString(file!)}, hive_partitioning = false)`,
+    `CREATE OR REPLACE TEMP VIEW lapse_prev AS
+     SELECT COLUMNS(c -> list_contains([${own}], c)) FROM read_parquet(${sqlString(file!)}, hive_partitioning = false)
+     UNION ALL BY NAME ${NO_FINDINGS}`,
   );
 }
 
-async function store(ctx: StageContext, run: Omit<FindingsDocument, 'findings'>, counts: FindingCount[]): Promise<void> {
+/** Stores the run's findings `file` (a copy: the lake takes the file it is given, and lapse_findings reads this one). */
+async function store(ctx: StageContext, run: Omit<FindingsDocument, 'findings'>, counts: FindingCount[], file: string): Promise<void> {
   // The run id is content-addressed: the same id means the same findings, already stored.
   const stored = await ctx.lake.readText(layout.runOf(run.as_of));
   if (stored && (JSON.parse(stored) as { run_id: string }).run_id === run.run_id) return;
-  const out = join(await ctx.lake.scratch(), 'findings.parquet');
-  await ctx.db.run(`COPY (SELECT * FROM lapse_findings) TO ${sqlString(out)} (FORMAT parquet)`);
+  const out = `${file}.put`;
+  await copyFile(file, out);
   await ctx.lake.putFile(layout.findingsOf(run.as_of), out);
   await ctx.lake.writeText(layout.runOf(run.as_of), `${JSON.stringify({ ...run, counts }, null, 2)}\n`);
 }

@@ -5,11 +5,13 @@
 --         exempts, reason) (detect/rules/registry.ts).
 -- Parameters: $as_of (DATE), $grace_days (INTEGER), $anomaly_threshold (DOUBLE, for the reason's text),
 --             $min_confidence (high | medium | low: below it a finding waits for a person's revoke decision).
--- Output: lapse_findings: flagged grants (new | open | reappeared | exempted), findings gone since the
---         previous run (resolved today), and older resolved findings carried forward as history.
+-- Output: the findings file (the findings_file slot: a Parquet path detect.ts quotes, as COPY takes no parameter):
+--         flagged grants (new | open | reappeared | exempted), findings gone since the previous run
+--         (resolved today), and older resolved findings carried forward as history. Written straight to
+--         Parquet: a temp table of millions of findings costs more to fill than the file does to read back.
 CREATE OR REPLACE TEMP MACRO confidence_rank(c) AS CASE c WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 END;
 
-CREATE OR REPLACE TEMP TABLE lapse_findings AS
+COPY (
 WITH managers AS (
   -- The manager column holds an id or an e-mail; two equi-joins (an OR join would compare every pair).
   SELECT p.id, p.email, coalesce(by_id.email, by_email.email, p.manager) AS manager
@@ -20,7 +22,8 @@ WITH managers AS (
 labels AS (
   SELECT system, permission, min(label) AS label FROM lapse_grants WHERE label IS NOT NULL GROUP BY system, permission
 ),
-cur AS (
+-- Materialized: read here and again for the previous findings it replaces.
+cur AS MATERIALIZED (
   SELECT
     e.finding_id, e.kind, e.system, e.principal, e.person, m.email, e.team, m.manager, e.permission, e.via,
     e.last_used, e.days_unused, e.ttl_days, e.granted_at,
@@ -110,15 +113,14 @@ FROM (
       ELSE first_flagged + $grace_days::INTEGER
     END AS revocable_from
   FROM staged
-);
-
+)
 -- The previous run's findings not flagged today: open ones are resolved today, resolved ones carried as
--- history. A second statement, so today's findings are read back from the table rather than kept twice.
-INSERT INTO lapse_findings BY NAME
+-- history.
+UNION ALL BY NAME
 SELECT prev.* REPLACE (
   'resolved' AS status,
   CASE WHEN prev.status = 'resolved' THEN prev.resolved_on ELSE $as_of::DATE END AS resolved_on,
   CASE WHEN prev.status = 'resolved' THEN prev.excluded_by END AS excluded_by,
   CASE WHEN prev.status = 'resolved' THEN prev.revocable_from END AS revocable_from)
-FROM lapse_prev prev
-WHERE prev.finding_id NOT IN (SELECT finding_id FROM lapse_findings);
+FROM lapse_prev prev ANTI JOIN cur USING (finding_id)
+) TO {{findings_file}} (FORMAT parquet);
