@@ -1,6 +1,6 @@
 /**
  * aggregate: reads the lake's daily summaries, object ledger and snapshots; writes compacted
- * partitions back, and loads the as-of tables detect reads (last use per grant, source coverage).
+ * partitions back, and loads the as-of relations detect reads (last use per grant, source coverage).
  */
 import { asOfLoaded, type AsOfTables, type StageContext } from '../core/context.js';
 import type { Day } from '../core/days.js';
@@ -23,8 +23,9 @@ const PEOPLE_HISTORY = sqlFile(import.meta.url, 'people_history.sql');
 export type { AsOfTables } from '../core/context.js';
 
 /**
- * Loads the as-of view of the lake into temp tables detect reads: `lapse_last_use` (rollup.ts),
- * `lapse_sources`, `lapse_grants` (the newest snapshot per system), `lapse_people` (load.sql), `lapse_moves`, `lapse_directory_leave` (people_history.sql).
+ * Loads the as-of view of the lake into the relations detect reads: `lapse_last_use` (rollup.ts),
+ * `lapse_sources`, `lapse_grants` (a view of the newest snapshot per system), `lapse_people` (load.sql), `lapse_moves`,
+ * `lapse_directory_leave` (people_history.sql).
  * Reads the ledger, the newest snapshots and the rollup; never the whole usage history, except to
  * replay a day before the newest folded one.
  */
@@ -35,7 +36,8 @@ export async function loadAsOf(ctx: StageContext, asOf: Day): Promise<AsOfTables
 async function load(ctx: StageContext, asOf: Day): Promise<AsOfTables> {
   const { db, lake } = ctx;
   await view(ctx, 'lapse_objects_files', await parquetKeys(lake, layout.objects), objects);
-  await view(ctx, 'lapse_grants_files', await latestKeys(lake, layout.grants, asOf, 'system'), grantsSnapshot);
+  // Pinned: detect reads the grants through a view, several times (an ingest may rewrite a snapshot meanwhile).
+  await view(ctx, 'lapse_grants_files', await latestKeys(lake, layout.grants, asOf, 'system'), grantsSnapshot, { pin: true });
   await view(ctx, 'lapse_people_file', await latestKeys(lake, layout.directory, asOf), directory);
   await db.run(LOAD, { as_of: asOf });
   await view(ctx, 'lapse_directory_files', await keysUpTo(lake, layout.directory, asOf), directory);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { DEFAULT_AWS } from './aws.js';
 import { StoreError } from './errors.js';
@@ -34,6 +34,15 @@ export interface Lake {
 }
 
 const TMP = '.tmp';
+
+/** A second name for a file: a hard link (it survives the first name being renamed over), else a copy. */
+export async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch {
+    await copyFile(from, to);
+  }
+}
 
 /** ENOENT, or ENOTDIR for a directory replaced meanwhile: the entry is no longer there. */
 function gone(err: unknown): boolean {
