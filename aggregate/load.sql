@@ -1,4 +1,4 @@
--- Builds the tables detect reads, from the lake as of a day.
+-- Builds the relations detect reads, from the lake as of a day.
 -- Inputs (views created by aggregate/index.ts): lapse_objects_files (the ledger), lapse_grants_files
 --   (the newest grants snapshot per system), lapse_people_file (the newest directory).
 --   Parameter: $as_of (DATE).

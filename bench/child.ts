@@ -28,6 +28,7 @@ async function detectRun(dir: string): Promise<number> {
   const findings = detection.counts.reduce((a, c) => a + c.n, 0);
   phases = { load_s: (t1 - t0) / 1000, detect_s: (t2 - t1) / 1000, grants: tables.grants, findings, last_use: tables.last_use };
   db.close();
+  await ctx.lake.cleanup();
   return findings;
 }
 

@@ -36,7 +36,10 @@ const line = (label: string, r: Result) =>
 async function yesterdaysFindings(lake: string): Promise<void> {
   const before = join(lake, 'findings', `as_of=${addDays(BENCH_AS_OF, -1)}`);
   await rm(before, { recursive: true, force: true });
-  await rename(join(lake, 'findings', `as_of=${BENCH_AS_OF}`), before);
+  // A run that found nothing stored no file to carry.
+  await rename(join(lake, 'findings', `as_of=${BENCH_AS_OF}`), before).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
   await rm(join(lake, 'runs'), { recursive: true, force: true });
 }
 

@@ -1,3 +1,4 @@
+import { rename } from 'node:fs/promises';
 import { describe, expect, test } from 'vitest';
 import { loadAsOf } from '../aggregate/index.js';
 import type { FindingsDocument } from '../core/model.js';
@@ -114,11 +115,43 @@ describe('detect: lifecycle and stability', () => {
     expect(stored.map((c) => c.column_name).sort()).toEqual(columns(findings).map(([name]) => name).sort());
   });
 
+  test('a previous findings file of an older run (no label column; its as_of stored as one) carries forward', async () => {
+    const grant = { principal: 'ann@corp.example', permission: 'db', granted_at: '2025-01-01' };
+    const ctx = await world({ uses: [], grants: [grant], snapshotDay: '2026-06-01' });
+    const before = one(await run(ctx, '2026-06-29'), 'ann@corp.example', 'db');
+    const [path] = await ctx.lake.localPaths([layout.findingsOf('2026-06-29')]);
+    const older = `${path}.old`;
+    await ctx.db.run(
+      `COPY (SELECT * EXCLUDE (label), DATE '2026-06-29' AS as_of FROM read_parquet(${sqlString(path!)}, hive_partitioning = false))
+       TO ${sqlString(older)} (FORMAT parquet)`,
+    );
+    await rename(older, path!);
+    const after = one(await run(ctx, AS_OF), 'ann@corp.example', 'db');
+    expect(after).toMatchObject({ status: 'open', finding_id: before?.finding_id, first_flagged: '2026-06-29' });
+    const [stored] = await ctx.lake.localPaths([layout.findingsOf(AS_OF)]);
+    const names = await ctx.db.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${sqlString(stored!)}, hive_partitioning = false)`);
+    expect(names.map((c) => c.column_name).sort()).toEqual(columns(findings).map(([name]) => name).sort());
+  });
+
   test('the same inputs give the same document and run id', async () => {
     const ctx = await world({ uses: [], grants: [{ principal: 'ann@corp.example', permission: 'db', granted_at: '2025-01-01' }] });
     const a = await run(ctx);
     const b = await run(ctx);
     expect(b).toEqual(a);
+  });
+});
+
+describe('detect reads one grants snapshot all run long', () => {
+  test('a snapshot an ingest rewrites under the run is not read half old, half new', async () => {
+    const ctx = await world({ uses: [], grants: [{ principal: 'ann@corp.example', permission: 'db', granted_at: '2025-01-01' }] });
+    const tables = await loadAsOf(ctx, AS_OF);
+    // After the load, today's snapshot is written again under its key (renamed over), without ann's grant.
+    const [path] = await ctx.lake.localPaths([layout.grantsSnapshot('app', AS_OF)]);
+    const rewritten = `${path}.new`;
+    await ctx.db.run(`COPY (SELECT * FROM read_parquet(${sqlString(path!)}) WHERE false) TO ${sqlString(rewritten)} (FORMAT parquet)`);
+    await rename(rewritten, path!);
+    const doc = await (await detect(ctx, tables)).load();
+    expect(one(doc, 'ann@corp.example', 'db')?.kind).toBe('never_used');
   });
 });
 

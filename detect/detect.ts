@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AsOfTables, StageContext } from '../core/context.js';
 import { daysBetween, type Day } from '../core/days.js';
 import { sqlFile, sqlString } from '../core/db.js';
 import { timer } from '../core/log.js';
+import { linkOrCopy } from '../core/store.js';
 import { canonicalJson, sha256 } from '../core/hash.js';
 import { layout, partition } from '../core/layout.js';
 import { Finding, FindingCount, FindingsDocument, type GuardEntry, type SourceEntry } from '../core/model.js';
@@ -58,7 +58,7 @@ export async function detect(ctx: StageContext, tables: AsOfTables): Promise<Det
     anomaly_threshold: config.cold_start.anomaly_threshold,
     min_confidence: config.revocations?.min_confidence ?? 'high',
   });
-  await db.run(`CREATE OR REPLACE TEMP VIEW lapse_findings AS SELECT * FROM read_parquet(${sqlString(file)})`);
+  await db.run(`CREATE OR REPLACE TEMP VIEW lapse_findings AS SELECT * FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`);
   const lifecycle_ms = t();
   const counts = (await db.all(COUNTS, { as_of: asOf })).map((r) => FindingCount.parse(r));
   const { sources, silent } = await sourceEntries(ctx, asOf);
@@ -77,13 +77,13 @@ export async function detect(ctx: StageContext, tables: AsOfTables): Promise<Det
 const COUNTS = `SELECT system, kind, status, excluded_by, ${REVOCABLE_SQL} AS revocable, count(*) AS n
   FROM lapse_findings WHERE ${IN_DOCUMENT} GROUP BY ALL ORDER BY ALL`;
 
-/** The findings of a run's document from a findings relation (a temp table or a stored file). */
+/** The findings of a run's document from a findings relation (this run's file, or a stored one). */
 async function readFindings(ctx: StageContext, relation: string, asOf: Day): Promise<Finding[]> {
   const rows = await ctx.db.all<Finding>(
     `SELECT ${FINDING_COLUMNS} FROM ${relation} WHERE ${IN_DOCUMENT} ORDER BY system, principal, permission`,
     { as_of: asOf },
   );
-  // Rows of lapse's own findings table: the schema is checked on the first row, not per row.
+  // Rows of lapse's own findings file: the schema is checked on the first row, not per row.
   if (rows[0]) Finding.parse(rows[0]);
   return rows;
 }
@@ -203,13 +203,13 @@ async function loadPrevious(ctx: StageContext, asOf: Day): Promise<void> {
   );
 }
 
-/** Stores the run's findings `file` (a copy: the lake takes the file it is given, and lapse_findings reads this one). */
+/** Stores the run's findings `file` (by a second name: the lake moves the file it is given, and lapse_findings reads this one). */
 async function store(ctx: StageContext, run: Omit<FindingsDocument, 'findings'>, counts: FindingCount[], file: string): Promise<void> {
   // The run id is content-addressed: the same id means the same findings, already stored.
   const stored = await ctx.lake.readText(layout.runOf(run.as_of));
   if (stored && (JSON.parse(stored) as { run_id: string }).run_id === run.run_id) return;
   const out = `${file}.put`;
-  await copyFile(file, out);
+  await linkOrCopy(file, out);
   await ctx.lake.putFile(layout.findingsOf(run.as_of), out);
   await ctx.lake.writeText(layout.runOf(run.as_of), `${JSON.stringify({ ...run, counts }, null, 2)}\n`);
 }
