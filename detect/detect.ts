@@ -58,7 +58,7 @@ export async function detect(ctx: StageContext, tables: AsOfTables): Promise<Det
     anomaly_threshold: config.cold_start.anomaly_threshold,
     min_confidence: config.revocations?.min_confidence ?? 'high',
   });
-  await db.run(`CREATE OR REPLACE TEMP VIEW lapse_findings AS SELECT * FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`);
+  await db.run(`CREATE OR REPLACE TEMP VIEW lapse_findings AS ${findingsFile(file)}`);
   const lifecycle_ms = t();
   const counts = (await db.all(COUNTS, { as_of: asOf })).map((r) => FindingCount.parse(r));
   const { sources, silent } = await sourceEntries(ctx, asOf);
@@ -192,15 +192,18 @@ async function loadPrevious(ctx: StageContext, asOf: Day): Promise<void> {
     return;
   }
   const [file] = await ctx.lake.localPaths([earlier[0]!.key]);
-  // A view: the file is read where lifecycle.sql joins it (a table of millions of findings costs seconds
-  // to fill). Only the findings' own columns: a file from before a column existed reads it as NULL, and
-  // one that carried its `as_of` partition as a column (runs before 2026-12) leaves it behind.
+  // A view: the file is read where lifecycle.sql joins it (a table of millions of findings costs seconds to fill).
+  await ctx.db.run(`CREATE OR REPLACE TEMP VIEW lapse_prev AS ${findingsFile(file!)}`);
+}
+
+/**
+ * A findings file as the findings relation: its own columns only. A file from before a column existed reads
+ * it as NULL, and one that carried its `as_of` partition as a column (runs before 2026-12) leaves it behind.
+ */
+function findingsFile(path: string): string {
   const own = columns(findings).map(([name]) => sqlString(name)).join(', ');
-  await ctx.db.run(
-    `CREATE OR REPLACE TEMP VIEW lapse_prev AS
-     SELECT COLUMNS(c -> list_contains([${own}], c)) FROM read_parquet(${sqlString(file!)}, hive_partitioning = false)
-     UNION ALL BY NAME ${NO_FINDINGS}`,
-  );
+  return `SELECT COLUMNS(c -> list_contains([${own}], c)) FROM read_parquet(${sqlString(path)}, hive_partitioning = false)
+    UNION ALL BY NAME ${NO_FINDINGS}`;
 }
 
 /** Stores the run's findings `file` (by a second name: the lake moves the file it is given, and lapse_findings reads this one). */
@@ -223,6 +226,6 @@ export async function loadFindings(ctx: StageContext, asOf?: Day): Promise<Findi
   if (!runText) return undefined;
   const run = JSON.parse(runText) as Omit<FindingsDocument, 'findings'>;
   const [file] = await ctx.lake.localPaths([layout.findingsOf(day)]);
-  const findings = await readFindings(ctx, `(SELECT * FROM read_parquet(${sqlString(file!)}) UNION ALL BY NAME ${NO_FINDINGS})`, day);
+  const findings = await readFindings(ctx, `(${findingsFile(file!)})`, day);
   return FindingsDocument.parse({ as_of: run.as_of, run_id: run.run_id, findings, guards: run.guards, sources: run.sources });
 }
